@@ -1,0 +1,31 @@
+# kehou: `make run` starts everything on the embedded defaults; `make test` runs every test.
+GO       ?= go
+VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS  := -X main.version=$(VERSION)
+BIN      := bin/kehou
+
+.PHONY: run build build-prod test vet fmt bench clean
+
+run: build
+	./$(BIN) run
+
+build:
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/kehou
+
+# The production binary leaves the embedded stand-ins out.
+build-prod:
+	CGO_ENABLED=0 $(GO) build -tags noembed -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/kehou
+
+vet:
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1)
+	$(GO) vet ./...
+	$(GO) vet -tags noembed ./cmd/... ./devstack/
+
+test: vet
+	$(GO) test -race -count=1 -timeout 20m ./...
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./bench/...
+
+clean:
+	rm -rf bin

@@ -1,0 +1,88 @@
+// Command kehou is the whole backend in one binary:
+//
+//	kehou run      HTTP API, workers and scheduler in one process (embedded stand-ins by default)
+//	kehou api      only the HTTP API (needs KEHOU_MONGO_URI and KEHOU_REDIS_ADDR)
+//	kehou worker   only the asynq workers and the periodic scheduler (same)
+//	kehou seed     load the demo city into an empty database
+//	kehou version  print the version
+//
+// main parses the configuration once and calls run; everything else is wired in app.go.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"kehou/config"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+const usage = `usage: kehou <command>
+
+commands:
+  run      start the API, workers and scheduler in one process
+  api      start only the HTTP API
+  worker   start only the workers and the periodic scheduler
+  seed     load the demo city into an empty database
+  version  print the version
+
+Configuration is read from KEHOU_* environment variables; see README.md.
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "kehou:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) != 1 {
+		fmt.Fprint(stderr, usage)
+		return errors.New("expected one command")
+	}
+	cmd := args[0]
+	if cmd == "version" {
+		fmt.Fprintln(stdout, version)
+		return nil
+	}
+	cfg, err := config.Load(getenv)
+	if err != nil {
+		return fmt.Errorf("configuration:\n%w", err)
+	}
+	log := newLogger(cfg, stderr)
+	switch cmd {
+	case "run", "api", "worker":
+		if cmd != "run" && cfg.Embedded() {
+			return fmt.Errorf("%s needs KEHOU_MONGO_URI and KEHOU_REDIS_ADDR: with the embedded stand-ins use `kehou run`", cmd)
+		}
+		log.Info("starting", append([]any{"command", cmd, "version", version}, cfg.LogValues()...)...)
+		return serve(ctx, cfg, log, stdout, cmd)
+	case "seed":
+		return seedCommand(ctx, cfg, log, stdout)
+	}
+	fmt.Fprint(stderr, usage)
+	return fmt.Errorf("unknown command %q", cmd)
+}
+
+func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(strings.ToUpper(cfg.LogLevel)))
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.Production() {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}

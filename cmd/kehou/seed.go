@@ -1,0 +1,125 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+
+	"kehou/config"
+	"kehou/models"
+	"kehou/store"
+)
+
+// demoSchool is one school of the demo city with its admin account.
+type demoSchool struct {
+	county   int // index into demoCounties
+	school   models.School
+	username string
+	grades   []int
+}
+
+var demoCounties = []struct{ name, username string }{
+	{"东湖区", "county-dh"},
+	{"西山县", "county-xs"},
+}
+
+var demoSchools = []demoSchool{
+	{0, models.School{Name: "东湖区实验小学", Location: models.LocationUrban, Stage: models.StagePrimary, Address: "东湖区湖滨路1号", Contact: "王老师", Phone: "0571-88000001"}, "school-dh1", []int{1, 3}},
+	{0, models.School{Name: "东湖区第一初级中学", Location: models.LocationUrban, Stage: models.StageJunior, Address: "东湖区学府路8号", Contact: "李老师", Phone: "0571-88000002", RequireBindCode: true}, "school-dh2", []int{7, 8}},
+	{1, models.School{Name: "西山县青石镇中心小学", Location: models.LocationRural, Stage: models.StagePrimary, Address: "西山县青石镇", Contact: "赵老师", Phone: "0571-66000001"}, "school-xs1", []int{2, 5}},
+	{1, models.School{Name: "西山县青石初级中学", Location: models.LocationRural, Stage: models.StageJunior, Address: "西山县青石镇中学路", Contact: "陈老师", Phone: "0571-66000002"}, "school-xs2", []int{7, 9}},
+}
+
+var (
+	demoSurnames = []string{"张", "王", "李", "赵", "陈", "刘", "杨", "黄", "周", "吴"}
+	demoGiven    = []string{"小明", "一诺", "子涵", "浩然", "欣怡", "宇轩", "梓萱", "俊杰", "雨桐", "思远"}
+)
+
+// demoChildName is deterministic so the README can name a child to bind: school 0, grade 1,
+// class 1, pupil 0 is 张小明 with student number 2026010101.
+func demoChildName(school, grade, class, i int) string {
+	return demoSurnames[(school+grade+i)%len(demoSurnames)] + demoGiven[(class*3+i+grade)%len(demoGiven)]
+}
+
+// seedDemo loads the demo city unless the database already has counties. It reports whether it
+// loaded anything.
+func seedDemo(ctx context.Context, cfg *config.Config, st *store.Store) (bool, error) {
+	existing, err := st.Counties(ctx, models.Scope{Role: models.RoleCity})
+	if err != nil {
+		return false, err
+	}
+	if len(existing) > 0 {
+		return false, nil
+	}
+	hash, err := models.HashPassword(cfg.DemoPassword)
+	if err != nil {
+		return false, err
+	}
+	counties := make([]models.County, len(demoCounties))
+	for i, dc := range demoCounties {
+		counties[i] = models.County{Name: dc.name}
+		if err := st.CreateCounty(ctx, &counties[i]); errors.Is(err, store.ErrConflict) {
+			return false, nil // another process is seeding
+		} else if err != nil {
+			return false, err
+		}
+		admin := models.Staff{Username: dc.username, Name: dc.name + "管理员", PasswordHash: hash, Role: models.RoleCounty, CountyID: counties[i].ID}
+		if err := st.CreateStaff(ctx, &admin); err != nil && !errors.Is(err, store.ErrConflict) {
+			return false, err
+		}
+	}
+	for si, ds := range demoSchools {
+		sc := ds.school
+		sc.CountyID = counties[ds.county].ID
+		if err := st.CreateSchool(ctx, &sc); err != nil {
+			return false, err
+		}
+		admin := models.Staff{Username: ds.username, Name: sc.Name + "管理员", PasswordHash: hash, Role: models.RoleSchool, CountyID: sc.CountyID, SchoolID: sc.ID}
+		if err := st.CreateStaff(ctx, &admin); err != nil && !errors.Is(err, store.ErrConflict) {
+			return false, err
+		}
+		var rows []models.RosterRow
+		for gi, grade := range ds.grades {
+			for class := 1; class <= 2; class++ {
+				for i := 0; i < 10; i++ {
+					rows = append(rows, models.RosterRow{
+						StudentNo: fmt.Sprintf("2026%02d%02d%02d", si*2+gi+1, class, i+1),
+						Name:      demoChildName(si, gi+1, class, i),
+						Grade:     grade, Class: fmt.Sprintf("%d班", class),
+					})
+				}
+			}
+		}
+		if _, err := st.ImportRoster(ctx, sc, rows); err != nil {
+			return false, err
+		}
+	}
+	return true, nil
+}
+
+// seedCommand is `kehou seed`: the demo city into an empty database, never into production.
+func seedCommand(ctx context.Context, cfg *config.Config, log *slog.Logger, stdout io.Writer) error {
+	if cfg.Production() {
+		return errors.New("seed loads a fictional city and is refused when KEHOU_ENV=production")
+	}
+	in, err := open(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer in.close(log)
+	if err := ensureAdmin(ctx, cfg, in.store, log, stdout); err != nil {
+		return err
+	}
+	seeded, err := seedDemo(ctx, cfg, in.store)
+	if err != nil {
+		return err
+	}
+	if !seeded {
+		fmt.Fprintln(stdout, "The database already has counties; nothing seeded.")
+		return nil
+	}
+	fmt.Fprintf(stdout, "Demo city loaded: 2 counties, 4 schools, 160 pupils. Admin accounts county-dh, county-xs, school-dh1, school-dh2, school-xs1, school-xs2 share the password from KEHOU_DEMO_PASSWORD (default %q).\n", "kehou-demo-2026")
+	return nil
+}

@@ -1,0 +1,162 @@
+package models
+
+import (
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"golang.org/x/text/encoding/simplifiedchinese"
+)
+
+// RosterRow is one valid line of a school's roster file.
+type RosterRow struct {
+	Line      int
+	StudentNo string
+	Name      string
+	Grade     int
+	Class     string
+}
+
+// LineError is a problem with one line of an uploaded file, reported so that the school admin
+// can fix the file in Excel: line numbers count the header as line 1.
+type LineError struct {
+	Line    int    `json:"line"`
+	Field   string `json:"field,omitempty"`
+	Message string `json:"message"`
+}
+
+// MaxRosterRows bounds one upload; a large junior school has about 3,000 pupils.
+const MaxRosterRows = 10000
+
+var (
+	studentNo = regexp.MustCompile(`^[A-Za-z0-9-]{1,32}$`)
+	// ErrRosterHeader means the file has no recognisable header line.
+	ErrRosterHeader = errors.New("roster: header must name the columns 学号, 姓名, 年级, 班级 (or student_no, name, grade, class)")
+)
+
+var rosterColumns = map[string]string{
+	"学号": "student_no", "student_no": "student_no",
+	"姓名": "name", "name": "name",
+	"年级": "grade", "grade": "grade",
+	"班级": "class", "class": "class",
+}
+
+// ParseRoster reads a CSV roster (UTF-8 with or without BOM, or GB18030 as saved by Chinese
+// Excel) for a school teaching grades lo..hi. It returns the good rows and every bad line; the
+// caller imports nothing when there is any bad line, so a file is taken whole or not at all.
+func ParseRoster(r io.Reader, lo, hi int) ([]RosterRow, []LineError, error) {
+	raw, err := io.ReadAll(r)
+	if err != nil {
+		return nil, nil, fmt.Errorf("roster: read: %w", err)
+	}
+	raw = bytes.TrimPrefix(raw, []byte("\xef\xbb\xbf"))
+	if !utf8.Valid(raw) {
+		if raw, err = simplifiedchinese.GB18030.NewDecoder().Bytes(raw); err != nil {
+			return nil, nil, fmt.Errorf("roster: file is neither UTF-8 nor GB18030")
+		}
+	}
+	cr := csv.NewReader(bytes.NewReader(raw))
+	cr.FieldsPerRecord = -1
+	cr.TrimLeadingSpace = true
+	header, err := cr.Read()
+	if err != nil {
+		return nil, nil, ErrRosterHeader
+	}
+	col := map[string]int{}
+	for i, h := range header {
+		if name, ok := rosterColumns[strings.ToLower(strings.TrimSpace(h))]; ok {
+			col[name] = i
+		}
+	}
+	if len(col) != 4 {
+		return nil, nil, ErrRosterHeader
+	}
+	var (
+		rows   []RosterRow
+		errs   []LineError
+		seen   = map[string]int{}
+		lineNo = 1
+	)
+	for {
+		rec, err := cr.Read()
+		lineNo++
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			errs = append(errs, LineError{Line: lineNo, Message: "无法解析该行"})
+			continue
+		}
+		if blank(rec) {
+			continue
+		}
+		if len(rows)+len(errs) >= MaxRosterRows {
+			return nil, nil, fmt.Errorf("roster: more than %d rows; split the file", MaxRosterRows)
+		}
+		cell := func(name string) string {
+			if i := col[name]; i < len(rec) {
+				return strings.TrimSpace(rec[i])
+			}
+			return ""
+		}
+		row := RosterRow{Line: lineNo, StudentNo: cell("student_no"), Name: cell("name"), Class: cell("class")}
+		bad := func(field, msg string) { errs = append(errs, LineError{Line: lineNo, Field: field, Message: msg}) }
+		switch {
+		case !studentNo.MatchString(row.StudentNo):
+			bad("student_no", "学号应为1–32位字母或数字")
+		case seen[row.StudentNo] != 0:
+			bad("student_no", fmt.Sprintf("学号与第%d行重复", seen[row.StudentNo]))
+		default:
+			if n := utf8.RuneCountInString(row.Name); n == 0 || n > 20 {
+				bad("name", "姓名应为1–20个字")
+				continue
+			}
+			g, ok := ParseGrade(cell("grade"))
+			if !ok || g < lo || g > hi {
+				bad("grade", fmt.Sprintf("年级应为%d–%d", lo, hi))
+				continue
+			}
+			row.Grade = g
+			if n := utf8.RuneCountInString(row.Class); n == 0 || n > 16 {
+				bad("class", "班级应为1–16个字")
+				continue
+			}
+			seen[row.StudentNo] = lineNo
+			rows = append(rows, row)
+		}
+	}
+	return rows, errs, nil
+}
+
+func blank(rec []string) bool {
+	for _, c := range rec {
+		if strings.TrimSpace(c) != "" {
+			return false
+		}
+	}
+	return true
+}
+
+var chineseDigits = map[string]int{"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+
+// ParseGrade accepts 3, 三年级, 3年级, and 初一..初三 (7..9).
+func ParseGrade(s string) (int, bool) {
+	s = strings.TrimSuffix(strings.TrimSpace(s), "年级")
+	if n, err := strconv.Atoi(s); err == nil {
+		return n, n >= 1 && n <= 9
+	}
+	if rest, ok := strings.CutPrefix(s, "初"); ok {
+		if n, ok := chineseDigits[rest]; ok && n <= 3 {
+			return n + 6, true
+		}
+		return 0, false
+	}
+	n, ok := chineseDigits[s]
+	return n, ok
+}

@@ -1,0 +1,115 @@
+package server
+
+import (
+	"errors"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"kehou/models"
+	"kehou/store"
+)
+
+const (
+	ctxMember = "kehou.member"
+	ctxStaff  = "kehou.staff"
+	ctxToken  = "kehou.token"
+)
+
+func bearer(c echo.Context) string {
+	h := c.Request().Header.Get(echo.HeaderAuthorization)
+	if t, ok := strings.CutPrefix(h, "Bearer "); ok {
+		return strings.TrimSpace(t)
+	}
+	return ""
+}
+
+// requireMember admits a mini-program user with a live session token.
+func (s *Server) requireMember(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		ctx := c.Request().Context()
+		token := bearer(c)
+		if token == "" {
+			return errUnauthenticated
+		}
+		sess, err := s.store.Session(ctx, models.SessionMember, token)
+		if errors.Is(err, store.ErrNotFound) {
+			return errUnauthenticated
+		}
+		if err != nil {
+			return err
+		}
+		m, err := s.store.Member(ctx, sess.SubjectID)
+		if errors.Is(err, store.ErrNotFound) {
+			return errUnauthenticated
+		}
+		if err != nil {
+			return err
+		}
+		c.Set(ctxMember, m)
+		c.Set(ctxToken, token)
+		return next(c)
+	}
+}
+
+// requireStaff admits a staff member with a live session token and an enabled account.
+func (s *Server) requireStaff(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		ctx := c.Request().Context()
+		token := bearer(c)
+		if token == "" {
+			return errUnauthenticated
+		}
+		sess, err := s.store.Session(ctx, models.SessionStaff, token)
+		if errors.Is(err, store.ErrNotFound) {
+			return errUnauthenticated
+		}
+		if err != nil {
+			return err
+		}
+		st, err := s.store.Staff(ctx, sess.SubjectID)
+		if errors.Is(err, store.ErrNotFound) || (err == nil && st.Disabled) {
+			return errUnauthenticated
+		}
+		if err != nil {
+			return err
+		}
+		c.Set(ctxStaff, st)
+		c.Set(ctxToken, token)
+		return next(c)
+	}
+}
+
+func memberOf(c echo.Context) models.Member {
+	m, _ := c.Get(ctxMember).(models.Member)
+	return m
+}
+
+func staffOf(c echo.Context) models.Staff {
+	st, _ := c.Get(ctxStaff).(models.Staff)
+	return st
+}
+
+func scopeOf(c echo.Context) models.Scope { return staffOf(c).Scope() }
+
+// principal names who is calling, for rate limits and idempotency keys.
+func principal(c echo.Context) string {
+	if m := memberOf(c); m.ID != "" {
+		return "m:" + m.ID
+	}
+	if st := staffOf(c); st.ID != "" {
+		return "s:" + st.ID
+	}
+	return "ip:" + c.RealIP()
+}
+
+// audit appends a staff write to the audit log. The write has already happened, so a failure
+// here is logged (with the entry, which holds no personal data) rather than failing the request.
+func (s *Server) audit(c echo.Context, action, target, countyID, schoolID, detail string) {
+	st := staffOf(c)
+	e := &models.AuditEntry{StaffID: st.ID, Username: st.Username, Action: action, Target: target,
+		CountyID: countyID, SchoolID: schoolID, IP: c.RealIP(), RequestID: requestID(c), Detail: detail}
+	if err := s.store.AppendAudit(c.Request().Context(), e); err != nil {
+		s.log.Error("audit append failed", "request_id", e.RequestID, "staff", e.Username, "action", action, "target", target, "err", err)
+	}
+}

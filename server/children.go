@@ -1,0 +1,147 @@
+package server
+
+import (
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"kehou/models"
+	"kehou/store"
+)
+
+// rosterFile returns the uploaded CSV: either a multipart field "file" (a browser upload) or
+// the raw body with Content-Type text/csv (a script).
+func rosterFile(c echo.Context) ([]byte, error) {
+	mt, _, _ := mime.ParseMediaType(c.Request().Header.Get(echo.HeaderContentType))
+	var r io.Reader
+	switch mt {
+	case "text/csv", "application/csv", "text/plain":
+		r = c.Request().Body
+	case echo.MIMEMultipartForm:
+		fh, err := c.FormFile("file")
+		if err != nil {
+			if errors.Is(err, echo.ErrStatusRequestEntityTooLarge) {
+				return nil, err
+			}
+			return nil, models.FieldErrors{"file": "请上传CSV文件"}
+		}
+		f, err := fh.Open()
+		if err != nil {
+			return nil, fmt.Errorf("open upload: %w", err)
+		}
+		defer f.Close()
+		r = f
+	default:
+		return nil, echo.ErrUnsupportedMediaType
+	}
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return nil, jsonError(err)
+	}
+	return b, nil
+}
+
+// importRoster takes a school's roster CSV whole or not at all: any bad line rejects the file
+// with every problem listed by line number, so the admin fixes the file and uploads it again.
+func (s *Server) importRoster(c echo.Context) error {
+	ctx := c.Request().Context()
+	sc, err := s.store.SchoolInScope(ctx, scopeOf(c), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	raw, err := rosterFile(c)
+	if err != nil {
+		return err
+	}
+	lo, hi := sc.Grades()
+	rows, lineErrs, err := models.ParseRoster(bytes.NewReader(raw), lo, hi)
+	if err != nil {
+		return &apiError{Status: http.StatusUnprocessableEntity, Code: "bad_roster", Message: "花名册文件无法读取：" + err.Error()}
+	}
+	if len(lineErrs) > 0 {
+		return &apiError{Status: http.StatusUnprocessableEntity, Code: "roster_rows_invalid",
+			Message: fmt.Sprintf("花名册有%d行错误，未导入任何数据，请修改后重新上传", len(lineErrs)), Lines: lineErrs}
+	}
+	if len(rows) == 0 {
+		return models.FieldErrors{"file": "花名册没有数据行"}
+	}
+	res, err := s.store.ImportRoster(ctx, sc, rows)
+	if err != nil {
+		return err
+	}
+	s.audit(c, "roster.import", sc.ID, sc.CountyID, sc.ID, fmt.Sprintf("created=%d updated=%d", res.Created, res.Updated))
+	return c.JSON(http.StatusOK, res)
+}
+
+func (s *Server) listChildren(c echo.Context) error {
+	ctx := c.Request().Context()
+	sc, err := s.store.SchoolInScope(ctx, scopeOf(c), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	p, err := pageParams(c)
+	if err != nil {
+		return err
+	}
+	grade := 0
+	if g := c.QueryParam("grade"); g != "" {
+		if grade, err = strconv.Atoi(g); err != nil {
+			return models.FieldErrors{"grade": models.MsgInvalid}
+		}
+	}
+	list, next, err := s.store.Children(ctx, sc.ID, grade, c.QueryParam("class"), p)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, listBody[models.Child]{list, next})
+}
+
+// bindingCodes exports the letter-to-parents list: full names and one-time binding codes of the
+// school's pupils, as a CSV Excel opens (UTF-8 with BOM). Full names are needed here because the
+// letters go to the right family by name; the export is audited.
+func (s *Server) bindingCodes(c echo.Context) error {
+	ctx := c.Request().Context()
+	sc, err := s.store.SchoolInScope(ctx, scopeOf(c), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	buf.WriteString("\xef\xbb\xbf")
+	w := csv.NewWriter(&buf)
+	_ = w.Write([]string{"学号", "姓名", "年级", "班级", "绑定码"})
+	p := store.Page{Limit: store.MaxPageSize}
+	for {
+		list, next, err := s.store.Children(ctx, sc.ID, 0, "", p)
+		if err != nil {
+			return err
+		}
+		for _, ch := range list {
+			name, err := s.store.ChildName(ch)
+			if err != nil {
+				return err
+			}
+			code, err := s.store.BindCode(ch)
+			if err != nil {
+				return err
+			}
+			_ = w.Write([]string{ch.StudentNo, name, strconv.Itoa(ch.Grade), ch.Class, code})
+		}
+		if next == "" {
+			break
+		}
+		p.Cursor = next
+	}
+	w.Flush()
+	s.audit(c, "roster.export_binding_codes", sc.ID, sc.CountyID, sc.ID, "")
+	filename := fmt.Sprintf("binding-codes-%s.csv", time.Now().Format("20060102"))
+	c.Response().Header().Set(echo.HeaderContentDisposition, `attachment; filename="`+filename+`"`)
+	return c.Blob(http.StatusOK, "text/csv; charset=utf-8", buf.Bytes())
+}

@@ -1,0 +1,56 @@
+package server
+
+import "github.com/labstack/echo/v4"
+
+// routes lists every route of the API. openapi.yaml documents each one, and a test keeps the
+// two in step.
+func (s *Server) routes(e *echo.Echo) {
+	e.Use(withRequestID, s.observe, s.recoverPanics(), bodyLimit(),
+		s.limitIP("ip", s.cfg.RateIPPerMinute))
+
+	e.GET("/healthz", s.healthz)
+	e.GET("/readyz", s.readyz)
+	e.GET("/metrics", s.metricsHandler())
+	e.GET("/version", s.versionInfo)
+
+	login := s.limitIP("login", s.cfg.RateLoginPerMin)
+	perSubject := s.limitSubject("subject", s.cfg.RateMemberPerMin)
+
+	mp := e.Group("/api/v1/mp")
+	mp.POST("/login", s.mpLogin, login)
+	member := mp.Group("", s.requireMember, perSubject)
+	member.POST("/logout", s.logout)
+	member.GET("/me", s.mpMe)
+	member.GET("/schools", s.mpSchools)
+	member.GET("/children", s.myChildren)
+	member.POST("/children", s.bindChild, s.limitSubject("bind", 10), s.idempotent)
+	member.DELETE("/children/:id", s.unbindChild)
+
+	admin := e.Group("/api/v1/admin")
+	admin.POST("/login", s.adminLogin, login)
+	staff := admin.Group("", s.requireStaff, perSubject)
+	staff.POST("/logout", s.logout)
+	staff.GET("/me", s.adminMe)
+
+	staff.GET("/counties", s.listCounties)
+	staff.POST("/counties", s.createCounty, s.idempotent)
+	staff.GET("/counties/:id", s.getCounty)
+	staff.PATCH("/counties/:id", s.updateCounty)
+
+	staff.GET("/schools", s.listSchools)
+	staff.POST("/schools", s.createSchool, s.idempotent)
+	staff.GET("/schools/:id", s.getSchool)
+	staff.PATCH("/schools/:id", s.updateSchool)
+	staff.POST("/schools/:id/roster", s.importRoster)
+	staff.GET("/schools/:id/children", s.listChildren)
+	staff.GET("/schools/:id/binding-codes", s.bindingCodes)
+	staff.GET("/schools/:id/guardians", s.listBindings)
+	staff.DELETE("/guardians/:id", s.removeBinding)
+
+	staff.GET("/staff", s.listStaff)
+	staff.POST("/staff", s.createStaff, s.idempotent)
+	staff.GET("/staff/:id", s.getStaff)
+	staff.PATCH("/staff/:id", s.updateStaff)
+
+	staff.GET("/audit", s.listAudit)
+}

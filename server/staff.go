@@ -1,0 +1,198 @@
+package server
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"kehou/models"
+	"kehou/store"
+)
+
+type staffForm struct {
+	Username string `json:"username"`
+	Name     string `json:"name"`
+	Password string `json:"password"`
+	Role     string `json:"role"`
+	CountyID string `json:"county_id"`
+	SchoolID string `json:"school_id"`
+}
+
+func (f *staffForm) validate() error {
+	f.Username = strings.ToLower(strings.TrimSpace(f.Username))
+	return models.ValidateStaff(models.Staff{Username: f.Username, Name: f.Name, Role: f.Role,
+		CountyID: f.CountyID, SchoolID: f.SchoolID}, f.Password, true)
+}
+
+type staffPatch struct {
+	Name     *string `json:"name"`
+	Password *string `json:"password"`
+	Disabled *bool   `json:"disabled"`
+}
+
+func (p *staffPatch) validate() error {
+	fe := models.FieldErrors{}
+	if p.Name != nil {
+		fe.CheckText("name", *p.Name, 40)
+	}
+	if p.Password != nil {
+		if msg := models.PasswordProblem(*p.Password); msg != "" {
+			fe.Add("password", msg)
+		}
+	}
+	return fe.Err()
+}
+
+// resolveStaffScope fills the county of a school admin from its school and checks that the
+// place named exists and lies within the caller's reach.
+func (s *Server) resolveStaffScope(c echo.Context, f *staffForm) error {
+	ctx := c.Request().Context()
+	switch f.Role {
+	case models.RoleCity:
+		f.CountyID, f.SchoolID = "", ""
+	case models.RoleCounty:
+		f.SchoolID = ""
+		if _, err := s.store.County(ctx, f.CountyID); errors.Is(err, store.ErrNotFound) {
+			return models.FieldErrors{"county_id": "区县不存在"}
+		} else if err != nil {
+			return err
+		}
+	case models.RoleSchool:
+		sc, err := s.store.School(ctx, f.SchoolID)
+		if errors.Is(err, store.ErrNotFound) {
+			return models.FieldErrors{"school_id": "学校不存在"}
+		} else if err != nil {
+			return err
+		}
+		f.CountyID = sc.CountyID
+	}
+	return nil
+}
+
+func (s *Server) listStaff(c echo.Context) error {
+	p, err := pageParams(c)
+	if err != nil {
+		return err
+	}
+	list, next, err := s.store.StaffList(c.Request().Context(), scopeOf(c), p)
+	if err != nil {
+		return err
+	}
+	out := make([]staffBody, 0, len(list))
+	for _, st := range list {
+		out = append(out, toStaffBody(st))
+	}
+	return c.JSON(http.StatusOK, listBody[staffBody]{out, next})
+}
+
+// createStaff: the city creates anyone; a county admin creates school admins of its county.
+func (s *Server) createStaff(c echo.Context) error {
+	var f staffForm
+	if err := bind(c, &f); err != nil {
+		return err
+	}
+	if err := s.resolveStaffScope(c, &f); err != nil {
+		return err
+	}
+	target := models.Scope{Role: f.Role, CountyID: f.CountyID, SchoolID: f.SchoolID}
+	if !scopeOf(c).CanManageStaff(target) {
+		return errForbidden
+	}
+	hash, err := models.HashPassword(f.Password)
+	if err != nil {
+		return err
+	}
+	st := models.Staff{Username: f.Username, Name: strings.TrimSpace(f.Name), PasswordHash: hash,
+		Role: f.Role, CountyID: f.CountyID, SchoolID: f.SchoolID}
+	if err := s.store.CreateStaff(c.Request().Context(), &st); err != nil {
+		return err
+	}
+	s.audit(c, "staff.create", st.ID, st.CountyID, st.SchoolID, st.Username+" "+st.Role)
+	return c.JSON(http.StatusCreated, toStaffBody(st))
+}
+
+// staffInScope returns an account the caller may see: within its scope, or itself.
+func (s *Server) staffInScope(c echo.Context, id string) (models.Staff, error) {
+	st, err := s.store.Staff(c.Request().Context(), id)
+	if err != nil {
+		return st, err
+	}
+	me := staffOf(c)
+	sc := st.Scope()
+	visible := st.ID == me.ID || me.Scope().CanManageStaff(sc) ||
+		(sc.Role == models.RoleSchool && me.Scope().AllowsSchool(sc.SchoolID, sc.CountyID))
+	if !visible {
+		return models.Staff{}, store.ErrNotFound
+	}
+	return st, nil
+}
+
+func (s *Server) getStaff(c echo.Context) error {
+	st, err := s.staffInScope(c, c.Param("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, toStaffBody(st))
+}
+
+// updateStaff renames, resets the password of, or disables an account below the caller; anyone
+// may change their own name and password but not disable themselves. Disabling or a new password
+// ends the account's sessions.
+func (s *Server) updateStaff(c echo.Context) error {
+	st, err := s.staffInScope(c, c.Param("id"))
+	if err != nil {
+		return err
+	}
+	var p staffPatch
+	if err := bind(c, &p); err != nil {
+		return err
+	}
+	me := staffOf(c)
+	self := st.ID == me.ID
+	if !self && !me.Scope().CanManageStaff(st.Scope()) {
+		return errForbidden
+	}
+	if self && p.Disabled != nil && *p.Disabled {
+		return models.FieldErrors{"disabled": "不能停用自己的账号"}
+	}
+	name, disabled, hash := st.Name, st.Disabled, ""
+	if p.Name != nil {
+		name = strings.TrimSpace(*p.Name)
+	}
+	if p.Disabled != nil {
+		disabled = *p.Disabled
+	}
+	if p.Password != nil {
+		if hash, err = models.HashPassword(*p.Password); err != nil {
+			return err
+		}
+	}
+	ctx := c.Request().Context()
+	if err := s.store.UpdateStaff(ctx, st.ID, name, disabled, hash); err != nil {
+		return err
+	}
+	if disabled || hash != "" {
+		if err := s.store.DeleteSessionsOf(ctx, st.ID); err != nil {
+			return err
+		}
+	}
+	s.audit(c, "staff.update", st.ID, st.CountyID, st.SchoolID, changed(p))
+	st.Name, st.Disabled = name, disabled
+	return c.JSON(http.StatusOK, toStaffBody(st))
+}
+
+func changed(p staffPatch) string {
+	var parts []string
+	if p.Name != nil {
+		parts = append(parts, "name")
+	}
+	if p.Password != nil {
+		parts = append(parts, "password")
+	}
+	if p.Disabled != nil {
+		parts = append(parts, "disabled")
+	}
+	return strings.Join(parts, ",")
+}

@@ -1,0 +1,106 @@
+package store
+
+import (
+	"context"
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"strings"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"kehou/models"
+)
+
+// BindRequest is what a parent types to bind a child.
+type BindRequest struct {
+	MemberID  string
+	SchoolID  string
+	StudentNo string
+	Name      string
+	BindCode  string // required when the school requires binding codes
+	Relation  string
+}
+
+// Bind makes the member a guardian of the child that matches the request. Every mismatch
+// (unknown student number, wrong name, wrong or missing code) is the same ErrBindMismatch, so
+// the answer does not reveal which part was wrong. Binding an already-bound child again returns
+// the existing guardianship (a retried request is not an error).
+func (s *Store) Bind(ctx context.Context, req BindRequest) (models.Guardianship, models.Child, error) {
+	school, err := s.School(ctx, req.SchoolID)
+	if errors.Is(err, ErrNotFound) {
+		return models.Guardianship{}, models.Child{}, ErrBindMismatch
+	}
+	if err != nil {
+		return models.Guardianship{}, models.Child{}, err
+	}
+	child, err := findOne[models.Child](ctx, s.c(colChildren), bson.M{"school_id": school.ID, "student_no": strings.TrimSpace(req.StudentNo)})
+	if errors.Is(err, ErrNotFound) {
+		return models.Guardianship{}, models.Child{}, ErrBindMismatch
+	}
+	if err != nil {
+		return models.Guardianship{}, models.Child{}, err
+	}
+	nameOK := subtle.ConstantTimeCompare([]byte(child.NameHash), []byte(s.sealer.Hash("child_name", models.NormalizeName(req.Name)))) == 1
+	codeOK := true
+	if school.RequireBindCode {
+		code, err := s.BindCode(child)
+		if err != nil {
+			return models.Guardianship{}, models.Child{}, fmt.Errorf("bind: %w", err)
+		}
+		codeOK = subtle.ConstantTimeCompare([]byte(code), []byte(strings.ToUpper(strings.TrimSpace(req.BindCode)))) == 1
+	}
+	if !nameOK || !codeOK {
+		return models.Guardianship{}, models.Child{}, ErrBindMismatch
+	}
+	g := models.Guardianship{ID: NewID(), ChildID: child.ID, MemberID: req.MemberID, SchoolID: child.SchoolID,
+		CountyID: child.CountyID, Relation: req.Relation, CreatedAt: s.now()}
+	err = insert(ctx, s.c(colGuardians), g)
+	if errors.Is(err, ErrConflict) {
+		g, err = findOne[models.Guardianship](ctx, s.c(colGuardians), bson.M{"child_id": child.ID, "member_id": req.MemberID})
+	}
+	if err != nil {
+		return models.Guardianship{}, models.Child{}, err
+	}
+	return g, child, nil
+}
+
+// GuardianshipsOfMember lists a parent's bindings (a family has a handful).
+func (s *Store) GuardianshipsOfMember(ctx context.Context, memberID string) ([]models.Guardianship, error) {
+	cur, err := s.c(colGuardians).Find(ctx, bson.M{"member_id": memberID})
+	if err != nil {
+		return nil, fmt.Errorf("list guardianships: %w", err)
+	}
+	out := []models.Guardianship{}
+	if err := cur.All(ctx, &out); err != nil {
+		return nil, fmt.Errorf("list guardianships: %w", err)
+	}
+	return out, nil
+}
+
+// GuardianshipsOfSchool lists the bindings of a school's pupils.
+func (s *Store) GuardianshipsOfSchool(ctx context.Context, schoolID string, p Page) ([]models.Guardianship, string, error) {
+	return list(ctx, s.c(colGuardians), bson.M{"school_id": schoolID}, p, func(x models.Guardianship) string { return x.ID })
+}
+
+// Guardianship returns one binding.
+func (s *Store) Guardianship(ctx context.Context, id string) (models.Guardianship, error) {
+	return findOne[models.Guardianship](ctx, s.c(colGuardians), bson.M{"_id": id})
+}
+
+// DeleteGuardianship removes a binding; memberID, when not empty, must own it (a parent
+// unbinding) so that one parent cannot remove another's binding.
+func (s *Store) DeleteGuardianship(ctx context.Context, id, memberID string) error {
+	f := bson.M{"_id": id}
+	if memberID != "" {
+		f["member_id"] = memberID
+	}
+	res, err := s.c(colGuardians).DeleteOne(ctx, f)
+	if err != nil {
+		return fmt.Errorf("delete guardianship: %w", err)
+	}
+	if res.DeletedCount == 0 {
+		return ErrNotFound
+	}
+	return nil
+}

@@ -1,0 +1,74 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"kehou/models"
+)
+
+func tokenID(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
+}
+
+// CreateSession issues an opaque token for subject; only its hash is stored.
+func (s *Store) CreateSession(ctx context.Context, kind, subjectID string, ttl time.Duration) (token string, expires time.Time, err error) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", time.Time{}, fmt.Errorf("create session: %w", err)
+	}
+	token = base64.RawURLEncoding.EncodeToString(b)
+	now := s.now()
+	sess := models.Session{ID: tokenID(token), Kind: kind, SubjectID: subjectID, CreatedAt: now, ExpiresAt: now.Add(ttl)}
+	if err := insert(ctx, s.c(colSessions), sess); err != nil {
+		return "", time.Time{}, err
+	}
+	return token, sess.ExpiresAt, nil
+}
+
+// Session resolves a token of the given kind; an unknown, expired or other-kind token is
+// ErrNotFound.
+func (s *Store) Session(ctx context.Context, kind, token string) (models.Session, error) {
+	sess, err := findOne[models.Session](ctx, s.c(colSessions), bson.M{"_id": tokenID(token), "kind": kind})
+	if err != nil {
+		return sess, err
+	}
+	if !s.now().Before(sess.ExpiresAt) {
+		return models.Session{}, ErrNotFound
+	}
+	return sess, nil
+}
+
+// DeleteSession revokes a token (logout). Revoking an unknown token is not an error.
+func (s *Store) DeleteSession(ctx context.Context, token string) error {
+	if _, err := s.c(colSessions).DeleteOne(ctx, bson.M{"_id": tokenID(token)}); err != nil {
+		return fmt.Errorf("delete session: %w", err)
+	}
+	return nil
+}
+
+// DeleteSessionsOf revokes every session of a subject (a disabled account, a changed password).
+func (s *Store) DeleteSessionsOf(ctx context.Context, subjectID string) error {
+	if _, err := s.c(colSessions).DeleteMany(ctx, bson.M{"subject_id": subjectID}); err != nil {
+		return fmt.Errorf("delete sessions: %w", err)
+	}
+	return nil
+}
+
+// PurgeExpiredSessions deletes sessions that ended before now (FerretDB has no TTL indexes, so
+// a periodic job does this).
+func (s *Store) PurgeExpiredSessions(ctx context.Context) (int64, error) {
+	res, err := s.c(colSessions).DeleteMany(ctx, bson.M{"expires_at": bson.M{"$lt": s.now()}})
+	if err != nil {
+		return 0, fmt.Errorf("purge sessions: %w", err)
+	}
+	return res.DeletedCount, nil
+}

@@ -1,0 +1,81 @@
+// Package store is kehou's MongoDB persistence: one file per collection, indexes that hold the
+// invariants, and sentinel errors that the server maps to HTTP statuses. It works the same on
+// MongoDB and on the embedded FerretDB v1, so it uses no transactions, no $lookup and only
+// single-document atomic updates (see ARCHITECTURE.md "Data rules").
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+)
+
+// Sentinel errors; server/errors.go maps each to one HTTP status.
+var (
+	ErrNotFound     = errors.New("not found")
+	ErrConflict     = errors.New("already exists")
+	ErrBindMismatch = errors.New("binding details do not match")
+	ErrLocked       = errors.New("account locked")
+	ErrBadLogin     = errors.New("wrong username or password")
+)
+
+// Store holds the database and the sealer for personal data.
+type Store struct {
+	db     *mongo.Database
+	sealer *Sealer
+	now    func() time.Time
+}
+
+// New returns a Store over db; key encrypts personal data and keys lookup hashes.
+func New(db *mongo.Database, key []byte) (*Store, error) {
+	s, err := NewSealer(key)
+	if err != nil {
+		return nil, err
+	}
+	return &Store{db: db, sealer: s, now: func() time.Time { return time.Now().UTC() }}, nil
+}
+
+// SetClock replaces the clock (tests of expiry and lockout).
+func (s *Store) SetClock(now func() time.Time) { s.now = now }
+
+// Sealer exposes the personal-data sealer.
+func (s *Store) Sealer() *Sealer { return s.sealer }
+
+// Ping checks the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	return s.db.RunCommand(ctx, bson.D{{Key: "ping", Value: 1}}).Err()
+}
+
+// NewID returns a new, time-ordered identifier; lists page by it.
+func NewID() string { return bson.NewObjectID().Hex() }
+
+func (s *Store) c(name string) *mongo.Collection { return s.db.Collection(name) }
+
+// findOne decodes one document or returns ErrNotFound.
+func findOne[T any](ctx context.Context, coll *mongo.Collection, filter any) (T, error) {
+	var v T
+	err := coll.FindOne(ctx, filter).Decode(&v)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return v, ErrNotFound
+	}
+	if err != nil {
+		return v, fmt.Errorf("find %s: %w", coll.Name(), err)
+	}
+	return v, nil
+}
+
+// insert adds a document, turning a unique-index violation into ErrConflict.
+func insert(ctx context.Context, coll *mongo.Collection, doc any) error {
+	_, err := coll.InsertOne(ctx, doc)
+	if mongo.IsDuplicateKeyError(err) {
+		return ErrConflict
+	}
+	if err != nil {
+		return fmt.Errorf("insert %s: %w", coll.Name(), err)
+	}
+	return nil
+}
