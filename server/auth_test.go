@@ -148,8 +148,7 @@ func TestStaffLockout(t *testing.T) {
 func TestLoginRateLimitPerIP(t *testing.T) {
 	e := newEnv(t)
 	e.cfg.RateLoginPerMin = 3
-	e.srv = New(Deps{Config: e.cfg, Store: e.st, Redis: e.rdb, Wechat: e.srv.wx, Logger: e.srv.log, Version: "test"})
-	e.srv.now = func() time.Time { return e.now }
+	e.rebuild()
 	for i := 0; i < 3; i++ {
 		e.expect(e.req(http.MethodPost, "/api/v1/mp/login", "", map[string]string{"code": "bad"}), http.StatusUnauthorized, "invalid_code")
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -36,6 +37,7 @@ type env struct {
 	st    *store.Store
 	rdb   *redis.Client
 	fake  *wxfake.Server
+	wx    *wechat.Client
 	srv   *Server
 	now   time.Time
 	ip    string
@@ -78,10 +80,16 @@ func newEnv(t *testing.T, opts ...func(*env)) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.srv = New(Deps{Config: cfg, Store: e.st, Redis: e.rdb, Wechat: wx, Logger: testenv.Logger(), Version: "test", Extra: e.extra})
-	e.srv.now = func() time.Time { return e.now }
+	e.wx = wx
+	e.rebuild()
 	e.seedOrg()
 	return e
+}
+
+// rebuild makes a new server after a test changed e.cfg (limits are read when routes are built).
+func (e *env) rebuild() {
+	e.srv = New(Deps{Config: e.cfg, Store: e.st, Redis: e.rdb, Wechat: e.wx, Logger: testenv.Logger(), Version: "test", Extra: e.extra})
+	e.srv.now = func() time.Time { return e.now }
 }
 
 func (e *env) seedOrg() {
@@ -204,4 +212,28 @@ func (e *env) parent(name string) string {
 func (e *env) importRoster(schoolID, csv string) resp {
 	e.t.Helper()
 	return e.req(http.MethodPost, "/api/v1/admin/schools/"+schoolID+"/roster", e.city, csv, "Content-Type", "text/csv")
+}
+
+func multipartFile(t *testing.T, field, name string, content []byte) ([]byte, string) {
+	t.Helper()
+	var buf bytes.Buffer
+	w := multipart.NewWriter(&buf)
+	fw, err := w.CreateFormFile(field, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = fw.Write(content)
+	_ = w.Close()
+	return buf.Bytes(), w.FormDataContentType()
+}
+
+func scopeB1(e *env) models.Scope {
+	return models.Scope{Role: models.RoleSchool, CountyID: e.countyB.ID, SchoolID: e.schoolB1.ID}
+}
+
+func (e *env) memberID(token string) string {
+	e.t.Helper()
+	var me mpMeBody
+	e.req(http.MethodGet, "/api/v1/mp/me", token, nil).json(e.t, &me)
+	return me.ID
 }

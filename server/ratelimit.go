@@ -14,6 +14,9 @@ import (
 // every parent because the limiter is down would be worse than a minute without limits, and
 // /readyz already reports Redis down.
 func (s *Server) allow(ctx context.Context, bucket, id string, limit int) (bool, int) {
+	// A limiter that waits on a dead Redis would make every request slow; give it a moment only.
+	ctx, cancel := context.WithTimeout(ctx, 250*time.Millisecond)
+	defer cancel()
 	now := s.now()
 	window := now.Unix() / 60
 	key := fmt.Sprintf("kehou:rl:%s:%s:%d", bucket, id, window)

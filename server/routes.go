@@ -5,18 +5,20 @@ import "github.com/labstack/echo/v4"
 // routes lists every route of the API. openapi.yaml documents each one, and a test keeps the
 // two in step.
 func (s *Server) routes(e *echo.Echo) {
-	e.Use(withRequestID, s.observe, s.recoverPanics(), bodyLimit(),
-		s.limitIP("ip", s.cfg.RateIPPerMinute))
+	e.Use(withRequestID, s.observe, s.recoverPanics(), bodyLimit())
 
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
 	e.GET("/metrics", s.metricsHandler())
 	e.GET("/version", s.versionInfo)
+	e.GET("/openapi.yaml", s.openAPIDoc)
 
 	login := s.limitIP("login", s.cfg.RateLoginPerMin)
 	perSubject := s.limitSubject("subject", s.cfg.RateMemberPerMin)
 
-	mp := e.Group("/api/v1/mp")
+	// Probes and scrapes are not rate-limited, so they keep answering when Redis is down.
+	api := e.Group("/api/v1", s.limitIP("ip", s.cfg.RateIPPerMinute))
+	mp := api.Group("/mp")
 	mp.POST("/login", s.mpLogin, login)
 	member := mp.Group("", s.requireMember, perSubject)
 	member.POST("/logout", s.logout)
@@ -26,7 +28,7 @@ func (s *Server) routes(e *echo.Echo) {
 	member.POST("/children", s.bindChild, s.limitSubject("bind", 10), s.idempotent)
 	member.DELETE("/children/:id", s.unbindChild)
 
-	admin := e.Group("/api/v1/admin")
+	admin := api.Group("/admin")
 	admin.POST("/login", s.adminLogin, login)
 	staff := admin.Group("", s.requireStaff, perSubject)
 	staff.POST("/logout", s.logout)
