@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -50,9 +51,53 @@ func (s *Store) EnsureIndexes(ctx context.Context) error {
 		colIdempotency: {plain("created_at")},
 	}
 	for name, models := range want {
-		if _, err := s.c(name).Indexes().CreateMany(ctx, models); err != nil {
+		missing, err := s.missingIndexes(ctx, name, models)
+		if err != nil {
+			return err
+		}
+		if len(missing) == 0 {
+			continue
+		}
+		if _, err := s.c(name).Indexes().CreateMany(ctx, missing); err != nil {
 			return fmt.Errorf("ensure indexes on %s: %w", name, err)
 		}
 	}
 	return nil
+}
+
+// missingIndexes leaves out the indexes that already exist. Asking FerretDB v1 (SQLite) to
+// create an index that exists after a restart crashes its connection handler (measured here:
+// "slice bounds out of range" on the second start), so only new ones are requested.
+func (s *Store) missingIndexes(ctx context.Context, coll string, want []mongo.IndexModel) ([]mongo.IndexModel, error) {
+	specs, err := s.c(coll).Indexes().ListSpecifications(ctx)
+	var ce mongo.CommandError
+	if errors.As(err, &ce) && ce.Code == 26 { // NamespaceNotFound: no collection yet
+		specs, err = nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("list indexes on %s: %w", coll, err)
+	}
+	have := map[string]bool{}
+	for _, sp := range specs {
+		have[sp.Name] = true
+	}
+	var out []mongo.IndexModel
+	for _, m := range want {
+		if !have[indexName(m.Keys.(bson.D))] {
+			out = append(out, m)
+		}
+	}
+	return out, nil
+}
+
+// indexName is the driver's default name for an ascending index: field_1_field_1.
+func indexName(keys bson.D) string {
+	name := ""
+	for i, k := range keys {
+		if i > 0 {
+			name += "_"
+		}
+		name += fmt.Sprintf("%s_%v", k.Key, k.Value)
+	}
+	return name
 }

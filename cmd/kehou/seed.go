@@ -37,10 +37,11 @@ var (
 	demoGiven    = []string{"小明", "一诺", "子涵", "浩然", "欣怡", "宇轩", "梓萱", "俊杰", "雨桐", "思远"}
 )
 
-// demoChildName is deterministic so the README can name a child to bind: school 0, grade 1,
-// class 1, pupil 0 is 张小明 with student number 2026010101.
-func demoChildName(school, grade, class, i int) string {
-	return demoSurnames[(school+grade+i)%len(demoSurnames)] + demoGiven[(class*3+i+grade)%len(demoGiven)]
+// demoChildName is deterministic so the README can name a child to bind: the first pupil of
+// class 1 in the first grade of 东湖区实验小学 is 张小明, student number 2026010101.
+func demoChildName(school, gradeIndex, class, i int) string {
+	return demoSurnames[(school*3+gradeIndex*2+class-1+i)%len(demoSurnames)] +
+		demoGiven[(school+gradeIndex+(class-1)*3+i*7)%len(demoGiven)]
 }
 
 // seedDemo loads the demo city unless the database already has counties. It reports whether it
@@ -86,7 +87,7 @@ func seedDemo(ctx context.Context, cfg *config.Config, st *store.Store) (bool, e
 				for i := 0; i < 10; i++ {
 					rows = append(rows, models.RosterRow{
 						StudentNo: fmt.Sprintf("2026%02d%02d%02d", si*2+gi+1, class, i+1),
-						Name:      demoChildName(si, gi+1, class, i),
+						Name:      demoChildName(si, gi, class, i),
 						Grade:     grade, Class: fmt.Sprintf("%d班", class),
 					})
 				}

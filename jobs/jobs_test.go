@@ -1,0 +1,110 @@
+package jobs
+
+import (
+	"context"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hibiken/asynq"
+
+	"kehou/devstack/testenv"
+	"kehou/models"
+	"kehou/store"
+)
+
+func TestMain(m *testing.M) { os.Exit(testenv.Run(m)) }
+
+// redisDB is this package's Redis database when tests run against a real server.
+const redisDB = 2
+
+func TestSchedulersEnqueueEachPeriodOnce(t *testing.T) {
+	rdb := testenv.Redis(t, redisDB)
+	client := asynq.NewClientFromRedisClient(rdb)
+	defer client.Close()
+	now := time.Date(2026, 11, 29, 16, 20, 0, 0, time.UTC)
+	var wg sync.WaitGroup
+	for range 5 { // five worker replicas fire at once
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			enqueueDue(context.Background(), client, now, testenv.Logger())
+		}()
+	}
+	wg.Wait()
+	enqueueDue(context.Background(), client, now.Add(30*time.Minute), testenv.Logger()) // same hour
+	insp := asynq.NewInspectorFromRedisClient(rdb)
+	tasks, err := insp.ListPendingTasks(QueueBulk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(tasks) != len(Schedule) {
+		t.Fatalf("pending = %d, want one per periodic task (%d)", len(tasks), len(Schedule))
+	}
+	ids := map[string]bool{}
+	for _, tk := range tasks {
+		ids[tk.ID] = true
+	}
+	if !ids["session:purge:2026-11-29T16:00Z"] {
+		t.Fatalf("task ids = %v", ids)
+	}
+	enqueueDue(context.Background(), client, now.Add(time.Hour), testenv.Logger()) // next hour
+	if tasks, _ = insp.ListPendingTasks(QueueBulk); len(tasks) != 2*len(Schedule) {
+		t.Fatalf("next period must enqueue again: %d", len(tasks))
+	}
+}
+
+// TestWorkerRunsPurge runs a real asynq server on Redis and checks the purge reaches MongoDB.
+func TestWorkerRunsPurge(t *testing.T) {
+	rdb := testenv.Redis(t, redisDB)
+	st, err := store.New(testenv.Mongo(t), testenv.Key())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	past := time.Now().Add(-48 * time.Hour)
+	st.SetClock(func() time.Time { return past })
+	if _, _, err := st.CreateSession(ctx, models.SessionMember, "m1", time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	st.SetClock(func() time.Time { return time.Now().UTC() })
+	live, _, err := st.CreateSession(ctx, models.SessionMember, "m2", time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	srv := asynq.NewServerFromRedisClient(rdb, asynq.Config{Concurrency: 2, Queues: QueueWeights, LogLevel: asynq.ErrorLevel})
+	mux := asynq.NewServeMux()
+	(&Handlers{Store: st, Log: testenv.Logger()}).Register(mux)
+	if err := srv.Start(mux); err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Shutdown()
+	client := asynq.NewClientFromRedisClient(rdb)
+	defer client.Close()
+	// Enqueued twice: at-least-once delivery must be harmless.
+	for range 2 {
+		if _, err := client.Enqueue(NewSessionPurgeTask()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	insp := asynq.NewInspectorFromRedisClient(rdb)
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		info, err := insp.GetQueueInfo(QueueBulk)
+		if err == nil && info.Pending == 0 && info.Active == 0 && info.Processed >= 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("purge tasks not processed: %+v %v", info, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if _, err := st.Session(ctx, models.SessionMember, live); err != nil {
+		t.Fatalf("live session purged: %v", err)
+	}
+	if n, _ := st.PurgeExpiredSessions(ctx); n != 0 {
+		t.Fatalf("expired session left behind: %d", n)
+	}
+}
