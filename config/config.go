@@ -42,9 +42,9 @@ type Config struct {
 	StaffSessionTTL  time.Duration `env:"KEHOU_STAFF_SESSION_TTL" default:"12h" doc:"lifetime of a staff session token"`
 	LoginMaxFailures int           `env:"KEHOU_LOGIN_MAX_FAILURES" default:"5" doc:"failed staff logins in a row before the account is locked"`
 	LoginLockout     time.Duration `env:"KEHOU_LOGIN_LOCKOUT" default:"15m" doc:"how long a locked staff account stays locked"`
-	RateIPPerMinute  int           `env:"KEHOU_RATE_IP_PER_MINUTE" default:"600" doc:"requests per minute allowed from one IP address"`
+	RateIPPerMinute  int           `env:"KEHOU_RATE_IP_PER_MINUTE" default:"3000" doc:"API requests per minute allowed from one IP address (high, because many parents share a carrier's NAT address)"`
 	RateMemberPerMin int           `env:"KEHOU_RATE_MEMBER_PER_MINUTE" default:"120" doc:"requests per minute allowed for one signed-in member or staff account"`
-	RateLoginPerMin  int           `env:"KEHOU_RATE_LOGIN_PER_MINUTE" default:"20" doc:"login attempts per minute allowed from one IP address"`
+	RateLoginPerMin  int           `env:"KEHOU_RATE_LOGIN_PER_MINUTE" default:"20" doc:"staff login attempts per minute allowed from one IP address"`
 
 	WorkerConcurrency int           `env:"KEHOU_WORKER_CONCURRENCY" default:"10" doc:"asynq worker goroutines per process"`
 	ShutdownTimeout   time.Duration `env:"KEHOU_SHUTDOWN_TIMEOUT" default:"20s" doc:"how long in-flight requests and tasks get to finish on shutdown"`

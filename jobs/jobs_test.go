@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/hibiken/asynq"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"kehou/devstack/testenv"
 	"kehou/models"
@@ -106,5 +107,35 @@ func TestWorkerRunsPurge(t *testing.T) {
 	}
 	if n, _ := st.PurgeExpiredSessions(ctx); n != 0 {
 		t.Fatalf("expired session left behind: %d", n)
+	}
+}
+
+func TestQueueCollectorReportsSizes(t *testing.T) {
+	rdb := testenv.Redis(t, redisDB)
+	client := asynq.NewClientFromRedisClient(rdb)
+	defer client.Close()
+	for range 3 {
+		if _, err := client.Enqueue(NewIdempotencyPurgeTask()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(NewQueueCollector(asynq.NewInspectorFromRedisClient(rdb)))
+	got := map[string]float64{}
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range families {
+		for _, m := range f.GetMetric() {
+			key := f.GetName()
+			for _, l := range m.GetLabel() {
+				key += "," + l.GetValue()
+			}
+			got[key] = m.GetGauge().GetValue()
+		}
+	}
+	if got["kehou_queue_tasks,bulk,pending"] != 3 || got["kehou_queue_tasks,critical,pending"] != 0 || got["kehou_queue_inspect_up"] != 1 {
+		t.Fatalf("queue metrics: %v", got)
 	}
 }

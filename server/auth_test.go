@@ -149,15 +149,24 @@ func TestLoginRateLimitPerIP(t *testing.T) {
 	e := newEnv(t)
 	e.cfg.RateLoginPerMin = 3
 	e.rebuild()
-	for i := 0; i < 3; i++ {
-		e.expect(e.req(http.MethodPost, "/api/v1/mp/login", "", map[string]string{"code": "bad"}), http.StatusUnauthorized, "invalid_code")
+	e.staffWithPassword("teacher", "correct horse battery")
+	login := func(user string) resp {
+		return e.req(http.MethodPost, "/api/v1/admin/login", "", map[string]string{"username": user, "password": "guess guess guess"})
 	}
-	r := e.req(http.MethodPost, "/api/v1/mp/login", "", map[string]string{"code": "dev:alice"})
+	for _, user := range []string{"a", "b", "c"} { // guessing across accounts
+		e.expect(login(user), http.StatusUnauthorized, "bad_credentials")
+	}
+	r := login("teacher")
 	e.expect(r, http.StatusTooManyRequests, "rate_limited")
 	if r.Header.Get("Retry-After") == "" {
 		t.Fatal("429 without Retry-After")
 	}
-	// Another address is not affected.
-	e.ip = "192.0.2.99"
+	// The rate-limited attempt was not counted against the account.
+	if st, _ := e.st.StaffByUsername(context.Background(), "teacher"); st.FailedLogins != 0 {
+		t.Fatalf("failed logins = %d", st.FailedLogins)
+	}
+	// Another address is not affected, and parents' logins are not staff logins.
 	e.expect(e.req(http.MethodPost, "/api/v1/mp/login", "", map[string]string{"code": "dev:alice"}), http.StatusOK, "")
+	e.ip = "192.0.2.99"
+	e.expect(login("teacher"), http.StatusUnauthorized, "bad_credentials")
 }
