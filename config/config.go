@@ -38,6 +38,19 @@ type Config struct {
 	WechatAppID  string `env:"KEHOU_WECHAT_APPID" doc:"mini-program AppID; empty together with the secret means sandbox mode"`
 	WechatSecret string `env:"KEHOU_WECHAT_SECRET" secret:"true" doc:"mini-program AppSecret"`
 
+	WxTemplates string `env:"KEHOU_WX_TEMPLATES" doc:"subscribe-message templates per notice kind, JSON: {\"general\":{\"template_id\":\"…\",\"page\":\"pages/notice/detail\",\"fields\":{\"thing1\":\"title\",\"thing2\":\"school\",\"time3\":\"date\"},\"long_term\":false}}; sandbox mode has built-in ones"`
+
+	SMSEndpoint  string        `env:"KEHOU_SMS_ENDPOINT" default:"https://sms.tencentcloudapi.com" doc:"Tencent Cloud SMS API endpoint"`
+	SMSRegion    string        `env:"KEHOU_SMS_REGION" default:"ap-guangzhou" doc:"Tencent Cloud SMS region"`
+	SMSSecretID  string        `env:"KEHOU_SMS_SECRET_ID" doc:"Tencent Cloud SecretId; empty means sandbox SMS (messages go to the outbox)"`
+	SMSSecretKey string        `env:"KEHOU_SMS_SECRET_KEY" secret:"true" doc:"Tencent Cloud SecretKey"`
+	SMSAppID     string        `env:"KEHOU_SMS_SDK_APP_ID" doc:"SMS SdkAppId"`
+	SMSSignName  string        `env:"KEHOU_SMS_SIGN_NAME" doc:"approved SMS signature (签名)"`
+	SMSTemplates string        `env:"KEHOU_SMS_TEMPLATES" doc:"SMS templates per notice kind, JSON: {\"general\":{\"template_id\":\"123456\",\"params\":[\"school\",\"title\"]}}; sandbox mode has built-in ones"`
+	SMSInterval  time.Duration `env:"KEHOU_SMS_PER_NUMBER_INTERVAL" default:"30s" doc:"at most one SMS per number in this interval; later ones wait in the queue"`
+	SMSDaily     int           `env:"KEHOU_SMS_PER_NUMBER_DAILY" default:"10" doc:"at most this many SMS per number per day (Asia/Shanghai); later ones wait for the next day"`
+	RobotPerMin  int           `env:"KEHOU_ROBOT_PER_MINUTE" default:"20" doc:"messages per minute per WeCom/DingTalk robot; more wait in the queue"`
+
 	MemberSessionTTL time.Duration `env:"KEHOU_MEMBER_SESSION_TTL" default:"720h" doc:"lifetime of a mini-program session token"`
 	StaffSessionTTL  time.Duration `env:"KEHOU_STAFF_SESSION_TTL" default:"12h" doc:"lifetime of a staff session token"`
 	LoginMaxFailures int           `env:"KEHOU_LOGIN_MAX_FAILURES" default:"5" doc:"failed staff logins in a row before the account is locked"`
@@ -73,6 +86,9 @@ func (c *Config) Embedded() bool { return c.MongoURI == "" || c.RedisAddr == "" 
 // Sandbox reports whether WeChat runs against the in-process fake.
 func (c *Config) Sandbox() bool { return c.WechatAppID == "" && c.WechatSecret == "" }
 
+// SandboxSMS reports whether SMS goes to the outbox.
+func (c *Config) SandboxSMS() bool { return c.SMSSecretID == "" }
+
 // Production reports whether KEHOU_ENV=production.
 func (c *Config) Production() bool { return c.Env == EnvProduction }
 
@@ -103,12 +119,24 @@ func (c *Config) Validate() error {
 		if c.MongoURI == "" {
 			bad("KEHOU_MONGO_URI", "the embedded MongoDB stand-in is refused when KEHOU_ENV=production")
 		}
+		if c.SMSSecretID == "" {
+			bad("KEHOU_SMS_SECRET_ID", "sandbox SMS is refused when KEHOU_ENV=production")
+		}
 		if c.RedisAddr == "" {
 			bad("KEHOU_REDIS_ADDR", "the embedded Redis stand-in is refused when KEHOU_ENV=production")
 		}
 		if c.SecretKey == "" {
 			bad("KEHOU_SECRET_KEY", "required when KEHOU_ENV=production")
 		}
+	}
+	if c.SMSSecretID != "" && (c.SMSSecretKey == "" || c.SMSAppID == "" || c.SMSSignName == "") {
+		bad("KEHOU_SMS_SECRET_ID", "KEHOU_SMS_SECRET_KEY, KEHOU_SMS_SDK_APP_ID and KEHOU_SMS_SIGN_NAME are needed with it")
+	}
+	if _, err := c.Templates(); err != nil {
+		bad("KEHOU_WX_TEMPLATES", "%v", err)
+	}
+	if _, err := c.SMSTemplateSet(); err != nil {
+		bad("KEHOU_SMS_TEMPLATES", "%v", err)
 	}
 	if c.SecretKey != "" {
 		if _, err := DecodeKey(c.SecretKey); err != nil {
@@ -124,6 +152,8 @@ func (c *Config) Validate() error {
 		"KEHOU_RATE_MEMBER_PER_MINUTE": c.RateMemberPerMin,
 		"KEHOU_RATE_LOGIN_PER_MINUTE":  c.RateLoginPerMin,
 		"KEHOU_WORKER_CONCURRENCY":     c.WorkerConcurrency,
+		"KEHOU_SMS_PER_NUMBER_DAILY":   c.SMSDaily,
+		"KEHOU_ROBOT_PER_MINUTE":       c.RobotPerMin,
 	}
 	for _, env := range sortedKeys(positive) {
 		if positive[env] <= 0 {
@@ -131,10 +161,11 @@ func (c *Config) Validate() error {
 		}
 	}
 	durations := map[string]time.Duration{
-		"KEHOU_MEMBER_SESSION_TTL": c.MemberSessionTTL,
-		"KEHOU_STAFF_SESSION_TTL":  c.StaffSessionTTL,
-		"KEHOU_LOGIN_LOCKOUT":      c.LoginLockout,
-		"KEHOU_SHUTDOWN_TIMEOUT":   c.ShutdownTimeout,
+		"KEHOU_MEMBER_SESSION_TTL":      c.MemberSessionTTL,
+		"KEHOU_STAFF_SESSION_TTL":       c.StaffSessionTTL,
+		"KEHOU_LOGIN_LOCKOUT":           c.LoginLockout,
+		"KEHOU_SHUTDOWN_TIMEOUT":        c.ShutdownTimeout,
+		"KEHOU_SMS_PER_NUMBER_INTERVAL": c.SMSInterval,
 	}
 	for _, env := range sortedKeys(durations) {
 		if durations[env] <= 0 {

@@ -5,10 +5,15 @@
 package jobs
 
 import (
+	"context"
 	"log/slog"
+	"time"
 
 	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
 
+	"kehou/bots"
+	"kehou/config"
 	"kehou/store"
 )
 
@@ -22,14 +27,47 @@ const (
 // QueueWeights gives user-facing confirmations most of the workers' time without starving bulk.
 var QueueWeights = map[string]int{QueueCritical: 6, QueueDefault: 3, QueueBulk: 1}
 
+// Enqueuer is the part of asynq.Client the handlers and the scheduler use.
+type Enqueuer interface {
+	EnqueueContext(ctx context.Context, task *asynq.Task, opts ...asynq.Option) (*asynq.TaskInfo, error)
+}
+
 // Handlers holds what task handlers need.
 type Handlers struct {
 	Store *store.Store
 	Log   *slog.Logger
+	Queue Enqueuer
+	Redis redis.UniversalClient // shared per-number and per-robot limits
+
+	Notifiers    map[string]bots.Notifier // by channel name
+	WxTemplates  map[string]config.WxTemplate
+	SMSTemplates map[string]config.SMSTemplate
+	SMSInterval  time.Duration
+	SMSDaily     int
+
+	// Tunables; zero means the default. Tests shorten them.
+	FanoutBatch  int // pupils resolved per fan-out batch
+	SendChunk    int // deliveries per send task
+	StallAfter   time.Duration
+	QueuedAfter  time.Duration
+	SendingAfter time.Duration
+	Now          func() time.Time
 }
 
 // Register adds every task handler to mux.
 func (h *Handlers) Register(mux *asynq.ServeMux) {
 	mux.HandleFunc(TypeSessionPurge, h.HandleSessionPurge)
 	mux.HandleFunc(TypeIdempotencyPurge, h.HandleIdempotencyPurge)
+	mux.HandleFunc(TypeNoticeFanout, h.HandleNoticeFanout)
+	mux.HandleFunc(TypeNoticeSend, h.HandleNoticeSend)
+	mux.HandleFunc(TypeNoticeReconcile, h.HandleNoticeReconcile)
+}
+
+// RetryDelay backs off from base, doubling per retry up to ten minutes, so a provider outage
+// is not hammered and a brief hiccup costs seconds.
+func RetryDelay(base time.Duration) asynq.RetryDelayFunc {
+	return func(n int, _ error, _ *asynq.Task) time.Duration {
+		d := base << min(n, 16)
+		return min(d, 10*time.Minute)
+	}
 }

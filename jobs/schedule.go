@@ -20,11 +20,7 @@ type Periodic struct {
 var Schedule = []Periodic{
 	{Every: time.Hour, New: NewSessionPurgeTask},
 	{Every: time.Hour, New: NewIdempotencyPurgeTask},
-}
-
-// Enqueuer is the part of asynq.Client the scheduler uses.
-type Enqueuer interface {
-	EnqueueContext(ctx context.Context, task *asynq.Task, opts ...asynq.Option) (*asynq.TaskInfo, error)
+	{Every: time.Minute, New: NewNoticeReconcileTask},
 }
 
 // periodID names the period that contains t, e.g. "session:purge:2026-11-29T16:00Z".

@@ -9,9 +9,13 @@ type Member struct {
 	UnionID  string `bson:"unionid,omitempty" json:"-"`
 	Nickname string `bson:"nickname,omitempty" json:"nickname,omitempty"`
 	// SessionKeyEnc is WeChat's session_key, encrypted; it never leaves the server.
-	SessionKeyEnc []byte    `bson:"session_key_enc,omitempty" json:"-"`
-	CreatedAt     time.Time `bson:"created_at" json:"created_at"`
-	LastLoginAt   time.Time `bson:"last_login_at" json:"last_login_at"`
+	SessionKeyEnc []byte `bson:"session_key_enc,omitempty" json:"-"`
+	// PhoneEnc is the number the member authorised in the mini-program, encrypted; PhoneHash
+	// finds a member by number without decrypting.
+	PhoneEnc    []byte    `bson:"phone_enc,omitempty" json:"-"`
+	PhoneHash   string    `bson:"phone_hash,omitempty" json:"-"`
+	CreatedAt   time.Time `bson:"created_at" json:"created_at"`
+	LastLoginAt time.Time `bson:"last_login_at" json:"last_login_at"`
 }
 
 // Session kinds.

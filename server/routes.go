@@ -30,6 +30,13 @@ func (s *Server) routes(e *echo.Echo) {
 	member.GET("/children", s.myChildren)
 	member.POST("/children", s.bindChild, s.limitSubject("bind", 10), s.idempotent)
 	member.DELETE("/children/:id", s.unbindChild)
+	member.POST("/phone", s.setPhone)
+	member.GET("/subscriptions", s.subscriptions)
+	member.POST("/subscriptions", s.reportSubscriptions)
+	member.GET("/notices", s.inbox)
+	member.GET("/notices/:id", s.inboxNotice)
+	member.POST("/notices/:id/read", s.readNotice)
+	member.POST("/notices/:id/confirm", s.confirmNotice)
 
 	admin := api.Group("/admin")
 	admin.POST("/login", s.adminLogin, staffLogin)
@@ -56,6 +63,14 @@ func (s *Server) routes(e *echo.Echo) {
 	staff.POST("/staff", s.createStaff, s.idempotent)
 	staff.GET("/staff/:id", s.getStaff)
 	staff.PATCH("/staff/:id", s.updateStaff)
+
+	staff.GET("/notices", s.listNotices)
+	staff.POST("/notices", s.createNotice, s.idempotent)
+	staff.GET("/notices/:id", s.getNotice)
+	staff.POST("/notices/:id/cancel", s.cancelNotice)
+	staff.POST("/notices/:id/remind", s.remindNotice, s.idempotent)
+	staff.GET("/notices/:id/deliveries", s.noticeDeliveries)
+	staff.GET("/notices/:id/outbox", s.noticeOutbox)
 
 	staff.GET("/audit", s.listAudit)
 }

@@ -19,9 +19,11 @@ import (
 	"kehou/wechat"
 )
 
-// WechatLogin exchanges a wx.login code for the user's identity.
+// WechatLogin exchanges a wx.login code for the user's identity, and a getPhoneNumber code for
+// the user's number.
 type WechatLogin interface {
 	Code2Session(ctx context.Context, code string) (wechat.Session, error)
+	PhoneNumber(ctx context.Context, code string) (string, error)
 }
 
 // Enqueuer puts tasks on the asynq queues (an *asynq.Client).
@@ -39,29 +41,35 @@ type Deps struct {
 	Logger   *slog.Logger
 	Registry *prometheus.Registry // metrics are registered here and served on /metrics
 	Version  string
+	// Channels are the sending channels staff may choose, in the order offered.
+	Channels []string
+	// WxTemplates and SMSTemplates are the configured templates by notice kind.
+	WxTemplates map[string]config.WxTemplate
 	// Extra mounts optional routes (the sandbox outbox, asynqmon) after the core routes.
 	Extra func(e *echo.Echo, staff echo.MiddlewareFunc)
 }
 
 // Server is the HTTP API.
 type Server struct {
-	cfg     *config.Config
-	store   *store.Store
-	rdb     redis.UniversalClient
-	wx      WechatLogin
-	queue   Enqueuer
-	log     *slog.Logger
-	reg     *prometheus.Registry
-	metrics *httpMetrics
-	version string
-	now     func() time.Time
-	echo    *echo.Echo
+	cfg       *config.Config
+	store     *store.Store
+	rdb       redis.UniversalClient
+	wx        WechatLogin
+	queue     Enqueuer
+	log       *slog.Logger
+	reg       *prometheus.Registry
+	metrics   *httpMetrics
+	version   string
+	channels  []string
+	templates map[string]config.WxTemplate
+	now       func() time.Time
+	echo      *echo.Echo
 }
 
 // New builds the server and its routes.
 func New(d Deps) *Server {
 	s := &Server{cfg: d.Config, store: d.Store, rdb: d.Redis, wx: d.Wechat, queue: d.Queue,
-		log: d.Logger, reg: d.Registry, version: d.Version, now: time.Now}
+		log: d.Logger, reg: d.Registry, version: d.Version, channels: d.Channels, templates: d.WxTemplates, now: time.Now}
 	if s.reg == nil {
 		s.reg = prometheus.NewRegistry()
 	}

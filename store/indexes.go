@@ -21,6 +21,11 @@ const (
 	colGuardians   = "guardians"
 	colAudit       = "audit"
 	colIdempotency = "idempotency"
+	colNotices     = "notices"
+	colDeliveries  = "deliveries"
+	colReceipts    = "receipts"
+	colConsents    = "consents"
+	colOutbox      = "outbox"
 )
 
 func unique(keys ...string) mongo.IndexModel {
@@ -43,12 +48,17 @@ func (s *Store) EnsureIndexes(ctx context.Context) error {
 		colCounties:    {unique("name")},
 		colSchools:     {unique("name"), plain("county_id")},
 		colStaff:       {unique("username"), plain("county_id"), plain("school_id")},
-		colMembers:     {unique("openid"), plain("unionid")},
+		colMembers:     {unique("openid"), plain("unionid"), plain("phone_hash")},
 		colSessions:    {plain("subject_id"), plain("expires_at")},
 		colChildren:    {unique("school_id", "student_no"), plain("county_id")},
 		colGuardians:   {unique("child_id", "member_id"), plain("member_id"), plain("school_id")},
 		colAudit:       {plain("school_id"), plain("county_id")},
 		colIdempotency: {plain("created_at")},
+		colNotices:     {plain("school_id"), plain("county_id"), plain("status", "updated_at")},
+		colDeliveries:  {unique("notice_id", "member_id", "channel"), plain("status", "updated_at"), plain("notice_id", "status"), plain("claim")},
+		colReceipts:    {plain("member_id", "send_at"), plain("notice_id")},
+		colConsents:    {plain("member_id")},
+		colOutbox:      {plain("group")},
 	}
 	for name, models := range want {
 		missing, err := s.missingIndexes(ctx, name, models)

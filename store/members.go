@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -10,30 +11,41 @@ import (
 	"kehou/models"
 )
 
-// UpsertMember finds the member by openid (or, failing that, by unionid, so a user seen first
-// through another app of the same WeChat platform keeps one identity), creates one otherwise,
-// and stores the new session_key encrypted.
+// memberID derives a member's id from the openid (keyed, so ids reveal nothing), which lets a
+// login find the member by primary key: the embedded FerretDB uses an index only for a bare
+// {_id} filter.
+func (s *Store) memberID(openid string) string { return "m" + s.sealer.Hash("member", openid)[:24] }
+
+// UpsertMember finds the member by openid, creates one otherwise, and stores the new
+// session_key encrypted. On a member's first login with a unionid already known under another
+// openid (another app of the same WeChat platform), the earlier member is kept instead.
 func (s *Store) UpsertMember(ctx context.Context, openid, unionid, sessionKey string) (models.Member, error) {
 	now := s.now()
 	set := bson.M{"last_login_at": now, "session_key_enc": s.sealer.Seal(sessionKey, "session_key:"+openid)}
+	id := s.memberID(openid)
 	if unionid != "" {
 		set["unionid"] = unionid
-		// An earlier member with this unionid but another openid adopts the new openid.
-		_, err := s.c(colMembers).UpdateOne(ctx,
-			bson.M{"unionid": unionid, "openid": bson.M{"$ne": openid}},
-			bson.M{"$set": bson.M{"openid": openid}})
-		if err != nil && !isDup(err) {
-			return models.Member{}, fmt.Errorf("upsert member: %w", err)
+		if _, err := findOne[models.Member](ctx, s.c(colMembers), bson.M{"_id": id}); errors.Is(err, ErrNotFound) {
+			earlier, err := findOne[models.Member](ctx, s.c(colMembers), bson.M{"unionid": unionid})
+			if err == nil {
+				id = earlier.ID
+				set["openid"] = openid
+			} else if !errors.Is(err, ErrNotFound) {
+				return models.Member{}, err
+			}
 		}
 	}
-	filter := bson.M{"openid": openid}
-	update := bson.M{"$set": set, "$setOnInsert": bson.M{"_id": NewID(), "created_at": now}}
+	onInsert := bson.M{"created_at": now}
+	if _, adopting := set["openid"]; !adopting {
+		onInsert["openid"] = openid
+	}
+	update := bson.M{"$set": set, "$setOnInsert": onInsert}
 	opts := options.FindOneAndUpdate().SetUpsert(true).SetReturnDocument(options.After)
 	var m models.Member
-	err := s.c(colMembers).FindOneAndUpdate(ctx, filter, update, opts).Decode(&m)
+	err := s.c(colMembers).FindOneAndUpdate(ctx, bson.M{"_id": id}, update, opts).Decode(&m)
 	if isDup(err) {
 		// Two first logins raced; the other created the member, so this update now matches.
-		err = s.c(colMembers).FindOneAndUpdate(ctx, filter, bson.M{"$set": set}, opts).Decode(&m)
+		err = s.c(colMembers).FindOneAndUpdate(ctx, bson.M{"_id": id}, bson.M{"$set": set}, opts).Decode(&m)
 	}
 	if err != nil {
 		return models.Member{}, fmt.Errorf("upsert member: %w", err)
@@ -44,4 +56,38 @@ func (s *Store) UpsertMember(ctx context.Context, openid, unionid, sessionKey st
 // Member returns one member.
 func (s *Store) Member(ctx context.Context, id string) (models.Member, error) {
 	return findOne[models.Member](ctx, s.c(colMembers), bson.M{"_id": id})
+}
+
+// SetPhone stores the number a member authorised, encrypted, with a keyed hash for lookup.
+func (s *Store) SetPhone(ctx context.Context, memberID, phone string) error {
+	_, err := s.c(colMembers).UpdateOne(ctx, bson.M{"_id": memberID}, bson.M{"$set": bson.M{
+		"phone_enc": s.sealer.Seal(phone, "phone"), "phone_hash": s.sealer.Hash("phone", phone)}})
+	if err != nil {
+		return fmt.Errorf("set phone: %w", err)
+	}
+	return nil
+}
+
+// Phone decrypts a member's number ("" when none was authorised).
+func (s *Store) Phone(m models.Member) (string, error) {
+	if len(m.PhoneEnc) == 0 {
+		return "", nil
+	}
+	return s.sealer.Open(m.PhoneEnc, "phone")
+}
+
+// PhoneHash is the lookup hash of a number (for per-number rate limits without the number).
+func (s *Store) PhoneHash(phone string) string { return s.sealer.Hash("phone", phone) }
+
+// MembersByID loads members in one query.
+func (s *Store) MembersByID(ctx context.Context, ids []string) (map[string]models.Member, error) {
+	var list []models.Member
+	if err := s.all(ctx, colMembers, bson.M{"_id": bson.M{"$in": ids}}, options.Find(), &list); err != nil {
+		return nil, fmt.Errorf("members: %w", err)
+	}
+	out := make(map[string]models.Member, len(list))
+	for _, m := range list {
+		out[m.ID] = m
+	}
+	return out, nil
 }

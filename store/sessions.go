@@ -37,11 +37,13 @@ func (s *Store) CreateSession(ctx context.Context, kind, subjectID string, ttl t
 // Session resolves a token of the given kind; an unknown, expired or other-kind token is
 // ErrNotFound.
 func (s *Store) Session(ctx context.Context, kind, token string) (models.Session, error) {
-	sess, err := findOne[models.Session](ctx, s.c(colSessions), bson.M{"_id": tokenID(token), "kind": kind})
+	// Filter by _id alone and check the kind here: the embedded FerretDB uses its primary key
+	// only for a bare {_id} filter and scans the collection for anything more (measured).
+	sess, err := findOne[models.Session](ctx, s.c(colSessions), bson.M{"_id": tokenID(token)})
 	if err != nil {
 		return sess, err
 	}
-	if !s.now().Before(sess.ExpiresAt) {
+	if sess.Kind != kind || !s.now().Before(sess.ExpiresAt) {
 		return models.Session{}, ErrNotFound
 	}
 	return sess, nil

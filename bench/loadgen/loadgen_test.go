@@ -105,6 +105,7 @@ func TestScenarios(t *testing.T) {
 		args      []string
 		limit     int
 		child     string
+		adminEnv  string // KEHOU_ADMIN_PASSWORD
 		want      []string
 		wantNot   []string
 		wantError string
@@ -122,16 +123,19 @@ func TestScenarios(t *testing.T) {
 		{name: "bind unknown school", args: []string{"-scenario", "bind", "-school", "无此学校"}, wantError: "no school named"},
 		{name: "admin", args: []string{"-scenario", "admin", "-admin-password", "secret-password"},
 			want: []string{"GET /api/v1/admin/schools/:id/children"}, wantNot: []string{"problem"}},
+		{name: "admin password from the environment", args: []string{"-scenario", "admin"}, adminEnv: "secret-password",
+			want: []string{"user=admin schools=2"}},
 		{name: "admin without password", args: []string{"-scenario", "admin", "-admin-password", ""}, wantError: "-admin-password"},
 		{name: "unknown scenario", args: []string{"-scenario", "nope"}, wantError: "unknown scenario"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Setenv("KEHOU_ADMIN_PASSWORD", tt.adminEnv)
 			srv := httptest.NewServer(&fakeKehou{limit: tt.limit, child: tt.child, bound: map[string]bool{}})
 			defer srv.Close()
-			var out bytes.Buffer
-			args := append([]string{"-base", srv.URL, "-c", "4", "-d", "200ms"}, tt.args...)
-			err := run(context.Background(), args, &out)
+			var out, progress bytes.Buffer
+			args := append([]string{"-base", srv.URL, "-c", "4", "-d", "200ms", "-progress", "50ms"}, tt.args...)
+			err := run(context.Background(), args, &out, &progress)
 			if tt.wantError != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantError) {
 					t.Fatalf("run() error = %v, want one containing %q", err, tt.wantError)
@@ -145,6 +149,9 @@ func TestScenarios(t *testing.T) {
 				if !strings.Contains(out.String(), w) {
 					t.Errorf("report lacks %q:\n%s", w, out.String())
 				}
+			}
+			if !strings.Contains(progress.String(), "req/s in the last 50ms") {
+				t.Errorf("no progress lines on stderr: %q", progress.String())
 			}
 			for _, w := range tt.wantNot {
 				if strings.Contains(out.String(), w) {

@@ -99,9 +99,9 @@ func (s *bindScenario) setup(ctx context.Context, c *client, runID string) error
 	return s.pickChild(ctx, c, sess.Token)
 }
 
-// demoChildNames are tried in turn when -child-name is not given: the name the seed's comment
-// promises for student 2026010101 of 东湖区实验小学, then the name its formula actually gives
-// (demoChildName(0, 1, 1, 0) = surname 1, given name 4).
+// demoChildNames are tried in turn when -child-name is not given: the name the demo seed gives
+// pupil 2026010101 of 东湖区实验小学, then the name earlier versions of the seed gave the same
+// pupil, so that data directories seeded by those still work.
 var demoChildNames = []string{"张小明", "王欣怡"}
 
 // pickChild binds once, unmeasured, to find a child name the server accepts, so that the run

@@ -1,19 +1,22 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"maps"
 	"net/http"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"text/tabwriter"
 	"time"
 )
 
 // recorder collects one worker's results, so workers never contend for a lock.
 type recorder struct {
-	eps map[string]*endpointStats
+	eps  map[string]*endpointStats
+	done *atomic.Int64 // requests finished by all workers, for the progress lines
 }
 
 // endpointStats is what is known about one endpoint.
@@ -25,7 +28,9 @@ type endpointStats struct {
 	samples    []string // a few error messages, to tell the reader what went wrong
 }
 
-func newRecorder() *recorder { return &recorder{eps: map[string]*endpointStats{}} }
+func newRecorder(done *atomic.Int64) *recorder {
+	return &recorder{eps: map[string]*endpointStats{}, done: done}
+}
 
 func (r *recorder) ep(name string) *endpointStats {
 	e := r.eps[name]
@@ -38,6 +43,7 @@ func (r *recorder) ep(name string) *endpointStats {
 
 // add records one request under the endpoint name.
 func (r *recorder) add(name string, res result) {
+	r.done.Add(1)
 	e := r.ep(name)
 	if res.err != nil {
 		e.errors++
@@ -60,8 +66,10 @@ func (r *recorder) fail(name, msg string) {
 	e.note(msg)
 }
 
+// note keeps up to three distinct messages, each on one line.
 func (e *endpointStats) note(msg string) {
-	if len(e.samples) < 3 {
+	msg = strings.Join(strings.Fields(msg), " ")
+	if len(e.samples) < 3 && !slices.Contains(e.samples, msg) {
 		e.samples = append(e.samples, msg)
 	}
 }
@@ -148,7 +156,8 @@ func ms(d time.Duration) string { return fmt.Sprintf("%.1f", float64(d.Microseco
 func (rep *report) write(w io.Writer) {
 	secs := rep.elapsed.Seconds()
 	fmt.Fprintf(w, "%s\nelapsed %.2fs; latencies in ms over all answers except 429; req/s counts every request, ok/s only 2xx\n\n", rep.title, secs)
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	var table bytes.Buffer
+	tw := tabwriter.NewWriter(&table, 0, 0, 2, ' ', tabwriter.AlignRight)
 	// tabwriter aligns every column right; padding the names to one width keeps them left-aligned.
 	width := len("endpoint")
 	for _, name := range rep.order {
@@ -167,6 +176,10 @@ func (rep *report) write(w io.Writer) {
 		rep.row(tw, "all", total, secs)
 	}
 	tw.Flush()
+	// Right alignment pads the first column too; drop that padding so the table starts flush.
+	for line := range strings.Lines(table.String()) {
+		fmt.Fprint(w, strings.TrimPrefix(line, "  "))
+	}
 
 	fmt.Fprintln(w, "\nstatus codes:")
 	for _, name := range rep.order {

@@ -49,6 +49,11 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, stdout io.
 	var wg sync.WaitGroup
 	errc := make(chan error, 2)
 
+	h, err := handlers(cfg, in, queue)
+	if err != nil {
+		return err
+	}
+	h.Log = log.With("part", "jobs")
 	var worker *asynq.Server
 	if withWorker {
 		worker = asynq.NewServerFromRedisClient(in.rdb, asynq.Config{
@@ -56,13 +61,14 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, stdout io.
 			Queues:          jobs.QueueWeights,
 			ShutdownTimeout: cfg.ShutdownTimeout,
 			Logger:          asynqLogger{log.With("part", "worker")},
+			RetryDelayFunc:  jobs.RetryDelay(2 * time.Second),
 			ErrorHandler: asynq.ErrorHandlerFunc(func(ctx context.Context, t *asynq.Task, err error) {
 				id, _ := asynq.GetTaskID(ctx)
 				log.Warn("task failed", "type", t.Type(), "task_id", id, "err", err)
 			}),
 		})
 		mux := asynq.NewServeMux()
-		(&jobs.Handlers{Store: in.store, Log: log.With("part", "jobs")}).Register(mux)
+		h.Register(mux)
 		if err := worker.Start(mux); err != nil {
 			return fmt.Errorf("start workers: %w", err)
 		}
@@ -78,7 +84,8 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, stdout io.
 	var handler http.Handler = opsMux(reg)
 	if withAPI {
 		handler = server.New(server.Deps{Config: cfg, Store: in.store, Redis: in.rdb, Wechat: in.wx,
-			Queue: queue, Logger: log.With("part", "api"), Registry: reg, Version: version}).Handler()
+			Queue: queue, Logger: log.With("part", "api"), Registry: reg, Version: version,
+			Channels: channelOrder, WxTemplates: h.WxTemplates}).Handler()
 	}
 	httpSrv := &http.Server{Addr: cfg.HTTPAddr, Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)

@@ -1,0 +1,68 @@
+package dingtalk
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"kehou/bots"
+)
+
+// RateLimitWait is how long to hold a message the robot refused for sending too fast. The
+// robot allows 20 messages in a rolling minute, so after a full minute the window is clear.
+const RateLimitWait = time.Minute
+
+// DingTalk error codes the delivery jobs act on.
+const (
+	codeBusy         = -1     // system busy
+	codeTooFast      = 130101 // send too fast, exceed 20 times per minute
+	codeTooFastAlt   = 660026 // send too fast (newer gateway)
+	codeNoToken      = 300001 // token is not exist
+	codeBadToken     = 400013 // robot does not exist or the token is invalid
+	codeSecurityFail = 310000 // signature, keyword or IP allow-list check failed
+)
+
+// classify turns a non-zero errcode into a *bots.Error. Codes that describe the robot itself
+// are permanent, because sending to the same token again cannot succeed; everything else,
+// including codes not listed, is retryable so that an unfamiliar answer never loses a message.
+func classify(code int, msg string) *bots.Error {
+	e := &bots.Error{Reason: bots.ReasonProvider, Code: strconv.Itoa(code),
+		Err: fmt.Errorf("dingtalk: send: errcode %d: %s", code, msg)}
+	switch code {
+	case codeTooFast, codeTooFastAlt:
+		e.Reason, e.Wait = bots.ReasonRateLimited, RateLimitWait
+	case codeNoToken, codeBadToken:
+		e.Permanent, e.Reason = true, bots.ReasonInvalidRecipient
+	case codeSecurityFail:
+		// A wrong secret, a missing keyword or a server outside the robot's IP allow-list:
+		// staff must fix the robot's settings before any message can get through.
+		e.Permanent = true
+	case codeBusy:
+		// Retryable provider error, as for unknown codes; listed to document that -1 is expected.
+	}
+	return e
+}
+
+// networkError classifies a transport failure as retryable. The *url.Error the client returns
+// quotes the request URL, which holds the access token and signature, so only the cause is kept.
+func networkError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err
+	}
+	return &bots.Error{Reason: bots.ReasonNetwork, Err: fmt.Errorf("dingtalk: send: %w", err)}
+}
+
+// statusError classifies a non-200 HTTP answer. The API itself answers 200, so another status
+// comes from a gateway in front of it and is worth retrying; 429 is a rate limit.
+func statusError(status int) error {
+	e := &bots.Error{Reason: bots.ReasonProvider, Code: "http_" + strconv.Itoa(status),
+		Err: fmt.Errorf("dingtalk: send: HTTP %d", status)}
+	if status == http.StatusTooManyRequests {
+		e.Reason, e.Wait = bots.ReasonRateLimited, RateLimitWait
+	}
+	return e
+}

@@ -1,0 +1,55 @@
+package main
+
+import (
+	"fmt"
+
+	"kehou/bots"
+	"kehou/bots/outbox"
+	"kehou/bots/sms"
+	"kehou/bots/wxsubscribe"
+	"kehou/config"
+	"kehou/jobs"
+)
+
+// notifiers picks each channel's sender: the real provider when configured, the outbox in
+// sandbox mode (so everything runs, and can be read, without credentials).
+func notifiers(cfg *config.Config, in *infra) (map[string]bots.Notifier, error) {
+	out := map[string]bots.Notifier{}
+	if cfg.Sandbox() {
+		out[bots.ChannelSubscribe] = outbox.New(bots.ChannelSubscribe, in.store)
+	} else {
+		out[bots.ChannelSubscribe] = wxsubscribe.New(in.wx)
+	}
+	if cfg.SandboxSMS() {
+		out[bots.ChannelSMS] = outbox.New(bots.ChannelSMS, in.store)
+	} else {
+		c, err := sms.New(sms.Config{Endpoint: cfg.SMSEndpoint, Region: cfg.SMSRegion, SecretID: cfg.SMSSecretID,
+			SecretKey: cfg.SMSSecretKey, SdkAppID: cfg.SMSAppID, SignName: cfg.SMSSignName})
+		if err != nil {
+			return nil, fmt.Errorf("sms: %w", err)
+		}
+		out[bots.ChannelSMS] = c
+	}
+	return out, nil
+}
+
+// channelOrder is the order channels are offered to staff.
+var channelOrder = []string{bots.ChannelSubscribe, bots.ChannelSMS}
+
+// handlers builds the task handlers from the configuration.
+func handlers(cfg *config.Config, in *infra, queue jobs.Enqueuer) (*jobs.Handlers, error) {
+	ns, err := notifiers(cfg, in)
+	if err != nil {
+		return nil, err
+	}
+	wx, err := cfg.Templates()
+	if err != nil {
+		return nil, err
+	}
+	smsT, err := cfg.SMSTemplateSet()
+	if err != nil {
+		return nil, err
+	}
+	return &jobs.Handlers{Store: in.store, Queue: queue, Redis: in.rdb, Notifiers: ns, WxTemplates: wx,
+		SMSTemplates: smsT, SMSInterval: cfg.SMSInterval, SMSDaily: cfg.SMSDaily}, nil
+}

@@ -1,0 +1,153 @@
+package jobs
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/hibiken/asynq"
+
+	"kehou/models"
+	"kehou/store"
+)
+
+// Task types of the notice broadcast.
+const (
+	TypeNoticeFanout    = "notice:fanout"    // resolve the audience in batches, queue deliveries
+	TypeNoticeSend      = "notice:send"      // send a batch of deliveries on one channel
+	TypeNoticeReconcile = "notice:reconcile" // re-enqueue what Redis lost, expire what a dead worker left
+)
+
+type fanoutPayload struct {
+	NoticeID string `json:"notice_id"`
+}
+
+type sendPayload struct {
+	NoticeID string   `json:"notice_id"`
+	Channel  string   `json:"channel"`
+	IDs      []string `json:"ids"`
+}
+
+// NewNoticeFanoutTask starts a notice going out at its send time. The task id is the notice's,
+// so a repeated publish enqueues it once; id suffixes distinguish deferrals and reconciler runs.
+func NewNoticeFanoutTask(n models.Notice, idSuffix string) (*asynq.Task, []asynq.Option) {
+	payload, _ := json.Marshal(fanoutPayload{NoticeID: n.ID})
+	id := TypeNoticeFanout + ":" + n.ID + idSuffix
+	return asynq.NewTask(TypeNoticeFanout, payload), []asynq.Option{
+		asynq.Queue(QueueBulk), asynq.TaskID(id), asynq.ProcessAt(n.SendAt), asynq.MaxRetry(50),
+	}
+}
+
+func newSendTask(p sendPayload, id string, at time.Time) (*asynq.Task, []asynq.Option) {
+	payload, _ := json.Marshal(p)
+	return asynq.NewTask(TypeNoticeSend, payload), []asynq.Option{
+		asynq.Queue(QueueBulk), asynq.TaskID(id), asynq.ProcessAt(at), asynq.MaxRetry(20),
+	}
+}
+
+// enqueue ignores a task id that is already queued: that is the deduplication working.
+func (h *Handlers) enqueue(ctx context.Context, t *asynq.Task, opts []asynq.Option) error {
+	_, err := h.Queue.EnqueueContext(ctx, t, opts...)
+	if err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) && !errors.Is(err, asynq.ErrDuplicateTask) {
+		return fmt.Errorf("enqueue %s: %w", t.Type(), err)
+	}
+	return nil
+}
+
+func (h *Handlers) now() time.Time {
+	if h.Now != nil {
+		return h.Now()
+	}
+	return time.Now()
+}
+
+func badPayload(err error) error { return fmt.Errorf("bad payload: %v: %w", err, asynq.SkipRetry) }
+
+// HandleNoticeFanout resolves a notice's audience batch by batch, puts it in every recipient's
+// inbox, queues a delivery per recipient on the first channel and enqueues send tasks. Each
+// batch is checkpointed on the notice, so a fan-out cut short resumes where it stopped, and
+// deliveries have deterministic ids, so a batch done twice creates nothing twice.
+func (h *Handlers) HandleNoticeFanout(ctx context.Context, t *asynq.Task) error {
+	var p fanoutPayload
+	if err := json.Unmarshal(t.Payload(), &p); err != nil || p.NoticeID == "" {
+		return badPayload(err)
+	}
+	n, err := h.Store.Notice(ctx, p.NoticeID)
+	if errors.Is(err, store.ErrNotFound) {
+		return badPayload(err)
+	}
+	if err != nil {
+		return err
+	}
+	if n.Status == models.NoticeCancelled || n.Status == models.NoticeSent {
+		return nil
+	}
+	now := h.now()
+	if n.SendAt.After(now.Add(time.Second)) { // woken early (by the reconciler): wait for the time
+		task, opts := NewNoticeFanoutTask(n, fmt.Sprintf(":at%d", n.SendAt.Unix()))
+		return h.enqueue(ctx, task, opts)
+	}
+	if quiet, end := models.InQuietHours(now); quiet && !n.Urgent {
+		n.SendAt = end
+		task, opts := NewNoticeFanoutTask(n, fmt.Sprintf(":q%d", end.Unix()))
+		h.Log.Info("notice deferred for quiet hours", "notice", n.ID, "until", end)
+		return h.enqueue(ctx, task, opts)
+	}
+	if ok, err := h.Store.StartNotice(ctx, n.ID); err != nil || !ok {
+		return err
+	}
+	cursor, batch := n.FanoutCursor, n.FanoutBatches
+	for {
+		members, next, done, err := h.Store.AudienceBatch(ctx, n, cursor, h.fanoutBatch())
+		if err != nil {
+			return err
+		}
+		added, ids, err := h.Store.AddRecipients(ctx, n, members)
+		if err != nil {
+			return err
+		}
+		for k, chunk := range chunks(ids, h.sendChunk()) {
+			task, opts := newSendTask(sendPayload{n.ID, n.Channels[0], chunk}, fmt.Sprintf("%s:%s:%s:b%d:%d", TypeNoticeSend, n.ID, n.Channels[0], batch, k), now)
+			if err := h.enqueue(ctx, task, opts); err != nil {
+				return err
+			}
+		}
+		if err := h.Store.CheckpointFanout(ctx, n.ID, next, added, done); err != nil {
+			return err
+		}
+		if done {
+			h.Log.Info("notice fanned out", "notice", n.ID, "batches", batch+1)
+			return nil
+		}
+		cursor, batch = next, batch+1
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+	}
+}
+
+func (h *Handlers) fanoutBatch() int {
+	if h.FanoutBatch > 0 {
+		return h.FanoutBatch
+	}
+	return 500
+}
+
+func (h *Handlers) sendChunk() int {
+	if h.SendChunk > 0 {
+		return h.SendChunk
+	}
+	return 200
+}
+
+func chunks(ids []string, size int) [][]string {
+	var out [][]string
+	for len(ids) > 0 {
+		n := min(size, len(ids))
+		out = append(out, ids[:n])
+		ids = ids[n:]
+	}
+	return out
+}

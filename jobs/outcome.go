@@ -1,0 +1,113 @@
+package jobs
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"time"
+
+	"kehou/bots"
+	"kehou/models"
+	"kehou/store"
+)
+
+// record writes every outcome of a send batch. Permanent failures and skips fall back to the
+// notice's next channel; rate-limited ones wait in a delayed task; transient failures go back
+// to queued and make the task fail, so asynq retries it with backoff.
+func (h *Handlers) record(ctx context.Context, n models.Notice, p sendPayload, claim string, results []result) error {
+	type key struct{ status, reason, code string }
+	groups := map[key][]string{}
+	var fallback, retry []string
+	var waitIDs []string
+	var wait time.Duration
+	for _, r := range results {
+		pr := r.p
+		switch {
+		case pr.skip != "":
+			groups[key{models.DeliverySkipped, pr.skip, ""}] = append(groups[key{models.DeliverySkipped, pr.skip, ""}], pr.d.ID)
+			if pr.skip != "too_many_attempts" && pr.skip != "cancelled" {
+				fallback = append(fallback, pr.d.MemberID)
+			}
+		case pr.wait > 0:
+			waitIDs = append(waitIDs, pr.d.ID)
+			wait = max(wait, pr.wait)
+		case r.err == nil:
+			groups[key{models.DeliverySent, "", ""}] = append(groups[key{models.DeliverySent, "", ""}], pr.d.ID)
+		case bots.Permanent(r.err):
+			e := r.err.(*bots.Error)
+			groups[key{models.DeliveryFailed, e.Reason, e.Code}] = append(groups[key{models.DeliveryFailed, e.Reason, e.Code}], pr.d.ID)
+			fallback = append(fallback, pr.d.MemberID)
+			if e.Reason == bots.ReasonNoConsent && pr.refund != "" {
+				if err := h.Store.ClearConsent(ctx, pr.d.MemberID, pr.refund); err != nil {
+					return err
+				}
+			}
+		default:
+			if e, ok := r.err.(*bots.Error); ok && e.Wait > 0 {
+				waitIDs = append(waitIDs, pr.d.ID)
+				wait = max(wait, e.Wait)
+			} else {
+				retry = append(retry, pr.d.ID)
+			}
+			if pr.refund != "" {
+				if err := h.Store.RefundConsent(ctx, pr.d.MemberID, pr.refund); err != nil {
+					return err
+				}
+			}
+			h.Log.Warn("delivery failed transiently", "delivery", pr.d.ID, "reason", bots.Reason(r.err), "err", r.err)
+		}
+	}
+	keys := make([]key, 0, len(groups))
+	for k := range groups {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool { return keys[i].status < keys[j].status })
+	for _, k := range keys {
+		if err := h.Store.FinishDeliveries(ctx, claim, groups[k], store.Outcome{Status: k.status, Reason: k.reason, Code: k.code}); err != nil {
+			return err
+		}
+	}
+	if err := h.Store.FinishDeliveries(ctx, claim, retry, store.Outcome{Status: models.DeliveryQueued, Reason: "retrying"}); err != nil {
+		return err
+	}
+	if err := h.Store.FinishDeliveries(ctx, claim, waitIDs, store.Outcome{Status: models.DeliveryQueued, Reason: bots.ReasonRateLimited, NotBefore: h.now().Add(wait)}); err != nil {
+		return err
+	}
+	if len(waitIDs) > 0 {
+		task, opts := newSendTask(sendPayload{n.ID, p.Channel, waitIDs}, fmt.Sprintf("%s:%s:%s:w:%s", TypeNoticeSend, n.ID, p.Channel, claim), h.now().Add(wait))
+		if err := h.enqueue(ctx, task, opts); err != nil {
+			return err
+		}
+	}
+	if err := h.fallBack(ctx, n, p.Channel, claim, fallback); err != nil {
+		return err
+	}
+	if len(retry) > 0 {
+		return fmt.Errorf("%d of %d deliveries failed transiently; retrying", len(retry), len(results))
+	}
+	return nil
+}
+
+// fallBack queues the members on the notice's channel after this one.
+func (h *Handlers) fallBack(ctx context.Context, n models.Notice, channel, claim string, members []string) error {
+	next := ""
+	for i, ch := range n.Channels {
+		if ch == channel && i+1 < len(n.Channels) {
+			next = n.Channels[i+1]
+		}
+	}
+	if next == "" || len(members) == 0 {
+		return nil
+	}
+	ids, err := h.Store.QueueDeliveries(ctx, n.ID, next, members)
+	if err != nil {
+		return err
+	}
+	for k, chunk := range chunks(ids, h.sendChunk()) {
+		task, opts := newSendTask(sendPayload{n.ID, next, chunk}, fmt.Sprintf("%s:%s:%s:fb:%s:%d", TypeNoticeSend, n.ID, next, claim, k), h.now())
+		if err := h.enqueue(ctx, task, opts); err != nil {
+			return err
+		}
+	}
+	return nil
+}

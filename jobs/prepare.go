@@ -1,0 +1,162 @@
+package jobs
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"kehou/bots"
+	"kehou/config"
+	"kehou/models"
+)
+
+// wxTemplate finds the subscribe template of a notice kind, falling back to "general".
+func (h *Handlers) wxTemplate(kind string) (config.WxTemplate, bool) {
+	if t, ok := h.WxTemplates[kind]; ok {
+		return t, true
+	}
+	t, ok := h.WxTemplates[models.NoticeGeneral]
+	return t, ok
+}
+
+func (h *Handlers) smsTemplate(kind string) (config.SMSTemplate, bool) {
+	if t, ok := h.SMSTemplates[kind]; ok {
+		return t, true
+	}
+	t, ok := h.SMSTemplates[models.NoticeGeneral]
+	return t, ok
+}
+
+// prepare turns claimed deliveries into messages: it looks up each recipient's openid or phone,
+// spends a subscribe consent, checks the per-number SMS limits, and marks the ones that cannot
+// be sent with the reason.
+func (h *Handlers) prepare(ctx context.Context, n models.Notice, channel string, ds []models.Delivery) ([]*prepared, error) {
+	memberIDs := make([]string, len(ds))
+	for i, d := range ds {
+		memberIDs[i] = d.MemberID
+	}
+	members, err := h.Store.MembersByID(ctx, memberIDs)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*prepared, len(ds))
+	for i, d := range ds {
+		p := &prepared{d: d, msg: bots.Message{Ref: d.ID, Group: n.ID}}
+		out[i] = p
+		m, ok := members[d.MemberID]
+		switch {
+		case d.Attempts > MaxDeliveryAttempts:
+			p.skip = "too_many_attempts"
+		case !ok:
+			p.skip = bots.ReasonInvalidRecipient
+		case channel == bots.ChannelSubscribe:
+			err = h.prepareSubscribe(ctx, n, m, p)
+		case channel == bots.ChannelSMS:
+			err = h.prepareSMS(ctx, n, m, p)
+		default:
+			p.skip = "channel_unavailable"
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func (h *Handlers) prepareSubscribe(ctx context.Context, n models.Notice, m models.Member, p *prepared) error {
+	t, ok := h.wxTemplate(n.Kind)
+	switch {
+	case !ok:
+		p.skip = "no_template"
+		return nil
+	case m.OpenID == "":
+		p.skip = bots.ReasonInvalidRecipient
+		return nil
+	}
+	spent, err := h.Store.SpendConsent(ctx, m.ID, t.TemplateID)
+	if err != nil {
+		return err
+	}
+	if !spent {
+		p.skip = bots.ReasonNoConsent
+		return nil
+	}
+	p.refund = t.TemplateID
+	data := make(map[string]string, len(t.Fields))
+	for key, value := range t.Fields {
+		data[key] = n.NoticeValue(value)
+	}
+	page := t.Page
+	if page != "" {
+		page += "?id=" + n.ID
+	}
+	p.msg.To, p.msg.TemplateID, p.msg.Data, p.msg.Page = m.OpenID, t.TemplateID, data, page
+	return nil
+}
+
+func (h *Handlers) prepareSMS(ctx context.Context, n models.Notice, m models.Member, p *prepared) error {
+	t, ok := h.smsTemplate(n.Kind)
+	if !ok {
+		p.skip = "no_template"
+		return nil
+	}
+	phone, err := h.Store.Phone(m)
+	if err != nil {
+		return fmt.Errorf("decrypt phone: %w", err)
+	}
+	if phone == "" {
+		p.skip = "no_phone"
+		return nil
+	}
+	wait, err := h.smsAllowed(ctx, h.Store.PhoneHash(phone))
+	if err != nil {
+		return err
+	}
+	if wait > 0 {
+		p.wait = wait
+		return nil
+	}
+	params := make([]string, len(t.Params))
+	for i, v := range t.Params {
+		params[i] = n.NoticeValue(v)
+	}
+	p.msg.To, p.msg.TemplateID, p.msg.Params = phone, t.TemplateID, params
+	return nil
+}
+
+// smsLimit keeps both per-number limits in one atomic step, against the handlers' clock (so a
+// simulated window can be tested on real Redis): KEYS = last-send and day-count keys; ARGV =
+// now (ms), interval (ms), daily limit. It answers 0 and counts the send when allowed, the
+// milliseconds to wait for the interval, or -1 when the day's limit is reached.
+var smsLimit = redis.NewScript(`
+local now, gap, daily = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local last = tonumber(redis.call('GET', KEYS[1]) or '-1e18')
+if now - last < gap then return gap - (now - last) end
+local n = tonumber(redis.call('GET', KEYS[2]) or '0')
+if daily > 0 and n >= daily then return -1 end
+redis.call('SET', KEYS[1], now, 'PX', gap + 60000)
+redis.call('INCR', KEYS[2])
+redis.call('PEXPIRE', KEYS[2], 172800000)
+return 0`)
+
+// smsAllowed enforces the per-number limits in Redis, shared by every worker: at most one
+// message per SMSInterval and SMSDaily per Shanghai day. It returns how long to wait, 0 when the
+// message may go now (and counts it).
+func (h *Handlers) smsAllowed(ctx context.Context, phoneHash string) (time.Duration, error) {
+	if h.Redis == nil {
+		return 0, nil
+	}
+	now := h.now().In(models.Shanghai)
+	keys := []string{"kehou:sms:last:" + phoneHash, "kehou:sms:day:" + phoneHash + ":" + now.Format("20060102")}
+	wait, err := smsLimit.Run(ctx, h.Redis, keys, now.UnixMilli(), h.SMSInterval.Milliseconds(), h.SMSDaily).Int64()
+	if err != nil {
+		return 0, fmt.Errorf("sms limit: %w", err)
+	}
+	if wait < 0 {
+		tomorrow := time.Date(now.Year(), now.Month(), now.Day()+1, 0, 0, 0, 0, models.Shanghai)
+		return tomorrow.Sub(now), nil
+	}
+	return time.Duration(wait) * time.Millisecond, nil
+}

@@ -1,0 +1,76 @@
+package jobs
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/hibiken/asynq"
+)
+
+// NewNoticeReconcileTask is the periodic repair of broadcasts.
+func NewNoticeReconcileTask() *asynq.Task {
+	return asynq.NewTask(TypeNoticeReconcile, nil, asynq.Queue(QueueDefault), asynq.MaxRetry(1))
+}
+
+// Reconciler thresholds: how long a fan-out or a queued delivery may sit untouched before its
+// task is presumed lost, and how long a send may run before its worker is presumed dead.
+const (
+	DefaultStallAfter   = 2 * time.Minute
+	DefaultQueuedAfter  = 5 * time.Minute
+	DefaultSendingAfter = 10 * time.Minute
+)
+
+// HandleNoticeReconcile makes MongoDB the truth when Redis is not: it re-enqueues the fan-out
+// of stalled notices and the sending of deliveries stuck in queued (their tasks were lost with a
+// flushed or failed-over Redis), and declares unknown the deliveries stuck in sending (their
+// worker died mid-call and the outcome cannot be known). Re-enqueued work is safe to run twice:
+// fan-out batches and delivery claims are idempotent.
+func (h *Handlers) HandleNoticeReconcile(ctx context.Context, _ *asynq.Task) error {
+	now := h.now()
+	minute := now.Unix() / 60
+	notices, err := h.Store.StalledNotices(ctx, now.Add(-h.after(h.StallAfter, DefaultStallAfter)), 100)
+	if err != nil {
+		return err
+	}
+	for _, n := range notices {
+		task, opts := NewNoticeFanoutTask(n, fmt.Sprintf(":r%d", minute))
+		opts = append(opts, asynq.ProcessAt(now))
+		if err := h.enqueue(ctx, task, opts); err != nil {
+			return err
+		}
+	}
+	expired, err := h.Store.ExpireSending(ctx, now.Add(-h.after(h.SendingAfter, DefaultSendingAfter)))
+	if err != nil {
+		return err
+	}
+	stuck, err := h.Store.StuckQueued(ctx, now.Add(-h.after(h.QueuedAfter, DefaultQueuedAfter)), 20000)
+	if err != nil {
+		return err
+	}
+	type group struct{ notice, channel string }
+	byGroup := map[group][]string{}
+	for _, d := range stuck {
+		g := group{d.NoticeID, d.Channel}
+		byGroup[g] = append(byGroup[g], d.ID)
+	}
+	for g, ids := range byGroup {
+		for k, chunk := range chunks(ids, h.sendChunk()) {
+			task, opts := newSendTask(sendPayload{g.notice, g.channel, chunk}, fmt.Sprintf("%s:%s:%s:r%d:%d", TypeNoticeSend, g.notice, g.channel, minute, k), now)
+			if err := h.enqueue(ctx, task, opts); err != nil {
+				return err
+			}
+		}
+	}
+	if len(notices)+len(stuck) > 0 || expired > 0 {
+		h.Log.Warn("reconciled broadcasts", "stalled_notices", len(notices), "requeued_deliveries", len(stuck), "unknown_deliveries", expired)
+	}
+	return nil
+}
+
+func (h *Handlers) after(v, def time.Duration) time.Duration {
+	if v != 0 {
+		return v
+	}
+	return def
+}

@@ -1,0 +1,141 @@
+package jobs
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/hibiken/asynq"
+
+	"kehou/bots"
+	"kehou/models"
+	"kehou/store"
+)
+
+// MaxDeliveryAttempts bounds how often one delivery is tried before it is failed for good.
+const MaxDeliveryAttempts = 20
+
+// prepared is a claimed delivery with the message to send, or the reason it cannot be sent.
+type prepared struct {
+	d      models.Delivery
+	msg    bots.Message
+	skip   string        // a reason not to send (no consent, no phone…)
+	wait   time.Duration // a per-number limit: try again after wait
+	refund string        // consent template to refund if the send does not go out
+}
+
+// result is what sending one prepared message gave.
+type result struct {
+	p          *prepared
+	providerID string
+	err        error
+}
+
+// HandleNoticeSend sends a batch of deliveries on one channel. It claims the queued ones (so a
+// duplicate task or a retry never sends one twice), declares unknown those a dead worker left
+// mid-send, sends, records every outcome, falls back to the notice's next channel on a
+// permanent failure, and returns an error (so asynq retries) when some failed transiently.
+func (h *Handlers) HandleNoticeSend(ctx context.Context, t *asynq.Task) error {
+	var p sendPayload
+	if err := json.Unmarshal(t.Payload(), &p); err != nil || p.NoticeID == "" || len(p.IDs) == 0 {
+		return badPayload(err)
+	}
+	n, err := h.Store.Notice(ctx, p.NoticeID)
+	if errors.Is(err, store.ErrNotFound) {
+		return badPayload(err)
+	}
+	if err != nil {
+		return err
+	}
+	now := h.now()
+	if quiet, end := models.InQuietHours(now); quiet && !n.Urgent && n.Status != models.NoticeCancelled {
+		if err := h.Store.TouchDeliveries(ctx, p.IDs, end); err != nil {
+			return err
+		}
+		task, opts := newSendTask(p, fmt.Sprintf("%s:q%d", taskID(ctx), end.Unix()), end)
+		return h.enqueue(ctx, task, opts)
+	}
+	claim := store.NewID()
+	claimed, err := h.Store.ClaimDeliveries(ctx, p.IDs, claim)
+	if err != nil || len(claimed) == 0 {
+		return err
+	}
+	if n.Status == models.NoticeCancelled {
+		return h.Store.FinishDeliveries(ctx, claim, ids(claimed), store.Outcome{Status: models.DeliverySkipped, Reason: "cancelled"})
+	}
+	preps, err := h.prepare(ctx, n, p.Channel, claimed)
+	if err != nil {
+		_ = h.Store.FinishDeliveries(ctx, claim, ids(claimed), store.Outcome{Status: models.DeliveryQueued, Reason: "prepare_failed"})
+		return err
+	}
+	results := h.send(ctx, p.Channel, preps)
+	return h.record(ctx, n, p, claim, results)
+}
+
+func ids(ds []models.Delivery) []string {
+	out := make([]string, len(ds))
+	for i, d := range ds {
+		out[i] = d.ID
+	}
+	return out
+}
+
+func taskID(ctx context.Context) string {
+	id, _ := asynq.GetTaskID(ctx)
+	return id
+}
+
+// send delivers the prepared messages: in one call when the channel takes batches, otherwise a
+// few at a time, since each is a network round trip.
+func (h *Handlers) send(ctx context.Context, channel string, preps []*prepared) []result {
+	notifier := h.Notifiers[channel]
+	results := make([]result, 0, len(preps))
+	var ready []*prepared
+	for _, p := range preps {
+		switch {
+		case p.skip != "" || p.wait > 0:
+			results = append(results, result{p: p})
+		case notifier == nil:
+			p.skip = "channel_unavailable"
+			results = append(results, result{p: p})
+		default:
+			ready = append(ready, p)
+		}
+	}
+	if len(ready) == 0 {
+		return results
+	}
+	if bn, ok := notifier.(bots.BatchNotifier); ok {
+		msgs := make([]bots.Message, len(ready))
+		for i, p := range ready {
+			msgs[i] = p.msg
+		}
+		pids, err := bn.SendBatch(ctx, msgs)
+		for i, p := range ready {
+			r := result{p: p, err: err}
+			if err == nil {
+				r.providerID = pids[i]
+			}
+			results = append(results, r)
+		}
+		return results
+	}
+	out := make([]result, len(ready))
+	sem := make(chan struct{}, 8)
+	var wg sync.WaitGroup
+	for i, p := range ready {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			pid, err := notifier.Send(ctx, p.msg)
+			out[i] = result{p: p, providerID: pid, err: err}
+		}()
+	}
+	wg.Wait()
+	return append(results, out...)
+}

@@ -1,0 +1,116 @@
+package store
+
+import (
+	"context"
+	"fmt"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"kehou/models"
+)
+
+// childFilter selects the pupils whose guardians a notice reaches.
+func childFilter(n models.Notice) bson.M {
+	f := bson.M{}
+	switch {
+	case n.SchoolID != "":
+		f["school_id"] = n.SchoolID
+	case n.CountyID != "":
+		f["county_id"] = n.CountyID
+	}
+	a := n.Audience
+	switch a.Kind {
+	case models.AudienceSchools:
+		f["school_id"] = bson.M{"$in": a.SchoolIDs}
+	case models.AudienceGrades:
+		if len(a.SchoolIDs) > 0 {
+			f["school_id"] = bson.M{"$in": a.SchoolIDs}
+		}
+		f["grade"] = bson.M{"$in": a.Grades}
+	case models.AudienceClasses:
+		or := bson.A{}
+		for _, c := range a.Classes {
+			or = append(or, bson.M{"school_id": c.SchoolID, "grade": c.Grade, "class": c.Class})
+		}
+		f["$or"] = or
+	case models.AudienceChildren:
+		f["_id"] = bson.M{"$in": a.ChildIDs}
+	}
+	return f
+}
+
+type idDoc struct {
+	ID       string `bson:"_id"`
+	MemberID string `bson:"member_id"`
+}
+
+// AudienceBatch resolves the next batch of a notice's recipients after cursor: up to limit
+// pupils (or, for a reminder, receipts), turned into their guardians' member ids. It streams
+// the audience in id order, so memory stays flat however large the city, and the cursor lets
+// an interrupted fan-out resume. done is true when nothing follows.
+func (s *Store) AudienceBatch(ctx context.Context, n models.Notice, cursor string, limit int) (members []string, next string, done bool, err error) {
+	if n.Audience.Kind == models.AudienceRemind {
+		return s.remindBatch(ctx, n, cursor, limit)
+	}
+	f := childFilter(n)
+	if cursor != "" {
+		f = bson.M{"$and": bson.A{f, bson.M{"_id": bson.M{"$gt": cursor}}}}
+	}
+	opts := options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(int64(limit)).SetProjection(bson.M{"_id": 1})
+	var kids []idDoc
+	if err := s.all(ctx, colChildren, f, opts, &kids); err != nil {
+		return nil, "", false, fmt.Errorf("audience: %w", err)
+	}
+	if len(kids) == 0 {
+		return nil, cursor, true, nil
+	}
+	ids := make(bson.A, len(kids))
+	for i, k := range kids {
+		ids[i] = k.ID
+	}
+	var gs []idDoc
+	if err := s.all(ctx, colGuardians, bson.M{"child_id": bson.M{"$in": ids}}, options.Find().SetProjection(bson.M{"member_id": 1}), &gs); err != nil {
+		return nil, "", false, fmt.Errorf("audience guardians: %w", err)
+	}
+	seen := map[string]bool{}
+	for _, g := range gs {
+		if !seen[g.MemberID] {
+			seen[g.MemberID] = true
+			members = append(members, g.MemberID)
+		}
+	}
+	return members, kids[len(kids)-1].ID, len(kids) < limit, nil
+}
+
+func (s *Store) remindBatch(ctx context.Context, n models.Notice, cursor string, limit int) ([]string, string, bool, error) {
+	field := "read_at"
+	if n.Audience.Unconfirmed {
+		field = "confirmed_at"
+	}
+	f := bson.M{"notice_id": n.Audience.NoticeID, field: bson.M{"$exists": false}}
+	if cursor != "" {
+		f["_id"] = bson.M{"$gt": cursor}
+	}
+	var rs []idDoc
+	opts := options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(int64(limit)).SetProjection(bson.M{"member_id": 1})
+	if err := s.all(ctx, colReceipts, f, opts, &rs); err != nil {
+		return nil, "", false, fmt.Errorf("reminder audience: %w", err)
+	}
+	if len(rs) == 0 {
+		return nil, cursor, true, nil
+	}
+	members := make([]string, len(rs))
+	for i, r := range rs {
+		members[i] = r.MemberID
+	}
+	return members, rs[len(rs)-1].ID, len(rs) < limit, nil
+}
+
+func (s *Store) all(ctx context.Context, coll string, filter any, opts *options.FindOptionsBuilder, out any) error {
+	cur, err := s.c(coll).Find(ctx, filter, opts)
+	if err != nil {
+		return err
+	}
+	return cur.All(ctx, out)
+}

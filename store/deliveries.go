@@ -1,0 +1,166 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"kehou/models"
+)
+
+// insertIgnoringDuplicates inserts docs unordered and counts how many were new; documents whose
+// id already exists (a retried fan-out) are left as they are.
+func (s *Store) insertIgnoringDuplicates(ctx context.Context, coll string, docs []any) (int, error) {
+	if len(docs) == 0 {
+		return 0, nil
+	}
+	_, err := s.c(coll).InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
+	if err == nil {
+		return len(docs), nil
+	}
+	var bwe mongo.BulkWriteException
+	if !errors.As(err, &bwe) || bwe.WriteConcernError != nil {
+		return 0, fmt.Errorf("insert %s: %w", coll, err)
+	}
+	for _, we := range bwe.WriteErrors {
+		if we.Code != 11000 {
+			return 0, fmt.Errorf("insert %s: %w", coll, err)
+		}
+	}
+	return len(docs) - len(bwe.WriteErrors), nil
+}
+
+// AddRecipients puts the notice in each member's inbox and queues a delivery on the first
+// channel. It returns how many members were new to the notice and the delivery ids (all of
+// them: the sender claims only those still queued).
+func (s *Store) AddRecipients(ctx context.Context, n models.Notice, members []string) (int, []string, error) {
+	receipts := make([]any, len(members))
+	for i, m := range members {
+		receipts[i] = models.Receipt{ID: n.ID + ":" + m, NoticeID: n.ID, MemberID: m, SendAt: n.SendAt}
+	}
+	added, err := s.insertIgnoringDuplicates(ctx, colReceipts, receipts)
+	if err != nil || len(n.Channels) == 0 {
+		return added, nil, err
+	}
+	ids, err := s.QueueDeliveries(ctx, n.ID, n.Channels[0], members)
+	return added, ids, err
+}
+
+// QueueDeliveries creates queued deliveries of a notice on a channel (idempotently).
+func (s *Store) QueueDeliveries(ctx context.Context, noticeID, channel string, members []string) ([]string, error) {
+	now := s.now()
+	docs := make([]any, len(members))
+	ids := make([]string, len(members))
+	for i, m := range members {
+		ids[i] = models.DeliveryID(noticeID, m, channel)
+		docs[i] = models.Delivery{ID: ids[i], NoticeID: noticeID, MemberID: m, Channel: channel,
+			Status: models.DeliveryQueued, CreatedAt: now, UpdatedAt: now}
+	}
+	_, err := s.insertIgnoringDuplicates(ctx, colDeliveries, docs)
+	return ids, err
+}
+
+// ClaimDeliveries marks the queued deliveries among ids as being sent under claim, and any
+// left in sending under another claim as unknown: their sender died during the provider call,
+// so whether they arrived cannot be known, and sending again could send them twice. It returns
+// the claimed deliveries.
+func (s *Store) ClaimDeliveries(ctx context.Context, ids []string, claim string) ([]models.Delivery, error) {
+	now := s.now()
+	in := bson.M{"$in": ids}
+	_, err := s.c(colDeliveries).UpdateMany(ctx, bson.M{"_id": in, "status": models.DeliverySending, "claim": bson.M{"$ne": claim}},
+		bson.M{"$set": bson.M{"status": models.DeliveryUnknown, "reason": "worker_lost", "updated_at": now}})
+	if err != nil {
+		return nil, fmt.Errorf("mark unknown deliveries: %w", err)
+	}
+	_, err = s.c(colDeliveries).UpdateMany(ctx, bson.M{"_id": in, "status": models.DeliveryQueued},
+		bson.M{"$set": bson.M{"status": models.DeliverySending, "claim": claim, "updated_at": now}, "$inc": bson.M{"attempts": 1}})
+	if err != nil {
+		return nil, fmt.Errorf("claim deliveries: %w", err)
+	}
+	var out []models.Delivery
+	if err := s.all(ctx, colDeliveries, bson.M{"claim": claim, "status": models.DeliverySending}, options.Find(), &out); err != nil {
+		return nil, fmt.Errorf("claimed deliveries: %w", err)
+	}
+	return out, nil
+}
+
+// Outcome is what happened to some claimed deliveries.
+type Outcome struct {
+	Status    string // sent, failed, skipped, or queued (to try again)
+	Reason    string
+	Code      string
+	NotBefore time.Time // for queued: do not send again before (rate-limit waits)
+}
+
+// FinishDeliveries records an outcome for claimed deliveries. The claim guards the write: a
+// delivery the reconciler has meanwhile declared unknown keeps that status.
+func (s *Store) FinishDeliveries(ctx context.Context, claim string, ids []string, o Outcome) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	now := s.now()
+	set := bson.M{"status": o.Status, "reason": o.Reason, "code": o.Code, "updated_at": now}
+	switch o.Status {
+	case models.DeliverySent:
+		set["sent_at"] = now
+	case models.DeliveryQueued:
+		set["claim"] = ""
+		set["not_before"] = o.NotBefore
+	}
+	_, err := s.c(colDeliveries).UpdateMany(ctx, bson.M{"_id": bson.M{"$in": ids}, "claim": claim, "status": models.DeliverySending},
+		bson.M{"$set": set})
+	if err != nil {
+		return fmt.Errorf("finish deliveries: %w", err)
+	}
+	return nil
+}
+
+// StuckQueued returns queued deliveries not touched since before, for the reconciler to send
+// again (their task was lost with Redis, or never enqueued).
+func (s *Store) StuckQueued(ctx context.Context, before time.Time, limit int) ([]models.Delivery, error) {
+	var out []models.Delivery
+	f := bson.M{"status": models.DeliveryQueued, "updated_at": bson.M{"$lt": before},
+		"$or": bson.A{bson.M{"not_before": bson.M{"$exists": false}}, bson.M{"not_before": bson.M{"$lt": s.now()}}}}
+	err := s.all(ctx, colDeliveries, f,
+		options.Find().SetLimit(int64(limit)).SetProjection(bson.M{"_id": 1, "notice_id": 1, "channel": 1}), &out)
+	if err != nil {
+		return nil, fmt.Errorf("stuck deliveries: %w", err)
+	}
+	return out, nil
+}
+
+// TouchDeliveries marks queued deliveries as waiting until notBefore, so the reconciler leaves
+// them alone while their deferred task waits (quiet hours).
+func (s *Store) TouchDeliveries(ctx context.Context, ids []string, notBefore time.Time) error {
+	_, err := s.c(colDeliveries).UpdateMany(ctx, bson.M{"_id": bson.M{"$in": ids}, "status": models.DeliveryQueued},
+		bson.M{"$set": bson.M{"updated_at": s.now(), "not_before": notBefore}})
+	if err != nil {
+		return fmt.Errorf("touch deliveries: %w", err)
+	}
+	return nil
+}
+
+// ExpireSending declares deliveries stuck in sending since before as unknown (their worker
+// died and their task is gone too).
+func (s *Store) ExpireSending(ctx context.Context, before time.Time) (int64, error) {
+	res, err := s.c(colDeliveries).UpdateMany(ctx, bson.M{"status": models.DeliverySending, "updated_at": bson.M{"$lt": before}},
+		bson.M{"$set": bson.M{"status": models.DeliveryUnknown, "reason": "worker_lost", "updated_at": s.now()}})
+	if err != nil {
+		return 0, fmt.Errorf("expire sending: %w", err)
+	}
+	return res.ModifiedCount, nil
+}
+
+// DeliveriesOfNotice lists a notice's deliveries, optionally of one status.
+func (s *Store) DeliveriesOfNotice(ctx context.Context, noticeID, status string, p Page) ([]models.Delivery, string, error) {
+	f := bson.M{"notice_id": noticeID}
+	if status != "" {
+		f["status"] = status
+	}
+	return list(ctx, s.c(colDeliveries), f, p, func(x models.Delivery) string { return x.ID })
+}

@@ -1,0 +1,123 @@
+package store
+
+import (
+	"context"
+	"fmt"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"kehou/models"
+)
+
+// InboxItem is a notice as one recipient sees it.
+type InboxItem struct {
+	Notice  models.Notice
+	Receipt models.Receipt
+}
+
+// Inbox lists a member's notices, newest first; cursor is the last receipt id of the previous
+// page. Notices not yet due (scheduled later) do not appear.
+func (s *Store) Inbox(ctx context.Context, memberID string, p Page) ([]InboxItem, string, error) {
+	f := bson.M{"member_id": memberID, "send_at": bson.M{"$lte": s.now()}}
+	if p.Cursor != "" {
+		f["_id"] = bson.M{"$lt": p.Cursor}
+	}
+	n := p.limit()
+	var rs []models.Receipt
+	opts := options.Find().SetSort(bson.D{{Key: "send_at", Value: -1}, {Key: "_id", Value: -1}}).SetLimit(n + 1)
+	if err := s.all(ctx, colReceipts, f, opts, &rs); err != nil {
+		return nil, "", fmt.Errorf("inbox: %w", err)
+	}
+	next := ""
+	if int64(len(rs)) > n {
+		rs = rs[:n]
+		next = rs[len(rs)-1].ID
+	}
+	out := make([]InboxItem, 0, len(rs))
+	for _, r := range rs {
+		nt, err := s.Notice(ctx, r.NoticeID)
+		if err != nil {
+			return nil, "", err
+		}
+		if nt.Status == models.NoticeCancelled {
+			continue
+		}
+		out = append(out, InboxItem{Notice: nt, Receipt: r})
+	}
+	return out, next, nil
+}
+
+// Receipt returns one member's receipt of a notice (ErrNotFound when not a recipient).
+func (s *Store) Receipt(ctx context.Context, noticeID, memberID string) (models.Receipt, error) {
+	return findOne[models.Receipt](ctx, s.c(colReceipts), bson.M{"_id": noticeID + ":" + memberID})
+}
+
+// MarkReceipt sets read_at (and confirmed_at when confirm) once; later calls keep the first time.
+func (s *Store) MarkReceipt(ctx context.Context, noticeID, memberID string, confirm bool) (models.Receipt, error) {
+	id := noticeID + ":" + memberID
+	now := s.now()
+	if _, err := s.c(colReceipts).UpdateOne(ctx, bson.M{"_id": id, "read_at": bson.M{"$exists": false}}, bson.M{"$set": bson.M{"read_at": now}}); err != nil {
+		return models.Receipt{}, fmt.Errorf("mark read: %w", err)
+	}
+	if confirm {
+		if _, err := s.c(colReceipts).UpdateOne(ctx, bson.M{"_id": id, "confirmed_at": bson.M{"$exists": false}}, bson.M{"$set": bson.M{"confirmed_at": now}}); err != nil {
+			return models.Receipt{}, fmt.Errorf("mark confirmed: %w", err)
+		}
+	}
+	return s.Receipt(ctx, noticeID, memberID)
+}
+
+// NoticeReport adds up a notice's deliveries and receipts.
+type NoticeReport struct {
+	Targeted  int                       `json:"targeted"`
+	Read      int                       `json:"read"`
+	Confirmed int                       `json:"confirmed"`
+	Channels  map[string]map[string]int `json:"channels"` // channel → status → count
+	Reasons   map[string]int            `json:"reasons"`  // why deliveries failed, were skipped or are unknown
+}
+
+// Report counts a notice's outcome. One $sum per $group stage: FerretDB v1 returns 0 for every
+// accumulator but the first.
+func (s *Store) Report(ctx context.Context, noticeID string) (NoticeReport, error) {
+	r := NoticeReport{Channels: map[string]map[string]int{}, Reasons: map[string]int{}}
+	cur, err := s.c(colDeliveries).Aggregate(ctx, bson.A{
+		bson.M{"$match": bson.M{"notice_id": noticeID}},
+		bson.M{"$group": bson.M{"_id": bson.M{"channel": "$channel", "status": "$status", "reason": "$reason"}, "n": bson.M{"$sum": 1}}},
+	})
+	if err != nil {
+		return r, fmt.Errorf("report: %w", err)
+	}
+	var rows []struct {
+		ID struct{ Channel, Status, Reason string } `bson:"_id"`
+		N  int                                      `bson:"n"`
+	}
+	if err := cur.All(ctx, &rows); err != nil {
+		return r, fmt.Errorf("report: %w", err)
+	}
+	for _, row := range rows {
+		if r.Channels[row.ID.Channel] == nil {
+			r.Channels[row.ID.Channel] = map[string]int{}
+		}
+		r.Channels[row.ID.Channel][row.ID.Status] += row.N
+		if row.ID.Reason != "" && row.ID.Status != models.DeliverySent && row.ID.Status != models.DeliveryQueued {
+			r.Reasons[row.ID.Reason] += row.N
+		}
+	}
+	counts := []struct {
+		dst    *int
+		filter bson.M
+	}{
+		{&r.Targeted, bson.M{"notice_id": noticeID}},
+		{&r.Read, bson.M{"notice_id": noticeID, "read_at": bson.M{"$exists": true}}},
+		{&r.Confirmed, bson.M{"notice_id": noticeID, "confirmed_at": bson.M{"$exists": true}}},
+	}
+	for _, c := range counts {
+		n, err := s.c(colReceipts).CountDocuments(ctx, c.filter)
+		if err != nil {
+			return r, fmt.Errorf("report: %w", err)
+		}
+		*c.dst = int(n)
+	}
+	return r, nil
+}
