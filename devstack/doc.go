@@ -59,11 +59,13 @@ type Options struct {
 // The pool holds a single connection because FerretDB v1 runs conditional
 // updates ($inc, FindOneAndUpdate with a guard) as read-then-write, which is
 // not atomic across connections (measured); one connection serialises them.
-// Server selection gives up after 3 s so that a stopped stand-in shows up
-// as an error quickly instead of hanging requests for the default 30 s.
+// With one connection, operations queue for it; under a broadcast that
+// queue can be seconds long, and the driver bounds the wait for a
+// connection by the server-selection timeout, so that is 30 s: queueing is
+// normal here, failing is not. Readiness probes use their own short context.
 func MongoClientOptions(uri string) *options.ClientOptions {
 	return options.Client().
 		ApplyURI(uri).
 		SetMaxPoolSize(1).
-		SetServerSelectionTimeout(3 * time.Second)
+		SetServerSelectionTimeout(30 * time.Second)
 }

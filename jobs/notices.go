@@ -24,10 +24,12 @@ type fanoutPayload struct {
 	NoticeID string `json:"notice_id"`
 }
 
+// sendPayload names a batch of deliveries: the deliveries carry their batch key, so the task
+// stays small and a retry picks up exactly the ones still queued.
 type sendPayload struct {
-	NoticeID string   `json:"notice_id"`
-	Channel  string   `json:"channel"`
-	IDs      []string `json:"ids"`
+	NoticeID string `json:"notice_id"`
+	Channel  string `json:"channel"`
+	Batch    string `json:"batch"`
 }
 
 // NewNoticeFanoutTask starts a notice going out at its send time. The task id is the notice's,
@@ -40,10 +42,12 @@ func NewNoticeFanoutTask(n models.Notice, idSuffix string) (*asynq.Task, []asynq
 	}
 }
 
-func newSendTask(p sendPayload, id string, at time.Time) (*asynq.Task, []asynq.Option) {
+// newSendTask sends a batch after delay (0: now). Delays are relative so that the handlers'
+// clock (simulated in tests) and Redis's clock need not agree.
+func newSendTask(p sendPayload, id string, delay time.Duration) (*asynq.Task, []asynq.Option) {
 	payload, _ := json.Marshal(p)
 	return asynq.NewTask(TypeNoticeSend, payload), []asynq.Option{
-		asynq.Queue(QueueBulk), asynq.TaskID(id), asynq.ProcessAt(at), asynq.MaxRetry(20),
+		asynq.Queue(QueueBulk), asynq.TaskID(id), asynq.ProcessIn(max(delay, 0)), asynq.MaxRetry(20),
 	}
 }
 
@@ -87,13 +91,12 @@ func (h *Handlers) HandleNoticeFanout(ctx context.Context, t *asynq.Task) error 
 	now := h.now()
 	if n.SendAt.After(now.Add(time.Second)) { // woken early (by the reconciler): wait for the time
 		task, opts := NewNoticeFanoutTask(n, fmt.Sprintf(":at%d", n.SendAt.Unix()))
-		return h.enqueue(ctx, task, opts)
+		return h.enqueue(ctx, task, append(opts, asynq.ProcessIn(n.SendAt.Sub(now))))
 	}
 	if quiet, end := models.InQuietHours(now); quiet && !n.Urgent {
-		n.SendAt = end
 		task, opts := NewNoticeFanoutTask(n, fmt.Sprintf(":q%d", end.Unix()))
 		h.Log.Info("notice deferred for quiet hours", "notice", n.ID, "until", end)
-		return h.enqueue(ctx, task, opts)
+		return h.enqueue(ctx, task, append(opts, asynq.ProcessIn(end.Sub(now))))
 	}
 	if ok, err := h.Store.StartNotice(ctx, n.ID); err != nil || !ok {
 		return err
@@ -104,13 +107,12 @@ func (h *Handlers) HandleNoticeFanout(ctx context.Context, t *asynq.Task) error 
 		if err != nil {
 			return err
 		}
-		added, ids, err := h.Store.AddRecipients(ctx, n, members)
+		added, err := h.Store.AddRecipients(ctx, n, members)
 		if err != nil {
 			return err
 		}
-		for k, chunk := range chunks(ids, h.sendChunk()) {
-			task, opts := newSendTask(sendPayload{n.ID, n.Channels[0], chunk}, fmt.Sprintf("%s:%s:%s:b%d:%d", TypeNoticeSend, n.ID, n.Channels[0], batch, k), now)
-			if err := h.enqueue(ctx, task, opts); err != nil {
+		if len(n.Channels) > 0 {
+			if err := h.queueBatches(ctx, n.ID, n.Channels[0], fmt.Sprintf("b%d", batch), members); err != nil {
 				return err
 			}
 		}
@@ -126,6 +128,22 @@ func (h *Handlers) HandleNoticeFanout(ctx context.Context, t *asynq.Task) error 
 			return err
 		}
 	}
+}
+
+// queueBatches creates the deliveries of members on a channel in send batches and enqueues a
+// task per batch; the batch key doubles as the task id, so a repeat enqueues nothing new.
+func (h *Handlers) queueBatches(ctx context.Context, noticeID, channel, tag string, members []string) error {
+	for k, chunk := range chunks(members, h.sendChunk()) {
+		batch := fmt.Sprintf("%s:%s:%s:%s:%d", TypeNoticeSend, noticeID, channel, tag, k)
+		if err := h.Store.QueueDeliveries(ctx, noticeID, channel, batch, chunk); err != nil {
+			return err
+		}
+		task, opts := newSendTask(sendPayload{noticeID, channel, batch}, batch, 0)
+		if err := h.enqueue(ctx, task, opts); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (h *Handlers) fanoutBatch() int {

@@ -57,24 +57,33 @@ func (h *Handlers) record(ctx context.Context, n models.Notice, p sendPayload, c
 			h.Log.Warn("delivery failed transiently", "delivery", pr.d.ID, "reason", bots.Reason(r.err), "err", r.err)
 		}
 	}
-	keys := make([]key, 0, len(groups))
-	for k := range groups {
-		keys = append(keys, k)
+	type write struct {
+		ids []string
+		o   store.Outcome
 	}
-	sort.Slice(keys, func(i, j int) bool { return keys[i].status < keys[j].status })
-	for _, k := range keys {
-		if err := h.Store.FinishDeliveries(ctx, claim, groups[k], store.Outcome{Status: k.status, Reason: k.reason, Code: k.code}); err != nil {
+	var writes []write
+	for k, ids := range groups {
+		writes = append(writes, write{ids, store.Outcome{Status: k.status, Reason: k.reason, Code: k.code}})
+	}
+	writes = append(writes, write{retry, store.Outcome{Status: models.DeliveryQueued, Reason: "retrying"}},
+		write{waitIDs, store.Outcome{Status: models.DeliveryQueued, Reason: bots.ReasonRateLimited, NotBefore: h.now().Add(wait)}})
+	// The largest group is written last as "everything still under the claim": one equality
+	// update instead of a long $in list (see store.QueueDeliveries).
+	sort.Slice(writes, func(i, j int) bool { return len(writes[i].ids) < len(writes[j].ids) })
+	for i, w := range writes {
+		ids := w.ids
+		if i == len(writes)-1 {
+			ids = nil
+		}
+		if len(w.ids) == 0 {
+			continue
+		}
+		if err := h.Store.FinishDeliveries(ctx, claim, ids, w.o); err != nil {
 			return err
 		}
 	}
-	if err := h.Store.FinishDeliveries(ctx, claim, retry, store.Outcome{Status: models.DeliveryQueued, Reason: "retrying"}); err != nil {
-		return err
-	}
-	if err := h.Store.FinishDeliveries(ctx, claim, waitIDs, store.Outcome{Status: models.DeliveryQueued, Reason: bots.ReasonRateLimited, NotBefore: h.now().Add(wait)}); err != nil {
-		return err
-	}
 	if len(waitIDs) > 0 {
-		task, opts := newSendTask(sendPayload{n.ID, p.Channel, waitIDs}, fmt.Sprintf("%s:%s:%s:w:%s", TypeNoticeSend, n.ID, p.Channel, claim), h.now().Add(wait))
+		task, opts := newSendTask(p, fmt.Sprintf("%s:w:%s", p.Batch, claim), wait)
 		if err := h.enqueue(ctx, task, opts); err != nil {
 			return err
 		}
@@ -99,15 +108,5 @@ func (h *Handlers) fallBack(ctx context.Context, n models.Notice, channel, claim
 	if next == "" || len(members) == 0 {
 		return nil
 	}
-	ids, err := h.Store.QueueDeliveries(ctx, n.ID, next, members)
-	if err != nil {
-		return err
-	}
-	for k, chunk := range chunks(ids, h.sendChunk()) {
-		task, opts := newSendTask(sendPayload{n.ID, next, chunk}, fmt.Sprintf("%s:%s:%s:fb:%s:%d", TypeNoticeSend, n.ID, next, claim, k), h.now())
-		if err := h.enqueue(ctx, task, opts); err != nil {
-			return err
-		}
-	}
-	return nil
+	return h.queueBatches(ctx, n.ID, next, "fb"+claim, members)
 }

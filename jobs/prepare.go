@@ -132,8 +132,8 @@ func (h *Handlers) prepareSMS(ctx context.Context, n models.Notice, m models.Mem
 // milliseconds to wait for the interval, or -1 when the day's limit is reached.
 var smsLimit = redis.NewScript(`
 local now, gap, daily = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
-local last = tonumber(redis.call('GET', KEYS[1]) or '-1e18')
-if now - last < gap then return gap - (now - last) end
+local last = tonumber(redis.call('GET', KEYS[1]) or '0')
+if last > 0 and now - last < gap then return gap - (now - last) end
 local n = tonumber(redis.call('GET', KEYS[2]) or '0')
 if daily > 0 and n >= daily then return -1 end
 redis.call('SET', KEYS[1], now, 'PX', gap + 60000)

@@ -35,7 +35,7 @@ func (h *Handlers) HandleNoticeReconcile(ctx context.Context, _ *asynq.Task) err
 	}
 	for _, n := range notices {
 		task, opts := NewNoticeFanoutTask(n, fmt.Sprintf(":r%d", minute))
-		opts = append(opts, asynq.ProcessAt(now))
+		opts = append(opts, asynq.ProcessIn(0))
 		if err := h.enqueue(ctx, task, opts); err != nil {
 			return err
 		}
@@ -48,18 +48,14 @@ func (h *Handlers) HandleNoticeReconcile(ctx context.Context, _ *asynq.Task) err
 	if err != nil {
 		return err
 	}
-	type group struct{ notice, channel string }
-	byGroup := map[group][]string{}
+	batches := map[sendPayload]bool{}
 	for _, d := range stuck {
-		g := group{d.NoticeID, d.Channel}
-		byGroup[g] = append(byGroup[g], d.ID)
+		batches[sendPayload{d.NoticeID, d.Channel, d.Batch}] = true
 	}
-	for g, ids := range byGroup {
-		for k, chunk := range chunks(ids, h.sendChunk()) {
-			task, opts := newSendTask(sendPayload{g.notice, g.channel, chunk}, fmt.Sprintf("%s:%s:%s:r%d:%d", TypeNoticeSend, g.notice, g.channel, minute, k), now)
-			if err := h.enqueue(ctx, task, opts); err != nil {
-				return err
-			}
+	for b := range batches {
+		task, opts := newSendTask(b, fmt.Sprintf("%s:r%d", b.Batch, minute), 0)
+		if err := h.enqueue(ctx, task, opts); err != nil {
+			return err
 		}
 	}
 	if len(notices)+len(stuck) > 0 || expired > 0 {

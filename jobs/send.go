@@ -40,7 +40,7 @@ type result struct {
 // permanent failure, and returns an error (so asynq retries) when some failed transiently.
 func (h *Handlers) HandleNoticeSend(ctx context.Context, t *asynq.Task) error {
 	var p sendPayload
-	if err := json.Unmarshal(t.Payload(), &p); err != nil || p.NoticeID == "" || len(p.IDs) == 0 {
+	if err := json.Unmarshal(t.Payload(), &p); err != nil || p.NoticeID == "" || p.Batch == "" {
 		return badPayload(err)
 	}
 	n, err := h.Store.Notice(ctx, p.NoticeID)
@@ -52,35 +52,27 @@ func (h *Handlers) HandleNoticeSend(ctx context.Context, t *asynq.Task) error {
 	}
 	now := h.now()
 	if quiet, end := models.InQuietHours(now); quiet && !n.Urgent && n.Status != models.NoticeCancelled {
-		if err := h.Store.TouchDeliveries(ctx, p.IDs, end); err != nil {
+		if err := h.Store.TouchBatch(ctx, p.Batch, end); err != nil {
 			return err
 		}
-		task, opts := newSendTask(p, fmt.Sprintf("%s:q%d", taskID(ctx), end.Unix()), end)
+		task, opts := newSendTask(p, fmt.Sprintf("%s:q%d", taskID(ctx), end.Unix()), end.Sub(now))
 		return h.enqueue(ctx, task, opts)
 	}
 	claim := store.NewID()
-	claimed, err := h.Store.ClaimDeliveries(ctx, p.IDs, claim)
+	claimed, err := h.Store.ClaimBatch(ctx, p.Batch, claim)
 	if err != nil || len(claimed) == 0 {
 		return err
 	}
 	if n.Status == models.NoticeCancelled {
-		return h.Store.FinishDeliveries(ctx, claim, ids(claimed), store.Outcome{Status: models.DeliverySkipped, Reason: "cancelled"})
+		return h.Store.FinishDeliveries(ctx, claim, nil, store.Outcome{Status: models.DeliverySkipped, Reason: "cancelled"})
 	}
 	preps, err := h.prepare(ctx, n, p.Channel, claimed)
 	if err != nil {
-		_ = h.Store.FinishDeliveries(ctx, claim, ids(claimed), store.Outcome{Status: models.DeliveryQueued, Reason: "prepare_failed"})
+		_ = h.Store.FinishDeliveries(ctx, claim, nil, store.Outcome{Status: models.DeliveryQueued, Reason: "prepare_failed"})
 		return err
 	}
 	results := h.send(ctx, p.Channel, preps)
 	return h.record(ctx, n, p, claim, results)
-}
-
-func ids(ds []models.Delivery) []string {
-	out := make([]string, len(ds))
-	for i, d := range ds {
-		out[i] = d.ID
-	}
-	return out
 }
 
 func taskID(ctx context.Context) string {

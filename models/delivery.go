@@ -21,6 +21,7 @@ type Delivery struct {
 	NoticeID   string    `bson:"notice_id" json:"notice_id"`
 	MemberID   string    `bson:"member_id" json:"member_id"`
 	Channel    string    `bson:"channel" json:"channel"`
+	Batch      string    `bson:"batch" json:"-"` // the send task that carries it
 	Status     string    `bson:"status" json:"status"`
 	Reason     string    `bson:"reason,omitempty" json:"reason,omitempty"`
 	Code       string    `bson:"code,omitempty" json:"code,omitempty"`

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hibiken/asynq"
 	"github.com/labstack/echo/v4"
 	"github.com/redis/go-redis/v9"
 
@@ -88,7 +89,9 @@ func newEnv(t *testing.T, opts ...func(*env)) *env {
 
 // rebuild makes a new server after a test changed e.cfg (limits are read when routes are built).
 func (e *env) rebuild() {
-	e.srv = New(Deps{Config: e.cfg, Store: e.st, Redis: e.rdb, Wechat: e.wx, Logger: testenv.Logger(), Version: "test", Extra: e.extra})
+	tmpl, _ := e.cfg.Templates()
+	e.srv = New(Deps{Config: e.cfg, Store: e.st, Redis: e.rdb, Wechat: e.wx, Logger: testenv.Logger(), Version: "test", Extra: e.extra,
+		Queue: asynq.NewClientFromRedisClient(e.rdb), Channels: []string{"wxsubscribe", "sms"}, WxTemplates: tmpl})
 	e.srv.now = func() time.Time { return e.now }
 }
 

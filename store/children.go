@@ -7,7 +7,6 @@ import (
 	"math/big"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"kehou/models"
@@ -15,43 +14,64 @@ import (
 
 // ImportResult counts what a roster import did.
 type ImportResult struct {
-	Created int `json:"created"`
-	Updated int `json:"updated"`
+	Created   int `json:"created"`
+	Updated   int `json:"updated"`
+	Unchanged int `json:"unchanged"`
 }
 
 // ImportRoster upserts the rows by (school, student number): new pupils are created with a
 // fresh binding code, known ones get their name, grade and class updated (a new school year),
-// and a re-import of the same file changes nothing. Rows were validated by models.ParseRoster.
+// and a re-import of the same file writes nothing. Rows were validated by models.ParseRoster.
+// The school's pupils are read once and new ones inserted in bulk, because a per-row upsert
+// costs a collection scan on the embedded FerretDB (measured: a minute for 2,000 rows).
 func (s *Store) ImportRoster(ctx context.Context, school models.School, rows []models.RosterRow) (ImportResult, error) {
 	var res ImportResult
+	type known struct {
+		ID        string `bson:"_id"`
+		StudentNo string `bson:"student_no"`
+		NameHash  string `bson:"name_hash"`
+		Grade     int    `bson:"grade"`
+		Class     string `bson:"class"`
+	}
+	var existing []known
+	if err := s.all(ctx, colChildren, bson.M{"school_id": school.ID}, options.Find().SetProjection(bson.M{"student_no": 1, "name_hash": 1, "grade": 1, "class": 1}), &existing); err != nil {
+		return res, fmt.Errorf("import roster: %w", err)
+	}
+	byNo := make(map[string]known, len(existing))
+	for _, k := range existing {
+		byNo[k.StudentNo] = k
+	}
 	now := s.now()
-	const batch = 500
-	for start := 0; start < len(rows); start += batch {
-		end := min(start+batch, len(rows))
-		var writes []mongo.WriteModel
-		for _, r := range rows[start:end] {
-			name := models.NormalizeName(r.Name)
-			writes = append(writes, mongo.NewUpdateOneModel().
-				SetFilter(bson.M{"school_id": school.ID, "student_no": r.StudentNo}).
-				SetUpdate(bson.M{
-					"$set": bson.M{
-						"county_id": school.CountyID, "grade": r.Grade, "class": r.Class,
-						"name_enc": s.sealer.Seal(r.Name, "child_name"), "name_hash": s.sealer.Hash("child_name", name),
-						"name_masked": models.MaskName(r.Name), "updated_at": now,
-					},
-					"$setOnInsert": bson.M{
-						"_id": NewID(), "created_at": now,
-						"bind_code_enc": s.sealer.Seal(newBindCode(), "bind_code"),
-					},
-				}).SetUpsert(true))
+	var inserts []any
+	for _, r := range rows {
+		hash := s.sealer.Hash("child_name", models.NormalizeName(r.Name))
+		k, ok := byNo[r.StudentNo]
+		if !ok {
+			inserts = append(inserts, models.Child{ID: NewID(), SchoolID: school.ID, CountyID: school.CountyID, StudentNo: r.StudentNo,
+				NameEnc: s.sealer.Seal(r.Name, "child_name"), NameHash: hash, NameMasked: models.MaskName(r.Name),
+				Grade: r.Grade, Class: r.Class, BindCodeEnc: s.sealer.Seal(newBindCode(), "bind_code"), CreatedAt: now, UpdatedAt: now})
+			continue
 		}
-		out, err := s.c(colChildren).BulkWrite(ctx, writes, options.BulkWrite().SetOrdered(false))
+		if k.NameHash == hash && k.Grade == r.Grade && k.Class == r.Class {
+			res.Unchanged++
+			continue
+		}
+		_, err := s.c(colChildren).UpdateOne(ctx, bson.M{"_id": k.ID}, bson.M{"$set": bson.M{
+			"county_id": school.CountyID, "grade": r.Grade, "class": r.Class,
+			"name_enc": s.sealer.Seal(r.Name, "child_name"), "name_hash": hash, "name_masked": models.MaskName(r.Name), "updated_at": now,
+		}})
 		if err != nil {
 			return res, fmt.Errorf("import roster: %w", err)
 		}
-		res.Created += int(out.UpsertedCount)
-		res.Updated += int(out.MatchedCount)
+		res.Updated++
 	}
+	// A concurrent import of the same file may insert the same pupils first; the unique index
+	// (school, student number) keeps one of each.
+	n, err := s.insertIgnoringDuplicates(ctx, colChildren, inserts)
+	if err != nil {
+		return res, fmt.Errorf("import roster: %w", err)
+	}
+	res.Created = n
 	return res, nil
 }
 

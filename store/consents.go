@@ -21,6 +21,7 @@ func (s *Store) GrantConsent(ctx context.Context, memberID, templateID string, l
 		update["$set"].(bson.M)["long_term"] = true
 	} else {
 		update["$inc"] = bson.M{"credits": 1}
+		update["$setOnInsert"] = bson.M{"long_term": false}
 	}
 	_, err := s.c(colConsents).UpdateOne(ctx, bson.M{"_id": id}, update, options.UpdateOne().SetUpsert(true))
 	if err != nil {
@@ -65,7 +66,7 @@ func (s *Store) SpendConsent(ctx context.Context, memberID, templateID string) (
 
 // RefundConsent gives back a credit spent on a send that did not go out.
 func (s *Store) RefundConsent(ctx context.Context, memberID, templateID string) error {
-	_, err := s.c(colConsents).UpdateOne(ctx, bson.M{"_id": memberID + ":" + templateID, "long_term": false}, bson.M{"$inc": bson.M{"credits": 1}})
+	_, err := s.c(colConsents).UpdateOne(ctx, bson.M{"_id": memberID + ":" + templateID, "long_term": bson.M{"$ne": true}}, bson.M{"$inc": bson.M{"credits": 1}})
 	return err
 }
 

@@ -104,3 +104,19 @@ func (s *Store) DeleteGuardianship(ctx context.Context, id, memberID string) err
 	}
 	return nil
 }
+
+// AddGuardianships inserts bindings in bulk (demo seeding, load tests); existing ones are kept.
+func (s *Store) AddGuardianships(ctx context.Context, list []models.Guardianship) error {
+	docs := make([]any, len(list))
+	for i, g := range list {
+		if g.ID == "" {
+			g.ID = NewID()
+		}
+		if g.CreatedAt.IsZero() {
+			g.CreatedAt = s.now()
+		}
+		docs[i] = g
+	}
+	_, err := s.insertIgnoringDuplicates(ctx, colGuardians, docs)
+	return err
+}

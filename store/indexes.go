@@ -55,7 +55,7 @@ func (s *Store) EnsureIndexes(ctx context.Context) error {
 		colAudit:       {plain("school_id"), plain("county_id")},
 		colIdempotency: {plain("created_at")},
 		colNotices:     {plain("school_id"), plain("county_id"), plain("status", "updated_at")},
-		colDeliveries:  {unique("notice_id", "member_id", "channel"), plain("status", "updated_at"), plain("notice_id", "status"), plain("claim")},
+		colDeliveries:  {unique("notice_id", "member_id", "channel"), plain("status", "updated_at"), plain("notice_id", "status"), plain("claim"), plain("batch", "status")},
 		colReceipts:    {plain("member_id", "send_at"), plain("notice_id")},
 		colConsents:    {plain("member_id")},
 		colOutbox:      {plain("group")},

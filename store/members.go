@@ -91,3 +91,28 @@ func (s *Store) MembersByID(ctx context.Context, ids []string) (map[string]model
 	}
 	return out, nil
 }
+
+// NewMember is a member to create in bulk (demo seeding, load tests).
+type NewMember struct {
+	OpenID string
+	Phone  string // E.164, optional
+}
+
+// CreateMembers inserts members in one write and returns them in order; ids are derived from
+// the openids as at login, so they log in as these members.
+func (s *Store) CreateMembers(ctx context.Context, list []NewMember) ([]models.Member, error) {
+	now := s.now()
+	out := make([]models.Member, len(list))
+	docs := make([]any, len(list))
+	for i, nm := range list {
+		m := models.Member{ID: s.memberID(nm.OpenID), OpenID: nm.OpenID, CreatedAt: now, LastLoginAt: now}
+		if nm.Phone != "" {
+			m.PhoneEnc, m.PhoneHash = s.sealer.Seal(nm.Phone, "phone"), s.sealer.Hash("phone", nm.Phone)
+		}
+		out[i], docs[i] = m, m
+	}
+	if _, err := s.c(colMembers).InsertMany(ctx, docs); err != nil {
+		return nil, fmt.Errorf("create members: %w", err)
+	}
+	return out, nil
+}

@@ -1,0 +1,137 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"kehou/bots"
+	"kehou/models"
+)
+
+// killSwitch passes sends through until `after` have started; every later send hangs until
+// the test ends, like a worker process that was killed mid-call: it never reports back.
+type killSwitch struct {
+	inner bots.Notifier
+	after int64
+	count atomic.Int64
+	hang  chan struct{}
+}
+
+func (k *killSwitch) Send(ctx context.Context, m bots.Message) (string, error) {
+	if k.count.Add(1) > k.after {
+		<-k.hang
+		return "", errors.New("worker was killed")
+	}
+	return k.inner.Send(ctx, m)
+}
+
+// checkLedger asserts the end state of a broadcast of n: every delivery sent, failed with a
+// reason or unknown; nobody received it twice; everyone marked sent received it, and nobody
+// marked failed did (unknown ones may or may not have: that is why they are unknown).
+func (e *bcEnv) checkLedger(notice models.Notice, n int) map[string]int {
+	e.t.Helper()
+	ctx := context.Background()
+	got := e.sentPerPhone()
+	for phone, k := range got {
+		if k != 1 {
+			e.t.Fatalf("%s received %d messages", phone, k)
+		}
+	}
+	phoneOf := map[string]string{}
+	for i, m := range e.members {
+		phoneOf[m.ID] = e.phones[i]
+	}
+	status := map[string]int{}
+	p := storePage()
+	for {
+		ds, next, err := e.st.DeliveriesOfNotice(ctx, notice.ID, "", p)
+		must(e.t, err)
+		for _, d := range ds {
+			status[d.Status]++
+			if (d.Status == models.DeliveryFailed || d.Status == models.DeliveryUnknown) && d.Reason == "" {
+				e.t.Fatalf("delivery %s is %s without a reason", d.ID, d.Status)
+			}
+			received := got[phoneOf[d.MemberID]]
+			if (d.Status == models.DeliverySent && received != 1) || (d.Status == models.DeliveryFailed && received != 0) {
+				e.t.Fatalf("delivery %s is %s but the provider received it %d times", d.ID, d.Status, received)
+			}
+		}
+		if next == "" {
+			break
+		}
+		p.Cursor = next
+	}
+	total := status[models.DeliverySent] + status[models.DeliveryFailed] + status[models.DeliveryUnknown]
+	if total != n || status[models.DeliveryQueued]+status[models.DeliverySending] != 0 {
+		e.t.Fatalf("deliveries by status %v, want %d ended", status, n)
+	}
+	if len(got) < status[models.DeliverySent] || len(got) > status[models.DeliverySent]+status[models.DeliveryUnknown] {
+		e.t.Fatalf("provider received %d; ledger says %v", len(got), status)
+	}
+	return status
+}
+
+// The kill and flush runs use 1,000 recipients rather than 2,000 to keep `make test -race`
+// within minutes on the embedded store; the 2,000 run is TestBroadcastWithTransientFailures.
+func TestBroadcastSurvivesAKilledWorker(t *testing.T) {
+	const n = 1000
+	e := newBC(t, n)
+	e.sms.FailRate("InternalError.Timeout", 0.1)
+	real := e.h.Notifiers[bots.ChannelSMS]
+	kill := &killSwitch{inner: real, after: 400, hang: make(chan struct{})}
+	defer close(kill.hang)
+	e.h.Notifiers = map[string]bots.Notifier{bots.ChannelSMS: kill}
+	stopA := e.start()
+	notice := e.notice(bots.ChannelSMS)
+	for kill.count.Load() <= kill.after+4 {
+		time.Sleep(20 * time.Millisecond)
+	}
+	stopA() // the hung sends never return: their tasks go back to the queue
+
+	h2 := *e.h
+	h2.Notifiers = map[string]bots.Notifier{bots.ChannelSMS: real}
+	e.h = &h2
+	e.start()
+	e.settle(notice, 300*time.Second)
+	status := e.checkLedger(notice, n)
+	if status[models.DeliveryUnknown] == 0 {
+		t.Fatalf("the killed sends must be reported unknown: %v", status)
+	}
+	t.Logf("after the kill: %v", status)
+}
+
+func TestBroadcastSurvivesAFlushedRedis(t *testing.T) {
+	const n = 1000
+	e := newBC(t, n)
+	e.sms.FailRate("InternalError.Timeout", 0.1)
+	e.start()
+	notice := e.notice(bots.ChannelSMS)
+	for len(e.sms.Sent()) < 200 {
+		time.Sleep(20 * time.Millisecond)
+	}
+	must(t, e.rdb.FlushDB(context.Background()).Err()) // every queued task is gone
+
+	// The minutely reconciler, run more often here: MongoDB knows what is still to do.
+	h := *e.h
+	h.StallAfter, h.QueuedAfter, h.SendingAfter = time.Nanosecond, time.Nanosecond, time.Hour
+	done := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case <-done:
+				return
+			case <-time.After(2 * time.Second):
+				_ = h.HandleNoticeReconcile(context.Background(), NewNoticeReconcileTask())
+			}
+		}
+	}()
+	e.settle(notice, 300*time.Second)
+	close(done)
+	status := e.checkLedger(notice, n)
+	if status[models.DeliverySent] < n-status[models.DeliveryUnknown] || status[models.DeliveryFailed] != 0 {
+		t.Fatalf("after the flush: %v", status)
+	}
+}

@@ -1,0 +1,120 @@
+package server
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+
+	"kehou/models"
+)
+
+func TestCreateNoticeValidationAndScope(t *testing.T) {
+	e := newEnv(t)
+	e.importRoster(e.schoolA1.ID, goodRoster)
+	post := func(token string, body map[string]any) resp {
+		return e.req(http.MethodPost, "/api/v1/admin/notices", token, body)
+	}
+	good := map[string]any{"kind": "open_day", "title": "家长开放日", "body": "欢迎参加。",
+		"audience": map[string]any{"kind": "grades", "grades": []int{3}}, "channels": []string{"wxsubscribe", "sms"}}
+	r := post(e.schA1, good)
+	e.expect(r, http.StatusCreated, "")
+	var n models.Notice
+	r.json(t, &n)
+	if n.SchoolID != e.schoolA1.ID || n.Sender != "甲一小学" || n.Status != models.NoticeScheduled {
+		t.Fatalf("notice: %+v", n)
+	}
+
+	tests := []struct {
+		name   string
+		token  string
+		body   map[string]any
+		status int
+		field  string
+	}{
+		{"missing title", e.schA1, map[string]any{"body": "x", "audience": map[string]any{"kind": "scope"}}, 422, "title"},
+		{"unknown channel", e.schA1, map[string]any{"title": "t", "body": "x", "audience": map[string]any{"kind": "scope"}, "channels": []string{"fax"}}, 422, "channels"},
+		{"bad grade", e.schA1, map[string]any{"title": "t", "body": "x", "audience": map[string]any{"kind": "grades", "grades": []int{12}}}, 422, "audience.grades"},
+		{"no audience", e.schA1, map[string]any{"title": "t", "body": "x"}, 422, "audience.kind"},
+		{"another school's classes", e.schA1, map[string]any{"title": "t", "body": "x",
+			"audience": map[string]any{"kind": "classes", "classes": []map[string]any{{"school_id": e.schoolB1.ID, "grade": 3, "class": "1班"}}}}, 422, "audience"},
+		{"another county's school", e.cntyA, map[string]any{"title": "t", "body": "x",
+			"audience": map[string]any{"kind": "schools", "school_ids": []string{e.schoolB1.ID}}}, 422, "audience"},
+		{"unknown field", e.schA1, map[string]any{"title": "t", "body": "x", "audience": map[string]any{"kind": "scope"}, "priority": 1}, 400, "priority"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := post(tt.token, tt.body)
+			if r.Code != tt.status || r.envelope(t).Fields[tt.field] == "" {
+				t.Fatalf("got %d %s, want %d naming %s", r.Code, r.Body, tt.status, tt.field)
+			}
+		})
+	}
+	// Another school cannot see or cancel it; its own school can cancel it before it goes out.
+	otherSchool, _ := e.staffSession("school-b1", scopeB1(e))
+	e.expect(e.req(http.MethodGet, "/api/v1/admin/notices/"+n.ID, otherSchool, nil), http.StatusNotFound, "not_found")
+	e.expect(e.req(http.MethodPost, "/api/v1/admin/notices/"+n.ID+"/cancel", otherSchool, nil), http.StatusNotFound, "not_found")
+	e.expect(e.req(http.MethodGet, "/api/v1/admin/notices/"+n.ID, e.cntyA, nil), http.StatusOK, "")
+	e.expect(e.req(http.MethodPost, "/api/v1/admin/notices/"+n.ID+"/cancel", e.schA1, nil), http.StatusOK, "")
+	e.expect(e.req(http.MethodPost, "/api/v1/admin/notices/"+n.ID+"/cancel", e.schA1, nil), http.StatusConflict, "notice_not_cancellable")
+	e.expect(e.req(http.MethodPost, "/api/v1/admin/notices/"+n.ID+"/remind", e.schA1, map[string]any{"unconfirmed": true}), http.StatusUnprocessableEntity, "validation_failed")
+}
+
+func TestInboxIsPerRecipient(t *testing.T) {
+	e := newEnv(t)
+	mum, dad := e.parent("mum"), e.parent("dad")
+	ctx := context.Background()
+	n := models.Notice{SchoolID: e.schoolA1.ID, CountyID: e.countyA.ID, Sender: "甲一小学", Kind: models.NoticeGeneral,
+		Title: "通知", Body: "内容", RequireConfirm: true, Audience: models.Audience{Kind: models.AudienceScope}}
+	if err := e.st.CreateNotice(ctx, &n); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.st.AddRecipients(ctx, n, []string{e.memberID(mum)}); err != nil {
+		t.Fatal(err)
+	}
+	var inbox listBody[inboxItem]
+	e.req(http.MethodGet, "/api/v1/mp/notices", mum, nil).json(t, &inbox)
+	if len(inbox.Items) != 1 || inbox.Items[0].Title != "通知" || !inbox.Items[0].ReadAt.IsZero() {
+		t.Fatalf("inbox: %+v", inbox.Items)
+	}
+	e.expect(e.req(http.MethodGet, "/api/v1/mp/notices/"+n.ID, dad, nil), http.StatusNotFound, "not_found")
+	e.expect(e.req(http.MethodPost, "/api/v1/mp/notices/"+n.ID+"/confirm", dad, nil), http.StatusNotFound, "not_found")
+	r := e.req(http.MethodPost, "/api/v1/mp/notices/"+n.ID+"/confirm", mum, nil)
+	e.expect(r, http.StatusOK, "")
+	var item inboxItem
+	r.json(t, &item)
+	if item.ReadAt.IsZero() || item.ConfirmedAt.IsZero() {
+		t.Fatalf("confirm must mark read and confirmed: %+v", item)
+	}
+	var detail noticeDetail
+	e.req(http.MethodGet, "/api/v1/admin/notices/"+n.ID, e.schA1, nil).json(t, &detail)
+	if detail.Report.Targeted != 1 || detail.Report.Read != 1 || detail.Report.Confirmed != 1 {
+		t.Fatalf("report: %+v", detail.Report)
+	}
+}
+
+func TestSubscriptionsAndPhone(t *testing.T) {
+	e := newEnv(t)
+	mum := e.parent("mum")
+	r := e.req(http.MethodPost, "/api/v1/mp/subscriptions", mum, map[string]any{"results": map[string]string{"sandbox-notice": "accept"}})
+	e.expect(r, http.StatusOK, "")
+	e.req(http.MethodPost, "/api/v1/mp/subscriptions", mum, map[string]any{"results": map[string]string{"sandbox-notice": "accept"}})
+	var subs listBody[templateBody]
+	e.req(http.MethodGet, "/api/v1/mp/subscriptions", mum, nil).json(t, &subs)
+	if len(subs.Items) != 1 || subs.Items[0].Credits != 2 {
+		t.Fatalf("two accepts must be two credits: %+v", subs.Items)
+	}
+	e.expect(e.req(http.MethodPost, "/api/v1/mp/subscriptions", mum, map[string]any{"results": map[string]string{"made-up": "accept"}}), http.StatusUnprocessableEntity, "validation_failed")
+	e.expect(e.req(http.MethodPost, "/api/v1/mp/subscriptions", mum, map[string]any{"results": map[string]string{"sandbox-notice": "maybe"}}), http.StatusUnprocessableEntity, "validation_failed")
+
+	r = e.req(http.MethodPost, "/api/v1/mp/phone", mum, map[string]string{"code": "devphone:13812345678"})
+	e.expect(r, http.StatusOK, "")
+	if !strings.Contains(string(r.Body), "138****5678") || strings.Contains(string(r.Body), "13812345678") {
+		t.Fatalf("phone answer must be masked: %s", r.Body)
+	}
+	m, _ := e.st.Member(context.Background(), e.memberID(mum))
+	if phone, _ := e.st.Phone(m); phone != "+8613812345678" || strings.Contains(string(m.PhoneEnc), "13812345678") {
+		t.Fatalf("phone stored as %q (must be encrypted at rest)", phone)
+	}
+	e.expect(e.req(http.MethodPost, "/api/v1/mp/phone", mum, map[string]string{"code": "bogus"}), http.StatusUnprocessableEntity, "validation_failed")
+}
