@@ -23,11 +23,11 @@ func (h *Handlers) record(ctx context.Context, n models.Notice, p sendPayload, c
 	for _, r := range results {
 		pr := r.p
 		switch {
+		case pr.skip == "too_many_attempts":
+			groups[key{models.DeliveryFailed, pr.skip, ""}] = append(groups[key{models.DeliveryFailed, pr.skip, ""}], pr.d.ID)
 		case pr.skip != "":
 			groups[key{models.DeliverySkipped, pr.skip, ""}] = append(groups[key{models.DeliverySkipped, pr.skip, ""}], pr.d.ID)
-			if pr.skip != "too_many_attempts" && pr.skip != "cancelled" {
-				fallback = append(fallback, pr.d.MemberID)
-			}
+			fallback = append(fallback, pr.d.MemberID)
 		case pr.wait > 0:
 			waitIDs = append(waitIDs, pr.d.ID)
 			wait = max(wait, pr.wait)

@@ -17,7 +17,7 @@ type InboxItem struct {
 }
 
 // Inbox lists a member's notices, newest first; cursor is the last receipt id of the previous
-// page. Notices not yet due (scheduled later) do not appear.
+// page. Notices not yet due (scheduled later) do not appear, nor cancelled ones.
 func (s *Store) Inbox(ctx context.Context, memberID string, p Page) ([]InboxItem, string, error) {
 	f := bson.M{"member_id": memberID, "send_at": bson.M{"$lte": s.now()}}
 	if p.Cursor != "" {
@@ -25,7 +25,9 @@ func (s *Store) Inbox(ctx context.Context, memberID string, p Page) ([]InboxItem
 	}
 	n := p.limit()
 	var rs []models.Receipt
-	opts := options.Find().SetSort(bson.D{{Key: "send_at", Value: -1}, {Key: "_id", Value: -1}}).SetLimit(n + 1)
+	// Receipt ids start with the notice id, which is time-ordered: newest notices first, and
+	// the cursor follows the same order.
+	opts := options.Find().SetSort(bson.D{{Key: "_id", Value: -1}}).SetLimit(n + 1)
 	if err := s.all(ctx, colReceipts, f, opts, &rs); err != nil {
 		return nil, "", fmt.Errorf("inbox: %w", err)
 	}
