@@ -10,12 +10,14 @@ import (
 
 	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
+	"go.mongodb.org/mongo-driver/v2/mongo"
 
 	"kehou/bots"
 	"kehou/bots/sms"
 	"kehou/bots/sms/smsfake"
 	"kehou/bots/wxsubscribe"
 	"kehou/config"
+	"kehou/devstack"
 	"kehou/devstack/testenv"
 	"kehou/models"
 	"kehou/store"
@@ -28,6 +30,7 @@ import (
 type bcEnv struct {
 	t       *testing.T
 	st      *store.Store
+	obs     *store.Store // the same database over a second connection, for the test's polling
 	rdb     *redis.Client
 	queue   *asynq.Client
 	wx      *wxfake.Server
@@ -45,7 +48,16 @@ func newBC(t *testing.T, n int) *bcEnv {
 	ctx := context.Background()
 	e := &bcEnv{t: t, rdb: testenv.Redis(t, redisDB)}
 	var err error
-	if e.st, err = store.New(testenv.Mongo(t), testenv.Key()); err != nil {
+	db, key := testenv.Mongo(t), testenv.Key()
+	if e.st, err = store.New(db, key); err != nil {
+		t.Fatal(err)
+	}
+	// The embedded store gives the workers one connection; the test watches over its own, so
+	// its polling neither waits behind a busy broadcast nor slows it down.
+	obsClient, err := mongo.Connect(devstack.MongoClientOptions(testenv.Stack().MongoURI()))
+	must(t, err)
+	t.Cleanup(func() { _ = obsClient.Disconnect(context.Background()) })
+	if e.obs, err = store.New(obsClient.Database(db.Name()), key); err != nil {
 		t.Fatal(err)
 	}
 	if err := e.st.EnsureIndexes(ctx); err != nil {
@@ -84,6 +96,7 @@ func newBC(t *testing.T, n int) *bcEnv {
 	offset := noonAfter(time.Now()).Sub(time.Now())
 	e.h.Now = func() time.Time { return time.Now().Add(offset).UTC() }
 	e.st.SetClock(e.h.Now)
+	e.obs.SetClock(e.h.Now)
 	e.seed(n)
 	return e
 }
@@ -143,7 +156,7 @@ func must(t *testing.T, err error) {
 
 // start runs a worker; stop it with the returned function.
 func (e *bcEnv) start() func() {
-	e.srv = asynq.NewServerFromRedisClient(e.rdb, asynq.Config{Concurrency: 4, Queues: QueueWeights, LogLevel: asynq.FatalLevel,
+	e.srv = asynq.NewServerFromRedisClient(e.rdb, asynq.Config{Concurrency: 3, Queues: QueueWeights, LogLevel: asynq.FatalLevel,
 		RetryDelayFunc: RetryDelay(20 * time.Millisecond), ShutdownTimeout: 500 * time.Millisecond})
 	mux := asynq.NewServeMux()
 	e.h.Register(mux)
@@ -174,20 +187,20 @@ func (e *bcEnv) settle(n models.Notice, timeout time.Duration) store.NoticeRepor
 	deadline := time.Now().Add(timeout)
 	// Poll gently: the embedded store has one connection, shared with the workers.
 	for {
-		got, err := e.st.Notice(context.Background(), n.ID)
+		got, err := e.obs.Notice(context.Background(), n.ID)
 		must(e.t, err)
 		open := -1
 		if got.Status == models.NoticeSent {
-			open, err = e.st.OpenDeliveries(context.Background(), n.ID)
+			open, err = e.obs.OpenDeliveries(context.Background(), n.ID)
 			must(e.t, err)
 		}
 		if open == 0 {
-			r, err := e.st.Report(context.Background(), n.ID)
+			r, err := e.obs.Report(context.Background(), n.ID)
 			must(e.t, err)
 			return r
 		}
 		if time.Now().After(deadline) {
-			r, _ := e.st.Report(context.Background(), n.ID)
+			r, _ := e.obs.Report(context.Background(), n.ID)
 			e.t.Fatalf("notice not settled: status=%s report=%+v", got.Status, r)
 		}
 		time.Sleep(300 * time.Millisecond)

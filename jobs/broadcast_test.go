@@ -161,7 +161,7 @@ func TestSMSPerNumberLimitsHoldOverASimulatedWindow(t *testing.T) {
 	notice := e.notice(bots.ChannelSMS)
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		ds, _, _ := e.st.DeliveriesOfNotice(ctx, notice.ID, "", storePage())
+		ds, _, _ := e.obs.DeliveriesOfNotice(ctx, notice.ID, "", storePage())
 		if len(ds) == 1 && ds[0].Status == models.DeliveryQueued && ds[0].Reason == bots.ReasonRateLimited {
 			break
 		}

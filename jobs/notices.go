@@ -13,6 +13,9 @@ import (
 	"kehou/store"
 )
 
+// SendTimeout bounds one send task (200 deliveries, 8 at a time, 10 s per provider call at worst).
+const SendTimeout = 5 * time.Minute
+
 // Task types of the notice broadcast.
 const (
 	TypeNoticeFanout    = "notice:fanout"    // resolve the audience in batches, queue deliveries
@@ -48,6 +51,9 @@ func newSendTask(p sendPayload, id string, delay time.Duration) (*asynq.Task, []
 	payload, _ := json.Marshal(p)
 	return asynq.NewTask(TypeNoticeSend, payload), []asynq.Option{
 		asynq.Queue(QueueBulk), asynq.TaskID(id), asynq.ProcessIn(max(delay, 0)), asynq.MaxRetry(20),
+		// A send never runs longer than this, so a claim older than the reconciler's
+		// SendingAfter is certainly abandoned.
+		asynq.Timeout(SendTimeout),
 	}
 }
 
@@ -93,7 +99,10 @@ func (h *Handlers) HandleNoticeFanout(ctx context.Context, t *asynq.Task) error 
 		task, opts := NewNoticeFanoutTask(n, fmt.Sprintf(":at%d", n.SendAt.Unix()))
 		return h.enqueue(ctx, task, append(opts, asynq.ProcessIn(n.SendAt.Sub(now))))
 	}
-	if quiet, end := models.InQuietHours(now); quiet && !n.Urgent {
+	if quiet, end := models.InQuietHours(now); quiet && !n.Urgent && n.Status == models.NoticeScheduled {
+		if err := h.Store.DeferNotice(ctx, n.ID, end); err != nil {
+			return err
+		}
 		task, opts := NewNoticeFanoutTask(n, fmt.Sprintf(":q%d", end.Unix()))
 		h.Log.Info("notice deferred for quiet hours", "notice", n.ID, "until", end)
 		return h.enqueue(ctx, task, append(opts, asynq.ProcessIn(end.Sub(now))))

@@ -37,8 +37,16 @@ func (h *Handlers) record(ctx context.Context, n models.Notice, p sendPayload, c
 			e := r.err.(*bots.Error)
 			groups[key{models.DeliveryFailed, e.Reason, e.Code}] = append(groups[key{models.DeliveryFailed, e.Reason, e.Code}], pr.d.ID)
 			fallback = append(fallback, pr.d.MemberID)
-			if e.Reason == bots.ReasonNoConsent && pr.refund != "" {
-				if err := h.Store.ClearConsent(ctx, pr.d.MemberID, pr.refund); err != nil {
+			if pr.refund != "" {
+				// 43101: WeChat says no consent is left, so ours was stale. Any other
+				// permanent refusal consumed nothing on WeChat's side: give the credit back.
+				var err error
+				if e.Reason == bots.ReasonNoConsent {
+					err = h.Store.ClearConsent(ctx, pr.d.MemberID, pr.refund)
+				} else {
+					err = h.Store.RefundConsent(ctx, pr.d.MemberID, pr.refund)
+				}
+				if err != nil {
 					return err
 				}
 			}
@@ -54,8 +62,16 @@ func (h *Handlers) record(ctx context.Context, n models.Notice, p sendPayload, c
 					return err
 				}
 			}
-			h.Log.Warn("delivery failed transiently", "delivery", pr.d.ID, "reason", bots.Reason(r.err), "err", r.err)
 		}
+	}
+	if len(retry) > 0 {
+		h.Log.Warn("deliveries failed transiently", "batch", p.Batch, "count", len(retry), "example", firstErr(results))
+	}
+	// Fall back first: the fallback deliveries are created (idempotently) before the
+	// first-channel ones are finished, so a crash in between repeats the fallback instead of
+	// losing it.
+	if err := h.fallBack(ctx, n, p.Channel, claim, fallback); err != nil {
+		return err
 	}
 	type write struct {
 		ids []string
@@ -88,13 +104,19 @@ func (h *Handlers) record(ctx context.Context, n models.Notice, p sendPayload, c
 			return err
 		}
 	}
-	if err := h.fallBack(ctx, n, p.Channel, claim, fallback); err != nil {
-		return err
-	}
 	if len(retry) > 0 {
 		return fmt.Errorf("%d of %d deliveries failed transiently; retrying", len(retry), len(results))
 	}
 	return nil
+}
+
+func firstErr(results []result) string {
+	for _, r := range results {
+		if r.err != nil && !bots.Permanent(r.err) {
+			return r.err.Error()
+		}
+	}
+	return ""
 }
 
 // fallBack queues the members on the notice's channel after this one.

@@ -59,7 +59,7 @@ func (h *Handlers) prepare(ctx context.Context, n models.Notice, channel string,
 			p.skip = "channel_unavailable"
 		}
 		if err != nil {
-			return nil, err
+			return out[:i+1], err
 		}
 	}
 	return out, nil

@@ -2,7 +2,6 @@ package jobs
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/hibiken/asynq"
@@ -28,13 +27,13 @@ const (
 // fan-out batches and delivery claims are idempotent.
 func (h *Handlers) HandleNoticeReconcile(ctx context.Context, _ *asynq.Task) error {
 	now := h.now()
-	minute := now.Unix() / 60
 	notices, err := h.Store.StalledNotices(ctx, now.Add(-h.after(h.StallAfter, DefaultStallAfter)), 100)
 	if err != nil {
 		return err
 	}
 	for _, n := range notices {
-		task, opts := NewNoticeFanoutTask(n, fmt.Sprintf(":r%d", minute))
+		// A stable id: at most one reconciler copy waits in the queue at a time.
+		task, opts := NewNoticeFanoutTask(n, ":r")
 		opts = append(opts, asynq.ProcessIn(0))
 		if err := h.enqueue(ctx, task, opts); err != nil {
 			return err
@@ -53,7 +52,7 @@ func (h *Handlers) HandleNoticeReconcile(ctx context.Context, _ *asynq.Task) err
 		batches[sendPayload{d.NoticeID, d.Channel, d.Batch}] = true
 	}
 	for b := range batches {
-		task, opts := newSendTask(b, fmt.Sprintf("%s:r%d", b.Batch, minute), 0)
+		task, opts := newSendTask(b, b.Batch+":r", 0)
 		if err := h.enqueue(ctx, task, opts); err != nil {
 			return err
 		}

@@ -47,7 +47,7 @@ func (e *bcEnv) checkLedger(notice models.Notice, n int) map[string]int {
 	status := map[string]int{}
 	p := storePage()
 	for {
-		ds, next, err := e.st.DeliveriesOfNotice(ctx, notice.ID, "", p)
+		ds, next, err := e.obs.DeliveriesOfNotice(ctx, notice.ID, "", p)
 		must(e.t, err)
 		for _, d := range ds {
 			status[d.Status]++

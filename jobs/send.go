@@ -59,7 +59,7 @@ func (h *Handlers) HandleNoticeSend(ctx context.Context, t *asynq.Task) error {
 		return h.enqueue(ctx, task, opts)
 	}
 	claim := store.NewID()
-	claimed, err := h.Store.ClaimBatch(ctx, p.Batch, claim)
+	claimed, err := h.Store.ClaimBatch(ctx, p.Batch, taskID(ctx), claim, now.Add(-h.after(h.SendingAfter, DefaultSendingAfter)))
 	if err != nil || len(claimed) == 0 {
 		return err
 	}
@@ -68,11 +68,26 @@ func (h *Handlers) HandleNoticeSend(ctx context.Context, t *asynq.Task) error {
 	}
 	preps, err := h.prepare(ctx, n, p.Channel, claimed)
 	if err != nil {
-		_ = h.Store.FinishDeliveries(ctx, claim, nil, store.Outcome{Status: models.DeliveryQueued, Reason: "prepare_failed"})
+		h.refundAll(ctx, preps)
+		_ = h.Store.FinishDeliveries(context.WithoutCancel(ctx), claim, nil, store.Outcome{Status: models.DeliveryQueued, Reason: "prepare_failed"})
 		return err
 	}
 	results := h.send(ctx, p.Channel, preps)
-	return h.record(ctx, n, p, claim, results)
+	// Outcomes are written even when shutdown cancels the task: what was sent must be recorded.
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+	defer cancel()
+	return h.record(wctx, n, p, claim, results)
+}
+
+// refundAll gives back the consent credits a half-prepared batch spent.
+func (h *Handlers) refundAll(ctx context.Context, preps []*prepared) {
+	for _, p := range preps {
+		if p != nil && p.refund != "" {
+			if err := h.Store.RefundConsent(context.WithoutCancel(ctx), p.d.MemberID, p.refund); err != nil {
+				h.Log.Warn("refund consent", "delivery", p.d.ID, "err", err)
+			}
+		}
+	}
 }
 
 func taskID(ctx context.Context) string {

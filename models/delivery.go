@@ -27,6 +27,7 @@ type Delivery struct {
 	Code       string    `bson:"code,omitempty" json:"code,omitempty"`
 	Attempts   int       `bson:"attempts" json:"attempts"`
 	Claim      string    `bson:"claim,omitempty" json:"-"`
+	ClaimTask  string    `bson:"claim_task,omitempty" json:"-"`
 	ProviderID string    `bson:"provider_id,omitempty" json:"-"`
 	CreatedAt  time.Time `bson:"created_at" json:"created_at"`
 	UpdatedAt  time.Time `bson:"updated_at" json:"updated_at"`

@@ -36,6 +36,8 @@ const MaxRosterRows = 10000
 
 var (
 	studentNo = regexp.MustCompile(`^[A-Za-z0-9-]{1,32}$`)
+	// ErrRosterTooLong means the file has more than MaxRosterRows rows.
+	ErrRosterTooLong = errors.New("roster: too many rows")
 	// ErrRosterHeader means the file has no recognisable header line.
 	ErrRosterHeader = errors.New("roster: header must name the columns 学号, 姓名, 年级, 班级 (or student_no, name, grade, class)")
 )
@@ -97,7 +99,7 @@ func ParseRoster(r io.Reader, lo, hi int) ([]RosterRow, []LineError, error) {
 			continue
 		}
 		if len(rows)+len(errs) >= MaxRosterRows {
-			return nil, nil, fmt.Errorf("roster: more than %d rows; split the file", MaxRosterRows)
+			return nil, nil, ErrRosterTooLong
 		}
 		cell := func(name string) string {
 			if i := col[name]; i < len(rec) {

@@ -63,8 +63,13 @@ func (s *Server) importRoster(c echo.Context) error {
 	}
 	lo, hi := sc.Grades()
 	rows, lineErrs, err := models.ParseRoster(bytes.NewReader(raw), lo, hi)
-	if err != nil {
-		return &apiError{Status: http.StatusUnprocessableEntity, Code: "bad_roster", Message: "花名册文件无法读取：" + err.Error()}
+	switch {
+	case errors.Is(err, models.ErrRosterHeader):
+		return &apiError{Status: http.StatusUnprocessableEntity, Code: "bad_roster", Message: "花名册第一行须为列名：学号,姓名,年级,班级"}
+	case errors.Is(err, models.ErrRosterTooLong):
+		return &apiError{Status: http.StatusUnprocessableEntity, Code: "bad_roster", Message: fmt.Sprintf("花名册超过%d行，请分批上传", models.MaxRosterRows)}
+	case err != nil:
+		return &apiError{Status: http.StatusUnprocessableEntity, Code: "bad_roster", Message: "花名册文件无法读取，请保存为CSV（UTF-8或GBK）后重试"}
 	}
 	if len(lineErrs) > 0 {
 		return &apiError{Status: http.StatusUnprocessableEntity, Code: "roster_rows_invalid",

@@ -25,7 +25,7 @@ func TestRosterImport(t *testing.T) {
 	}
 	// The same file again changes nothing new; a changed class is an update.
 	r = e.importRoster(e.schoolA1.ID, strings.Replace(goodRoster, "3,2班", "3,3班", 1))
-	if !strings.Contains(string(r.Body), `"created":0,"updated":1,"unchanged":2`) {
+	if !strings.Contains(string(r.Body), `"created":0,"updated":1,"unchanged":2,"renamed":0`) {
 		t.Fatalf("re-import result: %s", r.Body)
 	}
 	var kids listBody[models.Child]

@@ -2,11 +2,13 @@ package server
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"io"
 	"net/http"
 	"regexp"
+	"time"
 
 	"github.com/labstack/echo/v4"
 )
@@ -42,7 +44,10 @@ func (s *Server) idempotent(next echo.HandlerFunc) echo.HandlerFunc {
 			return jsonError(err)
 		}
 		c.Request().Body = io.NopCloser(bytes.NewReader(body))
-		ctx := c.Request().Context()
+		// The key's bookkeeping must survive the client hanging up, which is exactly when it
+		// will retry: a key left pending would refuse the retry, then let it run twice.
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(c.Request().Context()), 10*time.Second)
+		defer cancel()
 		id := hashHex(principal(c) + "\n" + c.Request().Method + " " + c.Request().URL.Path + "\n" + key)
 		rec, fresh, err := s.store.BeginIdempotent(ctx, id, hashHex(string(body)))
 		if err != nil {

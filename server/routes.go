@@ -32,7 +32,7 @@ func (s *Server) routes(e *echo.Echo) {
 	member.DELETE("/children/:id", s.unbindChild)
 	member.POST("/phone", s.setPhone)
 	member.GET("/subscriptions", s.subscriptions)
-	member.POST("/subscriptions", s.reportSubscriptions)
+	member.POST("/subscriptions", s.reportSubscriptions, s.idempotent)
 	member.GET("/notices", s.inbox)
 	member.GET("/notices/:id", s.inboxNotice)
 	member.POST("/notices/:id/read", s.readNotice)

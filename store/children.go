@@ -17,6 +17,7 @@ type ImportResult struct {
 	Created   int `json:"created"`
 	Updated   int `json:"updated"`
 	Unchanged int `json:"unchanged"`
+	Renamed   int `json:"renamed"` // of the updated: name changed, bindings removed, new binding code
 }
 
 // ImportRoster upserts the rows by (school, student number): new pupils are created with a
@@ -56,11 +57,19 @@ func (s *Store) ImportRoster(ctx context.Context, school models.School, rows []m
 			res.Unchanged++
 			continue
 		}
-		_, err := s.c(colChildren).UpdateOne(ctx, bson.M{"_id": k.ID}, bson.M{"$set": bson.M{
-			"county_id": school.CountyID, "grade": r.Grade, "class": r.Class,
-			"name_enc": s.sealer.Seal(r.Name, "child_name"), "name_hash": hash, "name_masked": models.MaskName(r.Name), "updated_at": now,
-		}})
-		if err != nil {
+		set := bson.M{"county_id": school.CountyID, "grade": r.Grade, "class": r.Class,
+			"name_enc": s.sealer.Seal(r.Name, "child_name"), "name_hash": hash, "name_masked": models.MaskName(r.Name), "updated_at": now}
+		if k.NameHash != hash {
+			// Another name under the same student number may be another pupil (numbers get
+			// reused): the old parents' bindings go, and so does the old binding code, so that
+			// nobody keeps seeing a child who may not be theirs.
+			if _, err := s.c(colGuardians).DeleteMany(ctx, bson.M{"child_id": k.ID}); err != nil {
+				return res, fmt.Errorf("import roster: %w", err)
+			}
+			set["bind_code_enc"] = s.sealer.Seal(newBindCode(), "bind_code")
+			res.Renamed++
+		}
+		if _, err := s.c(colChildren).UpdateOne(ctx, bson.M{"_id": k.ID}, bson.M{"$set": set}); err != nil {
 			return res, fmt.Errorf("import roster: %w", err)
 		}
 		res.Updated++

@@ -61,19 +61,25 @@ func (s *Store) QueueDeliveries(ctx context.Context, noticeID, channel, batch st
 	return err
 }
 
-// ClaimBatch marks the queued deliveries of a batch as being sent under claim, and any left in
-// sending under another claim as unknown: their sender died during the provider call, so
-// whether they arrived cannot be known, and sending again could send them twice. It returns
-// the claimed deliveries.
-func (s *Store) ClaimBatch(ctx context.Context, batch, claim string) ([]models.Delivery, error) {
+// ClaimBatch marks the queued deliveries of a batch that are due as being sent under claim by
+// task. Deliveries left in sending by an earlier run of the same task, or by anyone before
+// deadBefore, become unknown: that sender died during the provider call (asynq runs a task
+// again only once the earlier run is gone), so whether they arrived cannot be known, and
+// sending again could send them twice. Deliveries another live task is sending are left alone.
+// It returns the claimed deliveries.
+func (s *Store) ClaimBatch(ctx context.Context, batch, task, claim string, deadBefore time.Time) ([]models.Delivery, error) {
 	now := s.now()
-	_, err := s.c(colDeliveries).UpdateMany(ctx, bson.M{"batch": batch, "status": models.DeliverySending, "claim": bson.M{"$ne": claim}},
+	dead := bson.M{"batch": batch, "status": models.DeliverySending, "claim": bson.M{"$ne": claim},
+		"$or": bson.A{bson.M{"claim_task": task}, bson.M{"updated_at": bson.M{"$lt": deadBefore}}}}
+	_, err := s.c(colDeliveries).UpdateMany(ctx, dead,
 		bson.M{"$set": bson.M{"status": models.DeliveryUnknown, "reason": "worker_lost", "updated_at": now}})
 	if err != nil {
 		return nil, fmt.Errorf("mark unknown deliveries: %w", err)
 	}
-	_, err = s.c(colDeliveries).UpdateMany(ctx, bson.M{"batch": batch, "status": models.DeliveryQueued},
-		bson.M{"$set": bson.M{"status": models.DeliverySending, "claim": claim, "updated_at": now}, "$inc": bson.M{"attempts": 1}})
+	due := bson.M{"batch": batch, "status": models.DeliveryQueued,
+		"$or": bson.A{bson.M{"not_before": bson.M{"$exists": false}}, bson.M{"not_before": bson.M{"$lte": now}}}}
+	_, err = s.c(colDeliveries).UpdateMany(ctx, due,
+		bson.M{"$set": bson.M{"status": models.DeliverySending, "claim": claim, "claim_task": task, "updated_at": now}, "$inc": bson.M{"attempts": 1}})
 	if err != nil {
 		return nil, fmt.Errorf("claim deliveries: %w", err)
 	}

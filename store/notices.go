@@ -58,6 +58,17 @@ func (s *Store) StartNotice(ctx context.Context, id string) (bool, error) {
 	return res.MatchedCount == 1, nil
 }
 
+// DeferNotice moves a scheduled notice's send time (quiet hours): the inbox shows the time it
+// really went out, and the reconciler does not take it for stalled meanwhile.
+func (s *Store) DeferNotice(ctx context.Context, id string, until time.Time) error {
+	_, err := s.c(colNotices).UpdateOne(ctx, bson.M{"_id": id, "status": models.NoticeScheduled},
+		bson.M{"$set": bson.M{"send_at": until, "updated_at": s.now()}})
+	if err != nil {
+		return fmt.Errorf("defer notice: %w", err)
+	}
+	return nil
+}
+
 // CheckpointFanout records one fanned-out batch: where the next batch starts and how many
 // new recipients this one added.
 func (s *Store) CheckpointFanout(ctx context.Context, id, cursor string, added int, done bool) error {

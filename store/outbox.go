@@ -10,8 +10,8 @@ import (
 	"kehou/bots"
 )
 
-// OutboxMessage is a message the sandbox would have sent. SMS numbers are stored masked: the
-// sandbox never needs the full number, and the outbox is read by staff.
+// OutboxMessage is a message the sandbox would have sent. Recipients (numbers, openids) are
+// stored masked: the sandbox never needs them whole, and the outbox is read by staff.
 type OutboxMessage struct {
 	ID         string            `bson:"_id" json:"id"`
 	Channel    string            `bson:"channel" json:"channel"`
@@ -33,9 +33,9 @@ func (s *Store) RecordOutbox(ctx context.Context, channel string, msgs []bots.Me
 	docs := make([]any, len(msgs))
 	ids := make([]string, len(msgs))
 	for i, m := range msgs {
-		to := m.To
-		if channel == bots.ChannelSMS {
-			to = MaskPhone(to)
+		to := MaskPhone(m.To) // numbers and openids alike: staff read the outbox
+		if channel != bots.ChannelSMS && len(m.To) > 8 {
+			to = m.To[:4] + "****" + m.To[len(m.To)-4:]
 		}
 		ids[i] = NewID()
 		docs[i] = OutboxMessage{ID: ids[i], Channel: channel, Group: m.Group, Ref: m.Ref, To: to, TemplateID: m.TemplateID,

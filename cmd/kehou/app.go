@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -88,7 +89,9 @@ func open(ctx context.Context, cfg *config.Config, log *slog.Logger) (*infra, er
 }
 
 func (in *infra) openWechat(cfg *config.Config, log *slog.Logger) error {
-	wc := wechat.Config{AppID: cfg.WechatAppID, Secret: cfg.WechatSecret, Cache: wechat.NewRedisCache(in.rdb, "kehou:wx:")}
+	// A bounded client: a hung WeChat call must not hold the shared token lock forever.
+	wc := wechat.Config{AppID: cfg.WechatAppID, Secret: cfg.WechatSecret, Cache: wechat.NewRedisCache(in.rdb, "kehou:wx:"),
+		HTTPClient: &http.Client{Timeout: 10 * time.Second}}
 	if cfg.Sandbox() {
 		in.fake = wxfake.New()
 		url, err := in.fake.Start()

@@ -9,10 +9,13 @@ import (
 	"net/http"
 	"os"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 )
 
 // syncBuffer collects the command's stdout while it runs.
@@ -207,5 +210,15 @@ func TestBadConfigNamesTheVariable(t *testing.T) {
 	var out bytes.Buffer
 	if err := run(context.Background(), []string{"version"}, nil, &out, io.Discard); err != nil || strings.TrimSpace(out.String()) != version {
 		t.Fatalf("version: %q %v", out.String(), err)
+	}
+}
+
+func flushRedis(t *testing.T, addr, db string) {
+	t.Helper()
+	n, _ := strconv.Atoi(db)
+	rdb := redis.NewClient(&redis.Options{Addr: addr, DB: n})
+	defer rdb.Close()
+	if err := rdb.FlushDB(context.Background()).Err(); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -87,7 +87,8 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, stdout io.
 			Queue: queue, Logger: log.With("part", "api"), Registry: reg, Version: version,
 			Channels: channelOrder, WxTemplates: h.WxTemplates}).Handler()
 	}
-	httpSrv := &http.Server{Addr: cfg.HTTPAddr, Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	httpSrv := &http.Server{Addr: cfg.HTTPAddr, Handler: handler, ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second}
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
 		return fmt.Errorf("listen on KEHOU_HTTP_ADDR %s: %w", cfg.HTTPAddr, err)

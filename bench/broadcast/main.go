@@ -1,0 +1,182 @@
+// Command broadcast measures a notice broadcast end to end: n recipients, the outbox as an
+// instant channel, real Redis and the embedded store (FerretDB), against the same machine's
+// bare asynq throughput (no-op tasks, same concurrency and queues) measured in the same run.
+//
+//	go run ./bench/broadcast -n 5000 -concurrency 10 -redis 127.0.0.1:6379 -redis-db 9
+//
+// It reports the time from "send" (the fan-out task enqueued) to the last delivery recorded,
+// deliveries per second, the peak memory of each phase, and where the database time went.
+// Seeding the audience is timed separately and is not part of the measurement.
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"flag"
+	"fmt"
+	"log"
+	"log/slog"
+	"os"
+	"os/signal"
+	"runtime/pprof"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+
+	"kehou/devstack"
+	"kehou/store"
+)
+
+// settings are the command-line flags.
+type settings struct {
+	n           int
+	concurrency int
+	redisAddr   string
+	redisDB     int
+	timeout     time.Duration
+	dataDir     string // parent of the embedded store's temporary data directory
+	fanoutBatch int    // 0: the jobs package's default
+	sendChunk   int    // 0: the jobs package's default
+	skipBare    bool
+	cpuProfile  string // file for a CPU profile of the broadcast phase
+	verbose     bool
+}
+
+// bench holds what the phases share.
+type bench struct {
+	opts settings
+	rdb  *redis.Client
+	mdb  *mongo.Database
+	st   *store.Store
+	db   *dbMonitor
+	log  *slog.Logger
+}
+
+func main() {
+	var o settings
+	flag.IntVar(&o.n, "n", 1000, "recipients (pupils, each with one parent)")
+	flag.IntVar(&o.concurrency, "concurrency", 10, "asynq worker concurrency, for both measurements")
+	flag.StringVar(&o.redisAddr, "redis", "127.0.0.1:6379", "address of a real Redis server")
+	flag.IntVar(&o.redisDB, "redis-db", 9, "Redis database to use (flushed; 0-3 are refused, tests use them)")
+	flag.DurationVar(&o.timeout, "timeout", 20*time.Minute, "hard limit of the whole run; the report then says how far it got")
+	flag.StringVar(&o.dataDir, "dir", "", "where the embedded store's temporary data directory goes (default $TMPDIR; /dev/shm shows the cost without fsync)")
+	flag.IntVar(&o.fanoutBatch, "fanout-batch", 0, "pupils per fan-out batch (0: the jobs default)")
+	flag.IntVar(&o.sendChunk, "send-chunk", 0, "deliveries per send task (0: the jobs default)")
+	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the broadcast phase to this file (FerretDB runs in-process, so it shows the store's work too)")
+	flag.BoolVar(&o.skipBare, "skip-bare", false, "skip the bare asynq measurement")
+	flag.BoolVar(&o.verbose, "v", false, "log the jobs' info messages")
+	flag.Parse()
+	log.SetFlags(log.Ltime | log.Lmicroseconds)
+	if o.n < 1 || o.concurrency < 1 {
+		log.Fatal("broadcast: -n and -concurrency must be positive")
+	}
+	if o.redisDB >= 0 && o.redisDB <= 3 {
+		log.Fatalf("broadcast: refusing Redis database %d: databases 0-3 belong to the tests and the app; use -redis-db 9", o.redisDB)
+	}
+	if err := run(o); err != nil {
+		log.Fatalf("broadcast: %v", err)
+	}
+}
+
+func run(o settings) error {
+	ctx, cancel := context.WithTimeoutCause(context.Background(), o.timeout, fmt.Errorf("the %s timeout", o.timeout))
+	defer cancel()
+	ctx, stopSignals := signal.NotifyContext(ctx, os.Interrupt)
+	defer stopSignals()
+
+	level := slog.LevelWarn
+	if o.verbose {
+		level = slog.LevelInfo
+	}
+	b := &bench{opts: o, db: newDBMonitor(), log: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))}
+	b.rdb = redis.NewClient(&redis.Options{Addr: o.redisAddr, DB: o.redisDB, PoolSize: max(40, 2*o.concurrency+20)})
+	defer b.rdb.Close()
+	if err := b.rdb.Ping(ctx).Err(); err != nil {
+		return fmt.Errorf("redis at %s: %w", o.redisAddr, err)
+	}
+
+	dir, err := os.MkdirTemp(o.dataDir, "kehou-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	stack, err := devstack.Start(ctx, devstack.Options{Dir: dir, Logger: b.log, SnapshotEvery: -1})
+	if err != nil {
+		return fmt.Errorf("start embedded store: %w", err)
+	}
+	defer stack.Close()
+	client, err := mongo.Connect(devstack.MongoClientOptions(stack.MongoURI()).SetMonitor(b.db.monitor()))
+	if err != nil {
+		return fmt.Errorf("connect embedded store: %w", err)
+	}
+	defer client.Disconnect(context.Background())
+	key := make([]byte, 32)
+	_, _ = rand.Read(key)
+	b.mdb = client.Database("bench")
+	if b.st, err = store.New(b.mdb, key); err != nil {
+		return err
+	}
+	if err := b.st.EnsureIndexes(ctx); err != nil {
+		return err
+	}
+
+	mem := startMemSampler(50 * time.Millisecond)
+	defer mem.close()
+	var r report
+	r.opts = o
+
+	if !o.skipBare {
+		mem.startPhase()
+		log.Printf("bare asynq: %d no-op tasks, concurrency %d", o.n, o.concurrency)
+		r.bare, err = runBare(ctx, b.rdb, o.n, o.concurrency)
+		r.bareMem, r.bareRan = mem.endPhase(), true
+		if err != nil {
+			return fmt.Errorf("bare asynq: %w", err)
+		}
+	}
+
+	mem.startPhase()
+	log.Printf("seed: %d pupils, parents and guardianships", o.n)
+	r.seed, err = seed(ctx, b.st, b.mdb, o.n)
+	r.seedMem = mem.endPhase()
+	if err != nil {
+		r.seedErr = err
+		r.print(os.Stdout)
+		return fmt.Errorf("seed: %w", err)
+	}
+
+	mem.startPhase()
+	stopProfile, err := startCPUProfile(o.cpuProfile)
+	if err != nil {
+		return err
+	}
+	r.bc, err = b.runBroadcast(ctx, r.seed.School)
+	stopProfile()
+	r.bcMem, r.bcRan = mem.endPhase(), true
+	r.print(os.Stdout)
+	if err != nil {
+		return fmt.Errorf("broadcast: %w", err)
+	}
+	return nil
+}
+
+// startCPUProfile starts profiling into path ("" does nothing) and returns the function that
+// stops it.
+func startCPUProfile(path string) (func(), error) {
+	if path == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
+}

@@ -1,0 +1,147 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+)
+
+// report gathers every phase's figures for the summary.
+type report struct {
+	opts    settings
+	bareRan bool
+	bare    bareResult
+	bareMem memPeak
+	seed    seeded
+	seedErr error
+	seedMem memPeak
+	bcRan   bool
+	bc      bcResult
+	bcMem   memPeak
+}
+
+// print writes the plain-text summary.
+func (r *report) print(w io.Writer) {
+	o := r.opts
+	fmt.Fprintf(w, "\n== kehou broadcast benchmark ==\n")
+	fmt.Fprintf(w, "n=%d concurrency=%d GOMAXPROCS=%d NumCPU=%d %s redis=%s db %d fanout-batch=%s send-chunk=%s data=%s\n\n",
+		o.n, o.concurrency, runtime.GOMAXPROCS(0), runtime.NumCPU(), runtime.Version(), o.redisAddr, o.redisDB,
+		orDefault(o.fanoutBatch), orDefault(o.sendChunk), dataDir(o.dataDir))
+
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "phase\telapsed\tthroughput\tpeak heap\tpeak RSS\tVmHWM\tnote\n")
+	if r.bareRan {
+		note := "queue drained"
+		if !r.bare.Done {
+			note = fmt.Sprintf("NOT DONE: %d of %d processed", r.bare.Processed, o.n)
+		}
+		fmt.Fprintf(tw, "bare asynq\t%s\t%s tasks/s\t%s\t%s\t%s\t%s\n", round(r.bare.Elapsed), rate(r.bare.Processed, r.bare.Elapsed),
+			mib(r.bareMem.Heap), mib(r.bareMem.RSS), hwm(r.bareMem), note)
+	}
+	note := "not measured"
+	if r.seedErr != nil {
+		note = "FAILED: " + r.seedErr.Error()
+	}
+	fmt.Fprintf(tw, "seeding\t%s\t%s pupils/s\t%s\t%s\t%s\t%s\n", round(r.seed.Total), rate(o.n, r.seed.Total),
+		mib(r.seedMem.Heap), mib(r.seedMem.RSS), hwm(r.seedMem), note)
+	if r.bcRan {
+		bc := r.bc
+		if bc.Done {
+			fmt.Fprintf(tw, "broadcast\t%s\t%s deliveries/s\t%s\t%s\t%s\t%s\n", round(bc.LastSent), rate(bc.Recorded, bc.LastSent),
+				mib(r.bcMem.Heap), mib(r.bcMem.RSS), hwm(r.bcMem), "send → last delivery recorded")
+		} else {
+			fmt.Fprintf(tw, "broadcast\t%s\t%s deliveries/s\t%s\t%s\t%s\tNOT DONE: %d of %d recorded when stopped\n",
+				round(bc.Detected), rate(bc.Recorded, bc.Detected), mib(r.bcMem.Heap), mib(r.bcMem.RSS), hwm(r.bcMem), bc.Recorded, o.n)
+		}
+	}
+	tw.Flush()
+
+	if len(r.seed.Steps) > 0 {
+		var steps []string
+		for _, s := range r.seed.Steps {
+			steps = append(steps, fmt.Sprintf("%s %s", s.Name, round(s.Took)))
+		}
+		fmt.Fprintf(w, "\nseeding steps: %s\n", strings.Join(steps, ", "))
+	}
+	if r.bareRan {
+		fmt.Fprintf(w, "bare asynq: enqueueing the %d tasks took %s (not measured); %d processed\n", o.n, round(r.bare.Enqueue), r.bare.Processed)
+	}
+	if r.bcRan {
+		r.printBroadcast(w)
+	}
+}
+
+func (r *report) printBroadcast(w io.Writer) {
+	bc := r.bc
+	fmt.Fprintf(w, "\nbroadcast (times from send):\n")
+	fmt.Fprintf(w, "  deliveries by status: %s; reasons: %v\n", statusLine(bc.Report.Channels), bc.Report.Reasons)
+	if bc.FanoutDone > 0 {
+		fmt.Fprintf(w, "  fan-out: %d task(s), finished at %s\n", bc.Fanout.N, round(bc.FanoutDone))
+	} else {
+		fmt.Fprintf(w, "  fan-out: %d run(s), %d error(s), not finished\n", bc.Fanout.N, bc.Fanout.Errors)
+	}
+	if bc.Send.N > 0 {
+		fmt.Fprintf(w, "  send tasks: %d run, %d errors, mean %s, max %s\n", bc.Send.N, bc.Send.Errors,
+			round(bc.Send.Total/time.Duration(bc.Send.N)), round(bc.Send.Max))
+	}
+	fmt.Fprintf(w, "  first delivery recorded at %s, last at %s; the 1 s poll saw the end at %s\n",
+		round(bc.FirstSent), round(bc.LastSent), round(bc.Detected))
+	if r.bareRan && r.bare.Done && bc.Done && bc.LastSent > 0 {
+		bcRate := float64(bc.Recorded) / bc.LastSent.Seconds()
+		bareRate := float64(r.bare.Processed) / r.bare.Elapsed.Seconds()
+		verdict := "met"
+		if bcRate < bareRate {
+			verdict = "NOT met"
+		}
+		fmt.Fprintf(w, "  target (deliveries/s ≥ bare asynq tasks/s): %.0f vs %.0f = %.2f×, %s\n", bcRate, bareRate, bcRate/bareRate, verdict)
+	}
+	fmt.Fprintf(w, "\ndatabase time during the broadcast (one connection: the sum is the store's busy time):\n")
+	printOps(w, bc.Ops, bc.OpsTotal, bc.OpsWall)
+}
+
+func statusLine(ch map[string]map[string]int) string {
+	var parts []string
+	for c, m := range ch {
+		for s, n := range m {
+			parts = append(parts, fmt.Sprintf("%s %s=%d", c, s, n))
+		}
+	}
+	sort.Strings(parts)
+	if len(parts) == 0 {
+		return "none"
+	}
+	return strings.Join(parts, ", ")
+}
+
+func rate(n int, d time.Duration) string {
+	if d <= 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.0f", float64(n)/d.Seconds())
+}
+
+func hwm(p memPeak) string {
+	if p.Reset {
+		return mib(p.HWM)
+	}
+	return mib(p.HWM) + " (since start)"
+}
+
+func orDefault(v int) string {
+	if v > 0 {
+		return fmt.Sprint(v)
+	}
+	return "default"
+}
+
+func dataDir(d string) string {
+	if d == "" {
+		return os.TempDir()
+	}
+	return d
+}
