@@ -210,3 +210,11 @@ func (e *bcEnv) settle(n models.Notice, timeout time.Duration) store.NoticeRepor
 func storePage() store.Page { return store.Page{Limit: store.MaxPageSize} }
 
 func asynqInspector(e *bcEnv) *asynq.Inspector { return asynq.NewInspectorFromRedisClient(e.rdb) }
+
+// recipients is the 2,000, or 300 under the race detector.
+func recipients() int {
+	if raceScale {
+		return 300
+	}
+	return 2000
+}

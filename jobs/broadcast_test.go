@@ -23,12 +23,12 @@ func (e *bcEnv) sentPerPhone() map[string]int {
 }
 
 func TestBroadcastWithTransientFailuresDeliversEachOnce(t *testing.T) {
-	const n = 2000
+	n := recipients()
 	e := newBC(t, n)
 	e.sms.FailRate("InternalError.Timeout", 0.1)
 	e.start()
 	notice := e.notice(bots.ChannelSMS)
-	rep := e.settle(notice, 120*time.Second)
+	rep := e.settle(notice, 300*time.Second)
 	if rep.Targeted != n || rep.Channels[bots.ChannelSMS][models.DeliverySent] != n {
 		t.Fatalf("report: %+v", rep)
 	}
@@ -44,7 +44,8 @@ func TestBroadcastWithTransientFailuresDeliversEachOnce(t *testing.T) {
 }
 
 func TestSubscribeBroadcastRetriesAndRefreshesTokenOnce(t *testing.T) {
-	e := newBC(t, 300)
+	n := recipients() / 6
+	e := newBC(t, n)
 	ctx := context.Background()
 	for _, m := range e.members {
 		must(t, e.st.GrantConsent(ctx, m.ID, "tmpl-notice", false))
@@ -57,11 +58,11 @@ func TestSubscribeBroadcastRetriesAndRefreshesTokenOnce(t *testing.T) {
 	if resp, err := e.wx.HTTPClient().Get("https://api.weixin.qq.com/cgi-bin/token?grant_type=client_credential&appid=wxtest&secret=s"); err == nil {
 		resp.Body.Close()
 	}
-	e.wx.FailNext(wxfake.EpSubscribeSend, -1, 30) // and the first 30 sends hit "system busy"
+	e.wx.FailNext(wxfake.EpSubscribeSend, -1, n/10) // and the first tenth hit "system busy"
 	e.start()
 	notice := e.notice(bots.ChannelSubscribe)
-	rep := e.settle(notice, 60*time.Second)
-	if rep.Channels[bots.ChannelSubscribe][models.DeliverySent] != 300 {
+	rep := e.settle(notice, 300*time.Second)
+	if rep.Channels[bots.ChannelSubscribe][models.DeliverySent] != n {
 		t.Fatalf("report: %+v", rep)
 	}
 	if fetched := len(e.wx.Requests(wxfake.EpToken)) - tokensBefore - 1; fetched != 1 {
@@ -79,13 +80,13 @@ func TestSubscribeBroadcastRetriesAndRefreshesTokenOnce(t *testing.T) {
 			t.Fatalf("thing value longer than 20: %q", body.Data["thing1"]["value"])
 		}
 	}
-	if len(ok) != 300 {
-		t.Fatalf("subscribe messages reached %d openids, want 300", len(ok))
+	if len(ok) != n {
+		t.Fatalf("subscribe messages reached %d openids, want %d", len(ok), n)
 	}
 	// One credit each was spent: a second notice has none left and is skipped.
 	second := e.notice(bots.ChannelSubscribe)
-	rep = e.settle(second, 30*time.Second)
-	if rep.Channels[bots.ChannelSubscribe][models.DeliverySkipped] != 300 || rep.Reasons[bots.ReasonNoConsent] != 300 {
+	rep = e.settle(second, 300*time.Second)
+	if rep.Channels[bots.ChannelSubscribe][models.DeliverySkipped] != n || rep.Reasons[bots.ReasonNoConsent] != n {
 		t.Fatalf("second notice without credits: %+v", rep)
 	}
 }
@@ -102,7 +103,7 @@ func TestNoConsentFallsBackToSMSAnd43101ClearsCredits(t *testing.T) {
 	e.h.SendChunk = 1 // one delivery per task, so the 43101 lands on one parent
 	e.start()
 	notice := e.notice(bots.ChannelSubscribe, bots.ChannelSMS)
-	rep := e.settle(notice, 30*time.Second)
+	rep := e.settle(notice, 120*time.Second)
 	sub, sms := rep.Channels[bots.ChannelSubscribe], rep.Channels[bots.ChannelSMS]
 	if sub[models.DeliverySent]+sub[models.DeliveryFailed] != 2 || sub[models.DeliverySkipped] != 2 {
 		t.Fatalf("subscribe: %+v", rep)
@@ -190,7 +191,7 @@ func TestQuietHoursDefer(t *testing.T) {
 	task, opts := NewNoticeFanoutTask(urgent, "")
 	_, err := e.queue.Enqueue(task, append(opts, asynq.ProcessIn(0))...)
 	must(t, err)
-	e.settle(urgent, 20*time.Second)
+	e.settle(urgent, 120*time.Second)
 	if len(e.sms.Sent()) != 3 {
 		t.Fatalf("urgent notice must go out at night: %d sent", len(e.sms.Sent()))
 	}

@@ -151,9 +151,9 @@ func run(o settings) error {
 	if err != nil {
 		return err
 	}
-	r.bc, err = b.runBroadcast(ctx, r.seed.School)
+	r.bc, err = b.runBroadcast(ctx, r.seed.School, mem)
 	stopProfile()
-	r.bcMem, r.bcRan = mem.endPhase(), true
+	r.bcRan = true
 	r.print(os.Stdout)
 	if err != nil {
 		return fmt.Errorf("broadcast: %w", err)

@@ -22,7 +22,6 @@ type report struct {
 	seedMem memPeak
 	bcRan   bool
 	bc      bcResult
-	bcMem   memPeak
 }
 
 // print writes the plain-text summary.
@@ -53,10 +52,10 @@ func (r *report) print(w io.Writer) {
 		bc := r.bc
 		if bc.Done {
 			fmt.Fprintf(tw, "broadcast\t%s\t%s deliveries/s\t%s\t%s\t%s\t%s\n", round(bc.LastSent), rate(bc.Recorded, bc.LastSent),
-				mib(r.bcMem.Heap), mib(r.bcMem.RSS), hwm(r.bcMem), "send → last delivery recorded")
+				mib(bc.Mem.Heap), mib(bc.Mem.RSS), hwm(bc.Mem), "send → last delivery recorded")
 		} else {
 			fmt.Fprintf(tw, "broadcast\t%s\t%s deliveries/s\t%s\t%s\t%s\tNOT DONE: %d of %d recorded when stopped\n",
-				round(bc.Detected), rate(bc.Recorded, bc.Detected), mib(r.bcMem.Heap), mib(r.bcMem.RSS), hwm(r.bcMem), bc.Recorded, o.n)
+				round(bc.Detected), rate(bc.Recorded, bc.Detected), mib(bc.Mem.Heap), mib(bc.Mem.RSS), hwm(bc.Mem), bc.Recorded, o.n)
 		}
 	}
 	tw.Flush()
@@ -89,8 +88,11 @@ func (r *report) printBroadcast(w io.Writer) {
 		fmt.Fprintf(w, "  send tasks: %d run, %d errors, mean %s, max %s\n", bc.Send.N, bc.Send.Errors,
 			round(bc.Send.Total/time.Duration(bc.Send.N)), round(bc.Send.Max))
 	}
-	fmt.Fprintf(w, "  first delivery recorded at %s, last at %s; the 1 s poll saw the end at %s\n",
-		round(bc.FirstSent), round(bc.LastSent), round(bc.Detected))
+	end := "the 1 s poll saw the end at"
+	if !bc.Done {
+		end = "stopped (workers shut down, their tasks cancelled) at"
+	}
+	fmt.Fprintf(w, "  first delivery recorded at %s, last at %s; %s %s\n", round(bc.FirstSent), round(bc.LastSent), end, round(bc.Detected))
 	if r.bareRan && r.bare.Done && bc.Done && bc.LastSent > 0 {
 		bcRate := float64(bc.Recorded) / bc.LastSent.Seconds()
 		bareRate := float64(r.bare.Processed) / r.bare.Elapsed.Seconds()
