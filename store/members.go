@@ -12,8 +12,7 @@ import (
 )
 
 // memberID derives a member's id from the openid (keyed, so ids reveal nothing), which lets a
-// login find the member by primary key: the embedded FerretDB uses an index only for a bare
-// {_id} filter.
+// login find its member by primary key (on MongoDB) with a single bare {_id} filter.
 func (s *Store) memberID(openid string) string { return "m" + s.sealer.Hash("member", openid)[:24] }
 
 // UpsertMember finds the member by openid, creates one otherwise, and stores the new

@@ -37,8 +37,8 @@ func (s *Store) CreateSession(ctx context.Context, kind, subjectID string, ttl t
 // Session resolves a token of the given kind; an unknown, expired or other-kind token is
 // ErrNotFound.
 func (s *Store) Session(ctx context.Context, kind, token string) (models.Session, error) {
-	// Filter by _id alone and check the kind here: the embedded FerretDB uses its primary key
-	// only for a bare {_id} filter and scans the collection for anything more (measured).
+	// Filter by _id alone and check the kind here: a bare {_id} filter is the one MongoDB and
+	// FerretDB both answer from the primary key's point of view without extra predicates.
 	sess, err := findOne[models.Session](ctx, s.c(colSessions), bson.M{"_id": tokenID(token)})
 	if err != nil {
 		return sess, err
