@@ -44,6 +44,7 @@ type Handlers struct {
 	SMSTemplates map[string]config.SMSTemplate
 	SMSInterval  time.Duration
 	SMSDaily     int
+	RobotPerMin  int // messages per minute per group robot
 
 	// Tunables; zero means the default. Tests shorten them.
 	FanoutBatch  int // pupils resolved per fan-out batch

@@ -110,6 +110,9 @@ func (h *Handlers) HandleNoticeFanout(ctx context.Context, t *asynq.Task) error 
 	if ok, err := h.Store.StartNotice(ctx, n.ID); err != nil || !ok {
 		return err
 	}
+	if err := h.queueRobots(ctx, n); err != nil {
+		return err
+	}
 	cursor, batch := n.FanoutCursor, n.FanoutBatches
 	for {
 		members, next, done, err := h.Store.AudienceBatch(ctx, n, cursor, h.fanoutBatch())
@@ -149,6 +152,24 @@ func (h *Handlers) queueBatches(ctx context.Context, noticeID, channel, tag stri
 		}
 		task, opts := newSendTask(sendPayload{noticeID, channel, batch}, batch, 0)
 		if err := h.enqueue(ctx, task, opts); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// queueRobots gives each of the notice's group robots a delivery of its own (channel = the
+// robot's kind), so robots share the ledger, retries and the report with families.
+func (h *Handlers) queueRobots(ctx context.Context, n models.Notice) error {
+	for _, id := range n.Robots {
+		r, err := h.Store.Robot(ctx, id)
+		if errors.Is(err, store.ErrNotFound) {
+			continue // deleted since the notice was written
+		}
+		if err != nil {
+			return err
+		}
+		if err := h.queueBatches(ctx, n.ID, r.Kind, "robot:"+r.ID, []string{models.RobotMember(r.ID)}); err != nil {
 			return err
 		}
 	}

@@ -121,6 +121,9 @@ func firstErr(results []result) string {
 
 // fallBack queues the members on the notice's channel after this one.
 func (h *Handlers) fallBack(ctx context.Context, n models.Notice, channel, claim string, members []string) error {
+	if channel == bots.ChannelWeCom || channel == bots.ChannelDingTalk {
+		return nil // a robot's message has no other channel
+	}
 	next := ""
 	for i, ch := range n.Channels {
 		if ch == channel && i+1 < len(n.Channels) {

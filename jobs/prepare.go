@@ -2,7 +2,9 @@ package jobs
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -10,6 +12,7 @@ import (
 	"kehou/bots"
 	"kehou/config"
 	"kehou/models"
+	"kehou/store"
 )
 
 // wxTemplate finds the subscribe template of a notice kind, falling back to "general".
@@ -49,6 +52,8 @@ func (h *Handlers) prepare(ctx context.Context, n models.Notice, channel string,
 		switch {
 		case d.Attempts > MaxDeliveryAttempts:
 			p.skip = "too_many_attempts"
+		case channel == bots.ChannelWeCom || channel == bots.ChannelDingTalk:
+			err = h.prepareRobot(ctx, n, d, p)
 		case !ok:
 			p.skip = bots.ReasonInvalidRecipient
 		case channel == bots.ChannelSubscribe:
@@ -124,6 +129,58 @@ func (h *Handlers) prepareSMS(ctx context.Context, n models.Notice, m models.Mem
 	}
 	p.msg.To, p.msg.TemplateID, p.msg.Params = phone, t.TemplateID, params
 	return nil
+}
+
+// prepareRobot builds a group-robot message and applies the robot's per-minute limit.
+func (h *Handlers) prepareRobot(ctx context.Context, n models.Notice, d models.Delivery, p *prepared) error {
+	robotID := strings.TrimPrefix(d.MemberID, "robot:")
+	r, err := h.Store.Robot(ctx, robotID)
+	if errors.Is(err, store.ErrNotFound) {
+		p.skip = bots.ReasonInvalidRecipient
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	key, secret, err := h.Store.RobotCredentials(r)
+	if err != nil {
+		return fmt.Errorf("robot credentials: %w", err)
+	}
+	wait, err := h.robotAllowed(ctx, r.ID)
+	if err != nil || wait > 0 {
+		p.wait = wait
+		return err
+	}
+	text := n.Body + "\n\n—— " + n.Sender + " " + n.NoticeValue("date")
+	p.msg.To, p.msg.Secret, p.msg.Title, p.msg.Text = key, secret, n.Title, text
+	return nil
+}
+
+// robotLimit counts a robot's messages per minute of the handlers' clock: KEYS = the minute's
+// counter; ARGV = limit. It answers 1 and counts when allowed, 0 when the minute is full.
+var robotLimit = redis.NewScript(`
+local n = tonumber(redis.call('GET', KEYS[1]) or '0')
+if n >= tonumber(ARGV[1]) then return 0 end
+redis.call('INCR', KEYS[1])
+redis.call('EXPIRE', KEYS[1], 120)
+return 1`)
+
+// robotAllowed enforces WeCom's and DingTalk's 20 messages a minute per robot across every
+// worker; a message over the limit waits for the next minute instead of being refused.
+func (h *Handlers) robotAllowed(ctx context.Context, robotID string) (time.Duration, error) {
+	if h.Redis == nil || h.RobotPerMin <= 0 {
+		return 0, nil
+	}
+	now := h.now()
+	minute := now.Truncate(time.Minute)
+	ok, err := robotLimit.Run(ctx, h.Redis, []string{fmt.Sprintf("kehou:robot:%s:%d", robotID, minute.Unix())}, h.RobotPerMin).Int()
+	if err != nil {
+		return 0, fmt.Errorf("robot limit: %w", err)
+	}
+	if ok == 1 {
+		return 0, nil
+	}
+	return minute.Add(time.Minute).Sub(now), nil
 }
 
 // smsLimit keeps both per-number limits in one atomic step, against the handlers' clock (so a

@@ -66,6 +66,7 @@ type Notice struct {
 	Link           string    `bson:"link,omitempty" json:"link,omitempty"`
 	Audience       Audience  `bson:"audience" json:"audience"`
 	Channels       []string  `bson:"channels" json:"channels"`
+	Robots         []string  `bson:"robots,omitempty" json:"robots,omitempty"` // group robots that also get it
 	SendAt         time.Time `bson:"send_at" json:"send_at"`
 	Urgent         bool      `bson:"urgent" json:"urgent"`
 	RequireConfirm bool      `bson:"require_confirm" json:"require_confirm"`
@@ -136,6 +137,9 @@ func (n Notice) Validate(channels ...string) error {
 		f.Add("audience.kind", MsgRequired)
 	default:
 		f.Add("audience.kind", "取值应为 scope/schools/grades/classes/children 之一")
+	}
+	if len(n.Robots) > 20 {
+		f.Add("robots", "最多20个群机器人")
 	}
 	if len(a.SchoolIDs) > 500 || len(a.Classes) > 500 {
 		f.Add("audience", "范围过大，请改用 scope")

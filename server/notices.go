@@ -22,6 +22,7 @@ type noticeForm struct {
 	Link           string          `json:"link"`
 	Audience       models.Audience `json:"audience"`
 	Channels       []string        `json:"channels"`
+	Robots         []string        `json:"robots"`
 	SendAt         *time.Time      `json:"send_at"`
 	Urgent         bool            `json:"urgent"`
 	RequireConfirm bool            `json:"require_confirm"`
@@ -31,7 +32,7 @@ func (f *noticeForm) validate() error { return nil } // checked on the notice, w
 
 func (f *noticeForm) notice() models.Notice {
 	n := models.Notice{Kind: f.Kind, Title: strings.TrimSpace(f.Title), Body: strings.TrimSpace(f.Body), Link: f.Link,
-		Audience: f.Audience, Channels: f.Channels, Urgent: f.Urgent, RequireConfirm: f.RequireConfirm}
+		Audience: f.Audience, Channels: f.Channels, Robots: f.Robots, Urgent: f.Urgent, RequireConfirm: f.RequireConfirm}
 	if n.Kind == "" {
 		n.Kind = models.NoticeGeneral
 	}
@@ -107,6 +108,13 @@ func (s *Server) placeNotice(ctx context.Context, st models.Staff, n *models.Not
 	for _, id := range schools {
 		if _, err := s.store.SchoolInScope(ctx, scope, id); errors.Is(err, store.ErrNotFound) {
 			return models.FieldErrors{"audience": "范围内没有该学校"}
+		} else if err != nil {
+			return err
+		}
+	}
+	for _, id := range n.Robots {
+		if _, err := s.store.RobotInScope(ctx, scope, id); errors.Is(err, store.ErrNotFound) {
+			return models.FieldErrors{"robots": "范围内没有该群机器人"}
 		} else if err != nil {
 			return err
 		}

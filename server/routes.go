@@ -72,5 +72,9 @@ func (s *Server) routes(e *echo.Echo) {
 	staff.GET("/notices/:id/deliveries", s.noticeDeliveries)
 	staff.GET("/notices/:id/outbox", s.noticeOutbox)
 
+	staff.GET("/robots", s.listRobots)
+	staff.POST("/robots", s.createRobot, s.idempotent)
+	staff.DELETE("/robots/:id", s.deleteRobot)
+
 	staff.GET("/audit", s.listAudit)
 }

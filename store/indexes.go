@@ -26,6 +26,7 @@ const (
 	colReceipts    = "receipts"
 	colConsents    = "consents"
 	colOutbox      = "outbox"
+	colRobots      = "robots"
 )
 
 func unique(keys ...string) mongo.IndexModel {
@@ -59,6 +60,7 @@ func (s *Store) EnsureIndexes(ctx context.Context) error {
 		colReceipts:    {plain("member_id", "send_at"), plain("notice_id")},
 		colConsents:    {plain("member_id")},
 		colOutbox:      {plain("group")},
+		colRobots:      {plain("school_id"), plain("county_id")},
 	}
 	for name, models := range want {
 		missing, err := s.missingIndexes(ctx, name, models)

@@ -2,10 +2,14 @@ package main
 
 import (
 	"fmt"
+	"net/http"
+	"time"
 
 	"kehou/bots"
+	"kehou/bots/dingtalk"
 	"kehou/bots/outbox"
 	"kehou/bots/sms"
+	"kehou/bots/wecom"
 	"kehou/bots/wxsubscribe"
 	"kehou/config"
 	"kehou/jobs"
@@ -19,6 +23,16 @@ func notifiers(cfg *config.Config, in *infra) (map[string]bots.Notifier, error) 
 		out[bots.ChannelSubscribe] = outbox.New(bots.ChannelSubscribe, in.store)
 	} else {
 		out[bots.ChannelSubscribe] = wxsubscribe.New(in.wx)
+	}
+	// Robot webhooks are configured by staff, not by the operator: in sandbox mode they go to
+	// the outbox too, so a demo never posts into a real group.
+	if cfg.Sandbox() {
+		out[bots.ChannelWeCom] = outbox.New(bots.ChannelWeCom, in.store)
+		out[bots.ChannelDingTalk] = outbox.New(bots.ChannelDingTalk, in.store)
+	} else {
+		robotHTTP := &http.Client{Timeout: 10 * time.Second}
+		out[bots.ChannelWeCom] = wecom.New(robotHTTP)
+		out[bots.ChannelDingTalk] = dingtalk.New(robotHTTP)
 	}
 	if cfg.SandboxSMS() {
 		out[bots.ChannelSMS] = outbox.New(bots.ChannelSMS, in.store)
@@ -51,5 +65,5 @@ func handlers(cfg *config.Config, in *infra, queue jobs.Enqueuer) (*jobs.Handler
 		return nil, err
 	}
 	return &jobs.Handlers{Store: in.store, Queue: queue, Redis: in.rdb, Notifiers: ns, WxTemplates: wx,
-		SMSTemplates: smsT, SMSInterval: cfg.SMSInterval, SMSDaily: cfg.SMSDaily}, nil
+		SMSTemplates: smsT, SMSInterval: cfg.SMSInterval, SMSDaily: cfg.SMSDaily, RobotPerMin: cfg.RobotPerMin}, nil
 }

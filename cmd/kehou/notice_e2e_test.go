@@ -59,9 +59,14 @@ func TestSandboxOpenDayNotice(t *testing.T) {
 		t.Fatalf("phone: %d %v", status, out)
 	}
 
+	status, robot := r.call(http.MethodPost, "/api/v1/admin/robots", admin, map[string]string{"kind": "wecom", "name": "三年级教师群", "key": "demo-robot-key"})
+	if status != http.StatusCreated {
+		t.Fatalf("robot: %d %v", status, robot)
+	}
 	status, notice := r.call(http.MethodPost, "/api/v1/admin/notices", admin, map[string]any{
 		"kind": "open_day", "title": "三年级家长开放日", "body": "12月5日上午9点，欢迎家长到校参加开放日。",
 		"audience": map[string]any{"kind": "grades", "grades": []int{3}}, "channels": []string{"wxsubscribe", "sms"},
+		"robots": []string{robot["id"].(string)},
 		"urgent": true, "require_confirm": true, // urgent: the test must not depend on the time of day
 	})
 	if status != http.StatusCreated {
@@ -73,7 +78,7 @@ func TestSandboxOpenDayNotice(t *testing.T) {
 	for {
 		_, detail := r.call(http.MethodGet, "/api/v1/admin/notices/"+id, admin, nil)
 		report, _ = detail["report"].(map[string]any)
-		if detail["status"] == "sent" && settled(report, "wxsubscribe", "sms") {
+		if detail["status"] == "sent" && settled(report, "wxsubscribe", "sms", "wecom") {
 			break
 		}
 		if time.Now().After(deadline) {
@@ -82,14 +87,15 @@ func TestSandboxOpenDayNotice(t *testing.T) {
 		time.Sleep(200 * time.Millisecond)
 	}
 	channels := report["channels"].(map[string]any)
-	sub, sms := channels["wxsubscribe"].(map[string]any), channels["sms"].(map[string]any)
-	// Grade 3 of the demo school has 20 pupils but only two bound parents.
-	if report["targeted"] != 2.0 || sub["sent"] != 1.0 || sub["skipped"] != 1.0 || sms["sent"] != 1.0 {
+	sub, sms, robotCh := channels["wxsubscribe"].(map[string]any), channels["sms"].(map[string]any), channels["wecom"].(map[string]any)
+	// Grade 3 of the demo school has 20 pupils but only two bound parents; the teachers' group
+	// robot gets it too.
+	if report["targeted"] != 2.0 || sub["sent"] != 1.0 || sub["skipped"] != 1.0 || sms["sent"] != 1.0 || robotCh["sent"] != 1.0 {
 		t.Fatalf("report: %v", report)
 	}
 	_, outbox := r.call(http.MethodGet, "/api/v1/admin/notices/"+id+"/outbox", admin, nil)
 	msgs := outbox["items"].([]any)
-	var sawSMS, sawSub bool
+	var sawSMS, sawSub, sawRobot bool
 	for _, m := range msgs {
 		msg := m.(map[string]any)
 		switch msg["channel"] {
@@ -97,9 +103,11 @@ func TestSandboxOpenDayNotice(t *testing.T) {
 			sawSMS = msg["to"] == "138****0003"
 		case "wxsubscribe":
 			sawSub = msg["template_id"] == "sandbox-notice"
+		case "wecom":
+			sawRobot = msg["title"] == "三年级家长开放日" && msg["to"] != "demo-robot-key"
 		}
 	}
-	if len(msgs) != 2 || !sawSMS || !sawSub {
+	if len(msgs) != 3 || !sawSMS || !sawSub || !sawRobot {
 		t.Fatalf("outbox: %v", outbox)
 	}
 	for _, tok := range []string{mum, dad} {
