@@ -142,7 +142,6 @@ func (e *bcEnv) seed(n int) {
 	must(e.t, e.st.AddGuardianships(ctx, gs))
 }
 
-
 func noonAfter(t time.Time) time.Time {
 	l := t.In(models.Shanghai)
 	return time.Date(l.Year(), l.Month(), l.Day()+1, 12, 0, 0, 0, models.Shanghai)
