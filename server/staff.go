@@ -121,8 +121,11 @@ func (s *Server) staffInScope(c echo.Context, id string) (models.Staff, error) {
 	}
 	me := staffOf(c)
 	sc := st.Scope()
+	// Visible: oneself, anyone one manages, and (as in the staff list) colleagues of one's own
+	// county or school.
 	visible := st.ID == me.ID || me.Scope().CanManageStaff(sc) ||
-		(sc.Role == models.RoleSchool && me.Scope().AllowsSchool(sc.SchoolID, sc.CountyID))
+		(sc.Role == models.RoleSchool && me.Scope().AllowsSchool(sc.SchoolID, sc.CountyID)) ||
+		(me.Role == models.RoleCounty && sc.CountyID == me.CountyID)
 	if !visible {
 		return models.Staff{}, store.ErrNotFound
 	}

@@ -10,34 +10,43 @@ import (
 	"kehou/models"
 )
 
-// childFilter selects the pupils whose guardians a notice reaches.
+// childFilter selects the pupils whose guardians a notice reaches: the audience, always within
+// the sender's own scope (checked at creation too, but a school moved to another county since
+// must not widen an old notice).
 func childFilter(n models.Notice) bson.M {
-	f := bson.M{}
+	scope := bson.M{}
 	switch {
 	case n.SchoolID != "":
-		f["school_id"] = n.SchoolID
+		scope["school_id"] = n.SchoolID
 	case n.CountyID != "":
-		f["county_id"] = n.CountyID
+		scope["county_id"] = n.CountyID
 	}
+	aud := bson.M{}
 	a := n.Audience
 	switch a.Kind {
 	case models.AudienceSchools:
-		f["school_id"] = bson.M{"$in": a.SchoolIDs}
+		aud["school_id"] = bson.M{"$in": a.SchoolIDs}
 	case models.AudienceGrades:
 		if len(a.SchoolIDs) > 0 {
-			f["school_id"] = bson.M{"$in": a.SchoolIDs}
+			aud["school_id"] = bson.M{"$in": a.SchoolIDs}
 		}
-		f["grade"] = bson.M{"$in": a.Grades}
+		aud["grade"] = bson.M{"$in": a.Grades}
 	case models.AudienceClasses:
 		or := bson.A{}
 		for _, c := range a.Classes {
 			or = append(or, bson.M{"school_id": c.SchoolID, "grade": c.Grade, "class": c.Class})
 		}
-		f["$or"] = or
+		aud["$or"] = or
 	case models.AudienceChildren:
-		f["_id"] = bson.M{"$in": a.ChildIDs}
+		aud["_id"] = bson.M{"$in": a.ChildIDs}
 	}
-	return f
+	switch {
+	case len(scope) == 0:
+		return aud
+	case len(aud) == 0:
+		return scope
+	}
+	return bson.M{"$and": bson.A{scope, aud}}
 }
 
 type idDoc struct {

@@ -226,3 +226,41 @@ func TestPagination(t *testing.T) {
 		t.Fatalf("pages = %v", names)
 	}
 }
+
+func TestAudienceStaysWithinTheSendersScope(t *testing.T) {
+	s := newStore(t)
+	sc := schoolWithRoster(t, s)
+	ctx := context.Background()
+	g, _, err := s.Bind(ctx, BindRequest{MemberID: "m1", SchoolID: sc.ID, StudentNo: "1", Name: "张小明"})
+	if err != nil || g.ID == "" {
+		t.Fatalf("bind: %v", err)
+	}
+	own := models.Notice{ID: "n1", SchoolID: sc.ID, CountyID: sc.CountyID, Audience: models.Audience{Kind: models.AudienceSchools, SchoolIDs: []string{sc.ID}}}
+	members, _, done, err := s.AudienceBatch(ctx, own, "", 100)
+	if err != nil || !done || len(members) != 1 {
+		t.Fatalf("own school: %v %v %v", members, done, err)
+	}
+	// A notice of another school naming this one (say, written before a move) reaches nobody.
+	other := own
+	other.SchoolID = "another-school"
+	members, _, _, err = s.AudienceBatch(ctx, other, "", 100)
+	if err != nil || len(members) != 0 {
+		t.Fatalf("another school's notice reached %v (%v)", members, err)
+	}
+}
+
+func TestRenamedPupilLosesOldBindings(t *testing.T) {
+	s := newStore(t)
+	sc := schoolWithRoster(t, s)
+	ctx := context.Background()
+	if _, _, err := s.Bind(ctx, BindRequest{MemberID: "m1", SchoolID: sc.ID, StudentNo: "1", Name: "张小明"}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := s.ImportRoster(ctx, sc, []models.RosterRow{{StudentNo: "1", Name: "王小红", Grade: 1, Class: "1班"}, {StudentNo: "2", Name: "李雷", Grade: 1, Class: "1班"}})
+	if err != nil || res.Renamed != 1 || res.Unchanged != 1 {
+		t.Fatalf("import: %+v %v", res, err)
+	}
+	if gs, _ := s.GuardianshipsOfMember(ctx, "m1"); len(gs) != 0 {
+		t.Fatalf("the old parent still sees the renamed pupil: %+v", gs)
+	}
+}
