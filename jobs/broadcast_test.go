@@ -212,3 +212,26 @@ func TestQuietHoursDefer(t *testing.T) {
 		t.Fatalf("no fan-out scheduled for 07:30 (9.5 h ahead): %+v", scheduled)
 	}
 }
+
+func TestRefusedSMSDoesNotUseUpTheNumbersAllowance(t *testing.T) {
+	e := newBC(t, 1)
+	ctx := context.Background()
+	clock := time.Date(2026, 12, 1, 2, 0, 0, 0, time.UTC)
+	e.h.Now = func() time.Time { return clock }
+	e.h.SMSDaily = 1
+	hash := e.st.PhoneHash(e.phones[0])
+	wait, keys, at, err := e.h.smsCount(ctx, hash)
+	if err != nil || wait != 0 {
+		t.Fatalf("first: %v %v", wait, err)
+	}
+	// The provider refused it, so nothing was sent: the allowance comes back.
+	e.h.releaseSMS(ctx, &prepared{smsKeys: keys, smsAt: at})
+	clock = clock.Add(time.Second)
+	if wait, _ = e.h.smsAllowed(ctx, hash); wait != 0 {
+		t.Fatalf("after a refused send the number may be tried again at once, got wait %v", wait)
+	}
+	clock = clock.Add(time.Minute)
+	if wait, _ = e.h.smsAllowed(ctx, hash); wait == 0 {
+		t.Fatal("the daily limit of 1 must now hold")
+	}
+}

@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"time"
@@ -22,6 +23,10 @@ func (h *Handlers) record(ctx context.Context, n models.Notice, p sendPayload, c
 	var wait time.Duration
 	for _, r := range results {
 		pr := r.p
+		var be *bots.Error
+		if r.err != nil && errors.As(r.err, &be) && be.Code != "" {
+			h.releaseSMS(ctx, pr) // the provider answered with a refusal: nothing was sent
+		}
 		switch {
 		case pr.skip == "too_many_attempts":
 			groups[key{models.DeliveryFailed, pr.skip, ""}] = append(groups[key{models.DeliveryFailed, pr.skip, ""}], pr.d.ID)

@@ -115,7 +115,7 @@ func (h *Handlers) prepareSMS(ctx context.Context, n models.Notice, m models.Mem
 		p.skip = "no_phone"
 		return nil
 	}
-	wait, err := h.smsAllowed(ctx, h.Store.PhoneHash(phone))
+	wait, keys, at, err := h.smsCount(ctx, h.Store.PhoneHash(phone))
 	if err != nil {
 		return err
 	}
@@ -123,6 +123,7 @@ func (h *Handlers) prepareSMS(ctx context.Context, n models.Notice, m models.Mem
 		p.wait = wait
 		return nil
 	}
+	p.smsKeys, p.smsAt = keys, at
 	params := make([]string, len(t.Params))
 	for i, v := range t.Params {
 		params[i] = n.NoticeValue(v)
@@ -193,7 +194,7 @@ local last = tonumber(redis.call('GET', KEYS[1]) or '0')
 if last > 0 and now - last < gap then return gap - (now - last) end
 local n = tonumber(redis.call('GET', KEYS[2]) or '0')
 if daily > 0 and n >= daily then return -1 end
-redis.call('SET', KEYS[1], now, 'PX', gap + 60000)
+redis.call('SET', KEYS[1], ARGV[1], 'PX', gap + 60000)
 redis.call('INCR', KEYS[2])
 redis.call('PEXPIRE', KEYS[2], 172800000)
 return 0`)
@@ -202,18 +203,47 @@ return 0`)
 // message per SMSInterval and SMSDaily per Shanghai day. It returns how long to wait, 0 when the
 // message may go now (and counts it).
 func (h *Handlers) smsAllowed(ctx context.Context, phoneHash string) (time.Duration, error) {
+	wait, _, _, err := h.smsCount(ctx, phoneHash)
+	return wait, err
+}
+
+// smsCount is smsAllowed that also returns what it counted, so a send the provider refuses
+// can be released (smsRelease) instead of using up the number's day.
+func (h *Handlers) smsCount(ctx context.Context, phoneHash string) (time.Duration, []string, int64, error) {
 	if h.Redis == nil {
-		return 0, nil
+		return 0, nil, 0, nil
 	}
 	now := h.now().In(models.Shanghai)
 	keys := []string{"kehou:sms:last:" + phoneHash, "kehou:sms:day:" + phoneHash + ":" + now.Format("20060102")}
 	wait, err := smsLimit.Run(ctx, h.Redis, keys, now.UnixMilli(), h.SMSInterval.Milliseconds(), h.SMSDaily).Int64()
 	if err != nil {
-		return 0, fmt.Errorf("sms limit: %w", err)
+		return 0, nil, 0, fmt.Errorf("sms limit: %w", err)
 	}
 	if wait < 0 {
 		tomorrow := time.Date(now.Year(), now.Month(), now.Day()+1, 0, 0, 0, 0, models.Shanghai)
-		return tomorrow.Sub(now), nil
+		return tomorrow.Sub(now), nil, 0, nil
 	}
-	return time.Duration(wait) * time.Millisecond, nil
+	if wait > 0 {
+		return time.Duration(wait) * time.Millisecond, nil, 0, nil
+	}
+	return 0, keys, now.UnixMilli(), nil
+}
+
+// smsRelease undoes one counted send: the day's count goes down, and the last-send mark goes
+// if it is still this send's.
+var smsRelease = redis.NewScript(`
+local n = tonumber(redis.call('GET', KEYS[2]) or '0')
+if n > 0 then redis.call('DECR', KEYS[2]) end
+if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
+return 0`)
+
+// releaseSMS gives back the per-number allowance of a message the provider refused (it was
+// not sent). Network failures keep it: the message may have gone out.
+func (h *Handlers) releaseSMS(ctx context.Context, p *prepared) {
+	if h.Redis == nil || len(p.smsKeys) != 2 {
+		return
+	}
+	if err := smsRelease.Run(ctx, h.Redis, p.smsKeys, fmt.Sprint(p.smsAt)).Err(); err != nil {
+		h.Log.Warn("release sms limit", "delivery", p.d.ID, "err", err)
+	}
 }

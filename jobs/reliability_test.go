@@ -94,6 +94,23 @@ func TestBroadcastSurvivesAKilledWorker(t *testing.T) {
 	h2.Notifiers = map[string]bots.Notifier{bots.ChannelSMS: real}
 	e.h = &h2
 	e.start()
+	// The minutely reconciler, run more often here and with a shorter patience than the
+	// production ten minutes (no live send in this test takes 20 s): a claim the killed worker
+	// made after its task was already handed back is declared unknown by it.
+	h3 := h2
+	h3.StallAfter, h3.QueuedAfter, h3.SendingAfter = 5*time.Second, 5*time.Second, 20*time.Second
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		for {
+			select {
+			case <-done:
+				return
+			case <-time.After(2 * time.Second):
+				_ = h3.HandleNoticeReconcile(context.Background(), NewNoticeReconcileTask())
+			}
+		}
+	}()
 	e.settle(notice, 400*time.Second)
 	status := e.checkLedger(notice, n)
 	if status[models.DeliveryUnknown] == 0 {

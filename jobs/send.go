@@ -20,11 +20,13 @@ const MaxDeliveryAttempts = 20
 
 // prepared is a claimed delivery with the message to send, or the reason it cannot be sent.
 type prepared struct {
-	d      models.Delivery
-	msg    bots.Message
-	skip   string        // a reason not to send (no consent, no phone…)
-	wait   time.Duration // a per-number limit: try again after wait
-	refund string        // consent template to refund if the send does not go out
+	d       models.Delivery
+	msg     bots.Message
+	skip    string        // a reason not to send (no consent, no phone…)
+	wait    time.Duration // a per-number limit: try again after wait
+	refund  string        // consent template to refund if the send does not go out
+	smsKeys []string      // per-number limit keys counted for this send, released if refused
+	smsAt   int64         // the send time recorded in the limit
 }
 
 // result is what sending one prepared message gave.
