@@ -104,3 +104,27 @@ func TestPasswords(t *testing.T) {
 		t.Fatal("password policy")
 	}
 }
+
+func TestAllowsOwner(t *testing.T) {
+	county := Scope{Role: RoleCounty, CountyID: "c1"}
+	school := Scope{Role: RoleSchool, CountyID: "c1", SchoolID: "s1"}
+	tests := []struct {
+		name           string
+		scope          Scope
+		school, county string
+		want           bool
+	}{
+		{"city owns all", Scope{Role: RoleCity}, "", "", true},
+		{"county sees its school's", county, "s2", "c1", true},
+		{"county sees its own", county, "", "c1", true},
+		{"county not the city's", county, "", "", false},
+		{"school sees its own", school, "s1", "c1", true},
+		{"school not its county's", school, "", "c1", false},
+		{"school not a sibling's", school, "s2", "c1", false},
+	}
+	for _, tt := range tests {
+		if got := tt.scope.AllowsOwner(tt.school, tt.county); got != tt.want {
+			t.Errorf("%s: AllowsOwner = %v", tt.name, got)
+		}
+	}
+}

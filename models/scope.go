@@ -55,3 +55,17 @@ func (s Scope) CanManageStaff(other Scope) bool {
 
 // CanManageSchools reports whether the scope may create or edit schools (city and county admins).
 func (s Scope) CanManageSchools() bool { return s.Role == RoleCity || s.Role == RoleCounty }
+
+// AllowsOwner reports whether the scope covers something owned by a school (schoolID set), a
+// county (only countyID set) or the city (neither): notices and group robots are owned so.
+func (s Scope) AllowsOwner(schoolID, countyID string) bool {
+	switch {
+	case s.Role == RoleCity:
+		return true
+	case schoolID != "":
+		return s.AllowsSchool(schoolID, countyID)
+	case countyID != "":
+		return s.AllowsCounty(countyID)
+	}
+	return false
+}

@@ -34,10 +34,7 @@ func (s *Store) NoticeInScope(ctx context.Context, scope models.Scope, id string
 	if err != nil {
 		return n, err
 	}
-	visible := scope.Role == models.RoleCity ||
-		(n.SchoolID != "" && scope.AllowsSchool(n.SchoolID, n.CountyID)) ||
-		(n.SchoolID == "" && n.CountyID != "" && scope.AllowsCounty(n.CountyID))
-	if !visible {
+	if !scope.AllowsOwner(n.SchoolID, n.CountyID) {
 		return models.Notice{}, ErrNotFound
 	}
 	return n, nil

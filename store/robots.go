@@ -33,10 +33,7 @@ func (s *Store) RobotInScope(ctx context.Context, scope models.Scope, id string)
 	if err != nil {
 		return r, err
 	}
-	visible := scope.Role == models.RoleCity ||
-		(r.SchoolID != "" && scope.AllowsSchool(r.SchoolID, r.CountyID)) ||
-		(r.SchoolID == "" && r.CountyID != "" && scope.AllowsCounty(r.CountyID))
-	if !visible {
+	if !scope.AllowsOwner(r.SchoolID, r.CountyID) {
 		return models.Robot{}, ErrNotFound
 	}
 	return r, nil
