@@ -51,6 +51,8 @@ type Config struct {
 	SMSDaily     int           `env:"KEHOU_SMS_PER_NUMBER_DAILY" default:"10" doc:"at most this many SMS per number per day (Asia/Shanghai); later ones wait for the next day"`
 	RobotPerMin  int           `env:"KEHOU_ROBOT_PER_MINUTE" default:"20" doc:"messages per minute per WeCom/DingTalk robot; more wait in the queue"`
 
+	SurveyRemindBefore time.Duration `env:"KEHOU_SURVEY_REMIND_BEFORE" default:"48h" doc:"how long before a survey closes the families who have not answered are reminded (once)"`
+
 	MemberSessionTTL time.Duration `env:"KEHOU_MEMBER_SESSION_TTL" default:"720h" doc:"lifetime of a mini-program session token"`
 	StaffSessionTTL  time.Duration `env:"KEHOU_STAFF_SESSION_TTL" default:"12h" doc:"lifetime of a staff session token"`
 	LoginMaxFailures int           `env:"KEHOU_LOGIN_MAX_FAILURES" default:"5" doc:"failed staff logins in a row before the account is locked"`
@@ -166,6 +168,7 @@ func (c *Config) Validate() error {
 		"KEHOU_LOGIN_LOCKOUT":           c.LoginLockout,
 		"KEHOU_SHUTDOWN_TIMEOUT":        c.ShutdownTimeout,
 		"KEHOU_SMS_PER_NUMBER_INTERVAL": c.SMSInterval,
+		"KEHOU_SURVEY_REMIND_BEFORE":    c.SurveyRemindBefore,
 	}
 	for _, env := range sortedKeys(durations) {
 		if durations[env] <= 0 {

@@ -156,8 +156,8 @@ func must(t *testing.T, err error) {
 
 // start runs a worker; stop it with the returned function.
 func (e *bcEnv) start() func() {
-	e.srv = asynq.NewServerFromRedisClient(e.rdb, asynq.Config{Concurrency: 3, Queues: QueueWeights, LogLevel: asynq.FatalLevel,
-		RetryDelayFunc: RetryDelay(20 * time.Millisecond), ShutdownTimeout: 500 * time.Millisecond})
+	e.srv = asynq.NewServerFromRedisClient(e.rdb, WithAggregation(asynq.Config{Concurrency: 3, Queues: QueueWeights, LogLevel: asynq.FatalLevel,
+		RetryDelayFunc: RetryDelay(20 * time.Millisecond), ShutdownTimeout: 500 * time.Millisecond}))
 	mux := asynq.NewServeMux()
 	e.h.Register(mux)
 	must(e.t, e.srv.Start(mux))

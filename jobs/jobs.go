@@ -62,6 +62,9 @@ func (h *Handlers) Register(mux *asynq.ServeMux) {
 	mux.HandleFunc(TypeNoticeFanout, h.HandleNoticeFanout)
 	mux.HandleFunc(TypeNoticeSend, h.HandleNoticeSend)
 	mux.HandleFunc(TypeNoticeReconcile, h.HandleNoticeReconcile)
+	mux.HandleFunc(TypeSurveyAnswer, h.HandleSurveyAnswer)
+	mux.HandleFunc(TypeSurveyAnswers, h.HandleSurveyAnswers)
+	mux.HandleFunc(TypeSurveyRemind, h.HandleSurveyRemind)
 }
 
 // RetryDelay backs off from base, doubling per retry up to ten minutes, so a provider outage

@@ -21,6 +21,7 @@ var Schedule = []Periodic{
 	{Every: time.Hour, New: NewSessionPurgeTask},
 	{Every: time.Hour, New: NewIdempotencyPurgeTask},
 	{Every: time.Minute, New: NewNoticeReconcileTask},
+	{Every: surveyRemindEvery, New: NewSurveyRemindTask},
 }
 
 // periodID names the period that contains t, e.g. "session:purge:2026-11-29T16:00Z".

@@ -32,6 +32,7 @@ const (
 	AudienceClasses  = "classes"  // guardians of these classes
 	AudienceChildren = "children" // guardians of these children
 	AudienceRemind   = "remind"   // recipients of another notice who have not read (or confirmed) it
+	AudienceSurvey   = "survey"   // families of a survey's audience who have not answered it
 )
 
 // ClassRef names one class of one school.
@@ -50,6 +51,7 @@ type Audience struct {
 	Classes     []ClassRef `bson:"classes,omitempty" json:"classes,omitempty"`
 	ChildIDs    []string   `bson:"child_ids,omitempty" json:"child_ids,omitempty"`
 	NoticeID    string     `bson:"notice_id,omitempty" json:"notice_id,omitempty"`
+	SurveyID    string     `bson:"survey_id,omitempty" json:"survey_id,omitempty"`
 	Unconfirmed bool       `bson:"unconfirmed,omitempty" json:"unconfirmed,omitempty"` // remind: not confirmed instead of not read
 }
 
@@ -104,7 +106,19 @@ func (n Notice) Validate(channels ...string) error {
 		}
 		seen[ch] = true
 	}
-	a := n.Audience
+	n.Audience.check(f, AudienceScope, AudienceSchools, AudienceGrades, AudienceClasses, AudienceChildren)
+	if len(n.Robots) > 20 {
+		f.Add("robots", "最多20个群机器人")
+	}
+	return f.Err()
+}
+
+// check validates an audience whose kind must be one of kinds.
+func (a Audience) check(f FieldErrors, kinds ...string) {
+	if a.Kind != "" && !contains(kinds, a.Kind) {
+		f.Add("audience.kind", "取值应为 "+strings.Join(kinds, "/")+" 之一")
+		return
+	}
 	switch a.Kind {
 	case AudienceScope:
 	case AudienceSchools:
@@ -138,13 +152,9 @@ func (n Notice) Validate(channels ...string) error {
 	default:
 		f.Add("audience.kind", "取值应为 scope/schools/grades/classes/children 之一")
 	}
-	if len(n.Robots) > 20 {
-		f.Add("robots", "最多20个群机器人")
-	}
 	if len(a.SchoolIDs) > 500 || len(a.Classes) > 500 {
 		f.Add("audience", "范围过大，请改用 scope")
 	}
-	return f.Err()
 }
 
 func contains(list []string, s string) bool {

@@ -49,6 +49,8 @@ var sentinels = []struct {
 	{store.ErrBindMismatch, newAPIError(http.StatusUnprocessableEntity, "bind_mismatch", "学校、学号、姓名或绑定码不匹配，请核对后重试")},
 	{store.ErrLocked, errLocked},
 	{store.ErrBadLogin, newAPIError(http.StatusUnauthorized, "bad_credentials", "用户名或密码错误")},
+	{store.ErrSurveyLocked, newAPIError(http.StatusConflict, "survey_locked", "问卷已有答卷或已结束，题目不能再修改")},
+	{store.ErrSurveyState, newAPIError(http.StatusConflict, "survey_state", "问卷当前的状态不允许此操作")},
 	{wechat.ErrInvalidCode, newAPIError(http.StatusUnauthorized, "invalid_code", "登录凭证无效或已过期，请重新进入小程序")},
 }
 

@@ -59,10 +59,17 @@ type idDoc struct {
 // the audience in id order, so memory stays flat however large the city, and the cursor lets
 // an interrupted fan-out resume. done is true when nothing follows.
 func (s *Store) AudienceBatch(ctx context.Context, n models.Notice, cursor string, limit int) (members []string, next string, done bool, err error) {
-	if n.Audience.Kind == models.AudienceRemind {
-		return s.remindBatch(ctx, n, cursor, limit)
-	}
 	f := childFilter(n)
+	var sv models.Survey
+	switch n.Audience.Kind {
+	case models.AudienceRemind:
+		return s.remindBatch(ctx, n, cursor, limit)
+	case models.AudienceSurvey:
+		if sv, err = s.Survey(ctx, n.Audience.SurveyID); err != nil {
+			return nil, "", false, fmt.Errorf("survey audience: %w", err)
+		}
+		f = childFilter(models.Notice{SchoolID: sv.SchoolID, CountyID: sv.CountyID, Audience: sv.Audience})
+	}
 	if cursor != "" {
 		f = bson.M{"$and": bson.A{f, bson.M{"_id": bson.M{"$gt": cursor}}}}
 	}
@@ -74,9 +81,14 @@ func (s *Store) AudienceBatch(ctx context.Context, n models.Notice, cursor strin
 	if len(kids) == 0 {
 		return nil, cursor, true, nil
 	}
-	ids := make(bson.A, len(kids))
-	for i, k := range kids {
-		ids[i] = k.ID
+	ids := make(bson.A, 0, len(kids))
+	for _, k := range kids {
+		ids = append(ids, k.ID)
+	}
+	if sv.ID != "" {
+		if ids, err = s.unanswered(ctx, sv, kids); err != nil {
+			return nil, "", false, err
+		}
 	}
 	var gs []idDoc
 	if err := s.all(ctx, colGuardians, bson.M{"child_id": bson.M{"$in": ids}}, options.Find().SetProjection(bson.M{"member_id": 1}), &gs); err != nil {
@@ -90,6 +102,25 @@ func (s *Store) AudienceBatch(ctx context.Context, n models.Notice, cursor strin
 		}
 	}
 	return members, kids[len(kids)-1].ID, len(kids) < limit, nil
+}
+
+// unanswered keeps the pupils of kids whose family has not answered sv.
+func (s *Store) unanswered(ctx context.Context, sv models.Survey, kids []idDoc) (bson.A, error) {
+	receipts := make([]string, len(kids))
+	for i, k := range kids {
+		receipts[i] = s.ReceiptID(sv, k.ID)
+	}
+	done, err := s.RespondedReceipts(ctx, receipts)
+	if err != nil {
+		return nil, err
+	}
+	ids := bson.A{}
+	for i, k := range kids {
+		if !done[receipts[i]] {
+			ids = append(ids, k.ID)
+		}
+	}
+	return ids, nil
 }
 
 func (s *Store) remindBatch(ctx context.Context, n models.Notice, cursor string, limit int) ([]string, string, bool, error) {

@@ -27,6 +27,9 @@ const (
 	colConsents    = "consents"
 	colOutbox      = "outbox"
 	colRobots      = "robots"
+	colSurveys     = "surveys"
+	colResponses   = "survey_responses"
+	colDrafts      = "survey_drafts"
 )
 
 func unique(keys ...string) mongo.IndexModel {
@@ -61,6 +64,9 @@ func (s *Store) EnsureIndexes(ctx context.Context) error {
 		colConsents:    {plain("member_id")},
 		colOutbox:      {plain("group")},
 		colRobots:      {plain("school_id"), plain("county_id")},
+		colSurveys:     {plain("status", "closes_at"), plain("county_id"), plain("school_id")},
+		colResponses:   {unique("survey_id", "respondent"), plain("survey_id", "school_id")},
+		colDrafts:      {plain("survey_id")},
 	}
 	for name, models := range want {
 		missing, err := s.missingIndexes(ctx, name, models)

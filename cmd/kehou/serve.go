@@ -56,7 +56,7 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, stdout io.
 	h.Log = log.With("part", "jobs")
 	var worker *asynq.Server
 	if withWorker {
-		worker = asynq.NewServerFromRedisClient(in.rdb, asynq.Config{
+		worker = asynq.NewServerFromRedisClient(in.rdb, jobs.WithAggregation(asynq.Config{
 			Concurrency:     cfg.WorkerConcurrency,
 			Queues:          jobs.QueueWeights,
 			ShutdownTimeout: cfg.ShutdownTimeout,
@@ -66,7 +66,7 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, stdout io.
 				id, _ := asynq.GetTaskID(ctx)
 				log.Warn("task failed", "type", t.Type(), "task_id", id, "err", err)
 			}),
-		})
+		}))
 		mux := asynq.NewServeMux()
 		h.Register(mux)
 		if err := worker.Start(mux); err != nil {

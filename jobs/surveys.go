@@ -1,0 +1,111 @@
+package jobs
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"hash/fnv"
+	"time"
+
+	"github.com/hibiken/asynq"
+
+	"kehou/models"
+)
+
+// Survey task types. An answer is enqueued as survey:answer into one of AnswerGroups asynq
+// groups; the worker's aggregator turns up to AnswerBatch of them into one survey:answers task,
+// which is stored with one unordered insert. A unique index on (survey, respondent) keeps one
+// answer per family whatever is retried.
+const (
+	TypeSurveyAnswer  = "survey:answer"
+	TypeSurveyAnswers = "survey:answers"
+	TypeSurveyRemind  = "survey:remind"
+
+	AnswerGroups = 8    // groups aggregate in parallel: each check takes up to AnswerBatch per group
+	AnswerBatch  = 1000 // answers per insert
+)
+
+// answerPayload carries an answer through Redis. It holds no name or number: a named survey's
+// answer carries ids, an anonymous one only the keyed respondent hash.
+type answerPayload struct {
+	ID          string         `json:"id"`
+	SurveyID    string         `json:"survey_id"`
+	Respondent  string         `json:"respondent"`
+	CountyID    string         `json:"county_id"`
+	SchoolID    string         `json:"school_id"`
+	Grade       int            `json:"grade"`
+	MemberID    string         `json:"member_id,omitempty"`
+	ChildID     string         `json:"child_id,omitempty"`
+	Class       string         `json:"class,omitempty"`
+	Answers     models.Answers `json:"answers"`
+	SubmittedAt time.Time      `json:"submitted_at"`
+}
+
+// NewSurveyAnswerTask queues one answer. Its task id is derived from the receipt (survey +
+// child), so a repeat while the first is queued is refused by asynq with ErrTaskIDConflict.
+func NewSurveyAnswerTask(r models.Response) (*asynq.Task, []asynq.Option) {
+	payload, _ := json.Marshal(answerPayload(r))
+	h := fnv.New32a()
+	h.Write([]byte(r.ID))
+	group := fmt.Sprintf("survey-answers-%d", h.Sum32()%AnswerGroups)
+	return asynq.NewTask(TypeSurveyAnswer, payload), []asynq.Option{
+		asynq.Queue(QueueCritical), asynq.TaskID(TypeSurveyAnswer + ":" + r.ID), asynq.Group(group), asynq.MaxRetry(50),
+	}
+}
+
+// WithAggregation sets up answer batching on a worker's asynq configuration. Every worker must
+// use it: grouped tasks wait in Redis until an aggregator collects them.
+func WithAggregation(c asynq.Config) asynq.Config {
+	c.GroupAggregator = asynq.GroupAggregatorFunc(aggregateAnswers)
+	c.GroupGracePeriod = time.Second // the minimum: an answer waits 1–2 s for company
+	c.GroupMaxDelay = 2 * time.Second
+	c.GroupMaxSize = AnswerBatch
+	return c
+}
+
+// aggregateAnswers joins answer payloads into one JSON array without decoding them.
+func aggregateAnswers(_ string, tasks []*asynq.Task) *asynq.Task {
+	var b bytes.Buffer
+	b.WriteByte('[')
+	for i, t := range tasks {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.Write(t.Payload())
+	}
+	b.WriteByte(']')
+	return asynq.NewTask(TypeSurveyAnswers, b.Bytes(), asynq.MaxRetry(50))
+}
+
+// HandleSurveyAnswers stores a batch of answers. Answers already stored (a retried batch, or a
+// repeat that was queued again after the first left the queue) are skipped by the unique index.
+func (h *Handlers) HandleSurveyAnswers(ctx context.Context, t *asynq.Task) error {
+	var ps []answerPayload
+	if err := json.Unmarshal(t.Payload(), &ps); err != nil {
+		return badPayload(err)
+	}
+	return h.storeAnswers(ctx, ps)
+}
+
+// HandleSurveyAnswer stores one answer that reached a worker without aggregation.
+func (h *Handlers) HandleSurveyAnswer(ctx context.Context, t *asynq.Task) error {
+	var p answerPayload
+	if err := json.Unmarshal(t.Payload(), &p); err != nil {
+		return badPayload(err)
+	}
+	return h.storeAnswers(ctx, []answerPayload{p})
+}
+
+func (h *Handlers) storeAnswers(ctx context.Context, ps []answerPayload) error {
+	rs := make([]models.Response, len(ps))
+	for i, p := range ps {
+		rs[i] = models.Response(p)
+	}
+	n, err := h.Store.InsertResponses(ctx, rs)
+	if err != nil {
+		return fmt.Errorf("store answers: %w", err)
+	}
+	h.Log.Debug("answers stored", "batch", len(rs), "new", n)
+	return nil
+}

@@ -1,0 +1,88 @@
+package models
+
+import (
+	"encoding/json"
+	"testing"
+)
+
+// TestResultsArithmetic checks the figures of a fixed set of six answers against values worked
+// out by hand (see the comments).
+func TestResultsArithmetic(t *testing.T) {
+	s := Survey{Questions: []Question{
+		{ID: "q1", Type: QSingle, Options: []Option{{ID: "A", Label: "满意", Satisfied: true}, {ID: "B", Label: "一般"}, {ID: "C", Label: "不满意"}}},
+		{ID: "q2", Type: QRating},
+		{ID: "q3", Type: QNPS},
+		{ID: "q4", Type: QMatrix, Rows: []string{"作业辅导", "体育活动"}},
+		{ID: "q5", Type: QSingle, Options: []Option{{ID: "A", Label: "知道", Aware: true}, {ID: "B", Label: "不知道"}}},
+		{ID: "q6", Type: QLongText},
+	}}
+	rows := []struct {
+		q1       string
+		q2, q3   int
+		q4       []int
+		q5, text string
+	}{
+		{"A", 5, 10, []int{5, 3}, "A", "很好"},
+		{"A", 4, 9, []int{4, 4}, "A", ""},
+		{"B", 3, 8, []int{2, 5}, "B", "时间太晚"},
+		{"C", 2, 5, []int{1, 1}, "A", ""},
+		{"A", 5, 10, nil, "B", ""},
+		{"B", 4, 0, []int{3, 4}, "A", ""},
+	}
+	tally := NewTally(&s)
+	for _, r := range rows {
+		a := Answers{"q1": {Choice: r.q1}, "q2": {Score: score(r.q2)}, "q3": {Score: score(r.q3)}, "q5": {Choice: r.q5}}
+		if r.q4 != nil {
+			a["q4"] = Answer{Rows: r.q4}
+		}
+		if r.text != "" {
+			a["q6"] = Answer{Text: r.text}
+		}
+		tally.Add(a)
+	}
+	g := tally.Result(LevelAll, "", "全部", 10)
+	f := func(p *float64) float64 {
+		if p == nil {
+			t.Fatal("missing figure")
+		}
+		return *p
+	}
+	checks := []struct {
+		name      string
+		got, want float64
+	}{
+		{"response rate 6/10", f(g.ResponseRate), 0.6},
+		// satisfied: q1 A×3 of 6, q2 4–5 ×4 of 6, matrix 4–5 ×5 of 10 cells → 12/22
+		{"satisfaction 12/22", f(g.SatisfactionRate), 0.5455},
+		{"awareness 4/6", f(g.AwarenessRate), 0.6667},
+		// promoters 10,9,10 (3), detractors 5,0 (2), of 6 → 16.7
+		{"nps", f(g.NPS), 16.7},
+		{"q1 share of A", g.Questions[0].Options[0].Share, 0.5},
+		{"q1 share of C", g.Questions[0].Options[2].Share, 0.1667},
+		{"q2 mean 23/6", f(g.Questions[1].Mean), 3.83},
+		{"q2 satisfied 4/6", f(g.Questions[1].SatisfactionRate), 0.6667},
+		{"q3 mean 42/6", f(g.Questions[2].Mean), 7},
+		{"q4 row 1 mean 15/5", f(g.Questions[3].Rows[0].Mean), 3},
+		{"q4 row 2 mean 17/5", f(g.Questions[3].Rows[1].Mean), 3.4},
+		{"q4 row 2 satisfied 3/5", f(g.Questions[3].Rows[1].SatisfactionRate), 0.6},
+		{"q6 texts", float64(g.Questions[5].Texts), 2},
+		{"q4 row 1 answered", float64(g.Questions[3].Rows[0].Answered), 5},
+	}
+	for _, c := range checks {
+		if c.got != c.want {
+			t.Errorf("%s: got %v, want %v", c.name, c.got, c.want)
+		}
+	}
+	if got, _ := json.Marshal(g.Questions[1].Counts); string(got) != "[0,1,1,2,2]" {
+		t.Errorf("q2 counts %s", got)
+	}
+
+	small := NewTally(&s)
+	for _, r := range rows[:4] {
+		small.Add(Answers{"q1": {Choice: r.q1}, "q2": {Score: score(r.q2)}})
+	}
+	sg := small.Result(LevelSchool, "s1", "甲一小学", 4)
+	if !sg.TooFew || sg.Note != TooFewNote || sg.Questions != nil || sg.SatisfactionRate != nil || sg.Responses != 4 {
+		t.Errorf("a group of 4 shows figures: %+v", sg)
+	}
+}

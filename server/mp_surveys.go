@@ -1,0 +1,284 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/hibiken/asynq"
+	"github.com/labstack/echo/v4"
+
+	"kehou/jobs"
+	"kehou/models"
+	"kehou/store"
+)
+
+// Survey statuses as a parent sees them, per child.
+const (
+	statusNotStarted = "not_started"
+	statusDraft      = "draft"
+	statusSubmitted  = "submitted"
+)
+
+// mpSurveyItem is one survey a parent may answer for one child.
+type mpSurveyItem struct {
+	ID        string    `json:"id"`
+	Kind      string    `json:"kind"`
+	Title     string    `json:"title"`
+	Sender    string    `json:"sender"`
+	Anonymous bool      `json:"anonymous"`
+	ClosesAt  time.Time `json:"closes_at"`
+	ChildID   string    `json:"child_id"`
+	ChildName string    `json:"child_name"` // masked
+	Status    string    `json:"status"`
+	Receipt   string    `json:"receipt,omitempty"`
+}
+
+// myPupils returns the caller's bound children (the roster is the truth for school and class).
+func (s *Server) myPupils(ctx context.Context, memberID string) ([]models.Child, error) {
+	gs, err := s.store.GuardianshipsOfMember(ctx, memberID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]models.Child, 0, len(gs))
+	for _, g := range gs {
+		ch, err := s.store.Child(ctx, g.ChildID)
+		if errors.Is(err, store.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, ch)
+	}
+	return out, nil
+}
+
+// mpSurveys lists the open surveys that reach the caller's children, one item per child, with
+// whether it is answered, drafted or not started.
+func (s *Server) mpSurveys(c echo.Context) error {
+	ctx := c.Request().Context()
+	kids, err := s.myPupils(ctx, memberOf(c).ID)
+	if err != nil {
+		return err
+	}
+	open, err := s.store.OpenSurveys(ctx, s.now())
+	if err != nil {
+		return err
+	}
+	out := []mpSurveyItem{}
+	for _, sv := range open {
+		var reached []models.Child
+		var receipts, ids []string
+		for _, k := range kids {
+			if sv.Reaches(k.SchoolID, k.CountyID, k.Grade, k.Class) {
+				reached = append(reached, k)
+				receipts = append(receipts, s.store.ReceiptID(sv, k.ID))
+				ids = append(ids, k.ID)
+			}
+		}
+		if len(reached) == 0 {
+			continue
+		}
+		done, err := s.store.RespondedReceipts(ctx, receipts)
+		if err != nil {
+			return err
+		}
+		drafts, err := s.store.DraftsExist(ctx, sv, ids)
+		if err != nil {
+			return err
+		}
+		for i, k := range reached {
+			it := mpSurveyItem{ID: sv.ID, Kind: sv.Kind, Title: sv.Title, Sender: sv.Sender, Anonymous: sv.Anonymous,
+				ClosesAt: sv.ClosesAt, ChildID: k.ID, ChildName: k.NameMasked, Status: statusNotStarted}
+			switch {
+			case done[receipts[i]]:
+				it.Status, it.Receipt = statusSubmitted, receipts[i]
+			case drafts[k.ID]:
+				it.Status = statusDraft
+			}
+			out = append(out, it)
+		}
+	}
+	return c.JSON(http.StatusOK, listBody[mpSurveyItem]{Items: out})
+}
+
+// surveyForChild finds the survey and the caller's child it is answered for. A survey that is
+// not published, or does not reach any of the caller's children, does not exist for them.
+// child may be empty when exactly one of the caller's children is reached.
+func (s *Server) surveyForChild(c echo.Context, childID string) (models.Survey, models.Child, error) {
+	ctx := c.Request().Context()
+	sv, err := s.store.Survey(ctx, c.Param("id"))
+	if err != nil {
+		return sv, models.Child{}, err
+	}
+	if sv.Status == models.SurveyDraft {
+		return sv, models.Child{}, errNotFound
+	}
+	kids, err := s.myPupils(ctx, memberOf(c).ID)
+	if err != nil {
+		return sv, models.Child{}, err
+	}
+	var reached []models.Child
+	for _, k := range kids {
+		if sv.Reaches(k.SchoolID, k.CountyID, k.Grade, k.Class) && (childID == "" || k.ID == childID) {
+			reached = append(reached, k)
+		}
+	}
+	switch {
+	case len(reached) == 0 && childID != "":
+		return sv, models.Child{}, models.FieldErrors{"child_id": "该问卷不面向这名孩子"}
+	case len(reached) == 0:
+		return sv, models.Child{}, errNotFound
+	case len(reached) > 1:
+		return sv, models.Child{}, models.FieldErrors{"child_id": "请选择为哪个孩子填写"}
+	}
+	return sv, reached[0], nil
+}
+
+// surveyState tells a parent whether they can still answer.
+func (s *Server) surveyState(sv models.Survey) error {
+	now := s.now()
+	switch {
+	case sv.Status == models.SurveyPublished && now.Before(sv.OpensAt):
+		return newAPIError(http.StatusConflict, "survey_not_open", "问卷尚未开始，开始时间："+sv.OpensAt.In(models.Shanghai).Format("1月2日 15:04"))
+	case !sv.Open(now):
+		return newAPIError(http.StatusConflict, "survey_closed", "问卷已截止，不能再提交")
+	}
+	return nil
+}
+
+type mpSurveyBody struct {
+	models.Survey
+	ChildID   string         `json:"child_id"`
+	ChildName string         `json:"child_name"`
+	MyStatus  string         `json:"my_status"`
+	Receipt   string         `json:"receipt,omitempty"`
+	Draft     models.Answers `json:"draft,omitempty"`
+}
+
+// mpSurvey opens a survey for one child, with the saved draft to continue from.
+func (s *Server) mpSurvey(c echo.Context) error {
+	sv, child, err := s.surveyForChild(c, c.QueryParam("child_id"))
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	body := mpSurveyBody{Survey: sv, ChildID: child.ID, ChildName: child.NameMasked, MyStatus: statusNotStarted}
+	body.AuthorID, body.NoticeID, body.Channels = "", "", nil // staff details
+	receipt := s.store.ReceiptID(sv, child.ID)
+	done, err := s.store.RespondedReceipts(ctx, []string{receipt})
+	if err != nil {
+		return err
+	}
+	draft, err := s.store.Draft(ctx, sv, child.ID)
+	switch {
+	case done[receipt]:
+		body.MyStatus, body.Receipt = statusSubmitted, receipt
+	case err == nil:
+		body.MyStatus, body.Draft = statusDraft, draft
+	case !errors.Is(err, store.ErrNotFound):
+		return err
+	}
+	return c.JSON(http.StatusOK, body)
+}
+
+type answerForm struct {
+	ChildID string         `json:"child_id"`
+	Answers models.Answers `json:"answers"`
+}
+
+func (f *answerForm) validate() error {
+	if f.Answers == nil {
+		return models.FieldErrors{"answers": models.MsgRequired}
+	}
+	return nil
+}
+
+// saveSurveyDraft keeps unfinished answers; they are checked for form, not completeness.
+func (s *Server) saveSurveyDraft(c echo.Context) error {
+	var f answerForm
+	if err := bind(c, &f); err != nil {
+		return err
+	}
+	sv, child, err := s.surveyForChild(c, f.ChildID)
+	if err != nil {
+		return err
+	}
+	if err := s.surveyState(sv); err != nil {
+		return err
+	}
+	answers, err := sv.CheckAnswers(f.Answers, true)
+	if err != nil {
+		return err
+	}
+	if err := s.store.SaveDraft(c.Request().Context(), sv, child.ID, answers); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"survey_id": sv.ID, "child_id": child.ID, "saved_at": s.now().UTC()})
+}
+
+// receiptBody answers a submission. status is "queued" for a new answer, "submitted" for a
+// repeat (the first answer stands), "stored" when it was written straight to the database.
+type receiptBody struct {
+	Receipt  string `json:"receipt"`
+	SurveyID string `json:"survey_id"`
+	ChildID  string `json:"child_id"`
+	Status   string `json:"status"`
+	Message  string `json:"message"`
+}
+
+// submitSurvey validates an answer and queues it: the answer is in Redis (asynq, task id from
+// the receipt) before the 202, and a worker stores it in batches. A repeat gets the first
+// receipt and changes nothing. Should Redis be unavailable, the answer is written to MongoDB
+// directly; only when both fail is it refused, with 503 and Retry-After.
+func (s *Server) submitSurvey(c echo.Context) error {
+	var f answerForm
+	if err := bind(c, &f); err != nil {
+		return err
+	}
+	sv, child, err := s.surveyForChild(c, f.ChildID)
+	if err != nil {
+		return err
+	}
+	if err := s.surveyState(sv); err != nil {
+		return err
+	}
+	answers, err := sv.CheckAnswers(f.Answers, false)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	now := s.now().UTC()
+	r := models.Response{ID: s.store.ReceiptID(sv, child.ID), SurveyID: sv.ID, Respondent: s.store.RespondentKey(sv, child.ID),
+		CountyID: child.CountyID, SchoolID: child.SchoolID, Grade: child.Grade, Answers: answers, SubmittedAt: now}
+	if sv.Anonymous {
+		r.SubmittedAt = now.Truncate(24 * time.Hour) // the day only: a time could single a family out
+	} else {
+		r.MemberID, r.ChildID, r.Class = memberOf(c).ID, child.ID, child.Class
+	}
+	if !sv.Answered {
+		if err := s.store.MarkSurveyAnswered(ctx, sv.ID); err != nil {
+			return err
+		}
+	}
+	body := receiptBody{Receipt: r.ID, SurveyID: sv.ID, ChildID: child.ID, Status: "queued", Message: "提交成功，感谢您的参与"}
+	task, opts := jobs.NewSurveyAnswerTask(r)
+	_, err = s.queue.EnqueueContext(ctx, task, opts...)
+	switch {
+	case err == nil:
+	case errors.Is(err, asynq.ErrTaskIDConflict):
+		body.Status, body.Message = statusSubmitted, "您已提交过该问卷，以第一次提交为准"
+	default:
+		s.log.Warn("enqueue survey answer failed; storing it directly", "request_id", requestID(c), "survey", sv.ID, "err", err)
+		if _, err := s.store.InsertResponses(ctx, []models.Response{r}); err != nil {
+			s.log.Error("survey answer not stored", "request_id", requestID(c), "survey", sv.ID, "err", err)
+			e := newAPIError(http.StatusServiceUnavailable, "unavailable", "服务繁忙，您的答卷未能提交，请稍后重试")
+			e.RetryAfter = 30
+			return e
+		}
+		body.Status = "stored"
+	}
+	return c.JSON(http.StatusAccepted, body)
+}

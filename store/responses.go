@@ -1,0 +1,183 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"kehou/models"
+)
+
+// RespondentKey is what makes one answer per child per survey (a unique index). For an
+// anonymous survey it is a keyed hash of survey and child that only the server, holding the
+// key, can compute: no stored answer names a family, and staff cannot recompute the link.
+func (s *Store) RespondentKey(sv models.Survey, childID string) string {
+	if sv.Anonymous {
+		return s.sealer.Hash("survey-respondent", sv.ID+"|"+childID)
+	}
+	return "child:" + childID
+}
+
+// ReceiptID is the id an answer is stored under and the receipt its family is given. It is the
+// same for every submission for the same child, so a repeat gets the first receipt, and it is a
+// keyed hash, so it says nothing about the family to anyone else.
+func (s *Store) ReceiptID(sv models.Survey, childID string) string {
+	return s.sealer.Hash("survey-receipt", sv.ID+"|"+childID)[:32]
+}
+
+// InsertResponses stores answers, ignoring those whose respondent already answered (a retried
+// batch, or a repeat that reached the queue twice). It returns how many were new.
+func (s *Store) InsertResponses(ctx context.Context, rs []models.Response) (int, error) {
+	docs := make([]any, len(rs))
+	for i := range rs {
+		docs[i] = rs[i]
+	}
+	return s.insertIgnoringDuplicates(ctx, colResponses, docs)
+}
+
+// Response returns a stored answer by its receipt.
+func (s *Store) Response(ctx context.Context, receipt string) (models.Response, error) {
+	return findOne[models.Response](ctx, s.c(colResponses), bson.M{"_id": receipt})
+}
+
+// RespondedReceipts returns which of receipts are stored, for a parent's list of surveys.
+func (s *Store) RespondedReceipts(ctx context.Context, receipts []string) (map[string]bool, error) {
+	out := map[string]bool{}
+	if len(receipts) == 0 {
+		return out, nil
+	}
+	var docs []idDoc
+	if err := s.all(ctx, colResponses, bson.M{"_id": bson.M{"$in": receipts}}, options.Find().SetProjection(bson.M{"_id": 1}), &docs); err != nil {
+		return nil, fmt.Errorf("responded: %w", err)
+	}
+	for _, d := range docs {
+		out[d.ID] = true
+	}
+	return out, nil
+}
+
+// responseScope limits a survey's answers to what staff of scope may see.
+func responseScope(surveyID string, scope models.Scope) bson.M {
+	f := scopeFilter(scope, "school_id")
+	f["survey_id"] = surveyID
+	return f
+}
+
+// EachResponse streams a survey's answers within scope (never holding them all).
+func (s *Store) EachResponse(ctx context.Context, surveyID string, scope models.Scope, fn func(models.Response) error) error {
+	cur, err := s.c(colResponses).Find(ctx, responseScope(surveyID, scope))
+	if err != nil {
+		return fmt.Errorf("responses: %w", err)
+	}
+	defer cur.Close(ctx)
+	for cur.Next(ctx) {
+		var r models.Response
+		if err := cur.Decode(&r); err != nil {
+			return fmt.Errorf("decode response: %w", err)
+		}
+		if err := fn(r); err != nil {
+			return err
+		}
+	}
+	return cur.Err()
+}
+
+// CountResponses counts a survey's answers within scope.
+func (s *Store) CountResponses(ctx context.Context, surveyID string, scope models.Scope) (int, error) {
+	n, err := s.c(colResponses).CountDocuments(ctx, responseScope(surveyID, scope))
+	if err != nil {
+		return 0, fmt.Errorf("count responses: %w", err)
+	}
+	return int(n), nil
+}
+
+// TextAnswer is one text answer as staff read it: the school, never the family.
+type TextAnswer struct {
+	Cursor   string `json:"-"`
+	SchoolID string `json:"school_id"`
+	Question string `json:"question"`
+	Text     string `json:"text"`
+	Other    bool   `json:"other,omitempty"` // the text of an "other" option
+}
+
+// TextAnswers pages through the text answers to one question within scope, optionally only
+// those containing search (plain text, not a pattern).
+func (s *Store) TextAnswers(ctx context.Context, surveyID string, scope models.Scope, q models.Question, search string, p Page) ([]TextAnswer, string, error) {
+	field := "answers." + q.ID + ".text"
+	other := q.Type == models.QSingle || q.Type == models.QMultiple
+	if other {
+		field = "answers." + q.ID + ".other"
+	}
+	f := responseScope(surveyID, scope)
+	cond := bson.M{"$exists": true, "$ne": ""}
+	if search != "" {
+		cond = bson.M{"$regex": regexp.QuoteMeta(search)}
+	}
+	f[field] = cond
+	rs, next, err := list(ctx, s.c(colResponses), f, p, func(x models.Response) string { return x.ID })
+	if err != nil {
+		return nil, "", err
+	}
+	out := make([]TextAnswer, 0, len(rs))
+	for _, r := range rs {
+		a := r.Answers[q.ID]
+		t := TextAnswer{SchoolID: r.SchoolID, Question: q.ID, Text: a.Text, Other: other}
+		if other {
+			t.Text = a.Other
+		}
+		out = append(out, t)
+	}
+	return out, next, nil
+}
+
+// SurveyDraft is a parent's unfinished answer, kept until they submit.
+type SurveyDraft struct {
+	ID        string         `bson:"_id" json:"-"`
+	SurveyID  string         `bson:"survey_id" json:"survey_id"`
+	Answers   models.Answers `bson:"answers" json:"answers"`
+	UpdatedAt time.Time      `bson:"updated_at" json:"updated_at"`
+}
+
+func (s *Store) draftID(sv models.Survey, childID string) string {
+	return s.sealer.Hash("survey-draft", sv.ID+"|"+childID)[:32]
+}
+
+// SaveDraft keeps a parent's unfinished answers for a child (the last save wins).
+func (s *Store) SaveDraft(ctx context.Context, sv models.Survey, childID string, a models.Answers) error {
+	id := s.draftID(sv, childID)
+	_, err := s.c(colDrafts).UpdateOne(ctx, bson.M{"_id": id},
+		bson.M{"$set": bson.M{"survey_id": sv.ID, "answers": a, "updated_at": s.now()}}, options.UpdateOne().SetUpsert(true))
+	if err != nil {
+		return fmt.Errorf("save draft: %w", err)
+	}
+	return nil
+}
+
+// Draft returns the saved answers for a child, or ErrNotFound.
+func (s *Store) Draft(ctx context.Context, sv models.Survey, childID string) (models.Answers, error) {
+	d, err := findOne[SurveyDraft](ctx, s.c(colDrafts), bson.M{"_id": s.draftID(sv, childID)})
+	return d.Answers, err
+}
+
+// DraftsExist returns which children of the list have a draft of sv.
+func (s *Store) DraftsExist(ctx context.Context, sv models.Survey, childIDs []string) (map[string]bool, error) {
+	ids := make([]string, len(childIDs))
+	byID := map[string]string{}
+	for i, c := range childIDs {
+		ids[i] = s.draftID(sv, c)
+		byID[ids[i]] = c
+	}
+	var docs []idDoc
+	if err := s.all(ctx, colDrafts, bson.M{"_id": bson.M{"$in": ids}}, options.Find().SetProjection(bson.M{"_id": 1}), &docs); err != nil {
+		return nil, fmt.Errorf("drafts: %w", err)
+	}
+	out := map[string]bool{}
+	for _, d := range docs {
+		out[byID[d.ID]] = true
+	}
+	return out, nil
+}
