@@ -1,0 +1,235 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hibiken/asynq"
+
+	"kehou/models"
+)
+
+// openingSurvey is a small named survey of school A1, published.
+func openingSurvey(e *env, token string) models.Survey {
+	sv := e.createSurvey(token, map[string]any{"kind": "opinion", "title": "课后服务菜单意见征求",
+		"audience": map[string]any{"kind": "scope"}, "opens_at": e.now, "closes_at": e.now.Add(72 * time.Hour), "anonymous": false,
+		"questions": []map[string]any{
+			{"type": "single", "title": "是否参加", "required": true, "options": []map[string]any{{"label": "参加"}, {"label": "不参加"}}},
+			{"type": "multiple", "title": "希望增加的项目", "required": true, "min_picks": 1, "max_picks": 2,
+				"options": []map[string]any{{"label": "科普"}, {"label": "体育"}, {"label": "其他", "other": true}},
+				"show_if": map[string]any{"question": "q1", "options": []string{"A"}}},
+			{"type": "rating", "title": "满意程度", "required": true},
+			{"type": "text", "title": "建议", "max_length": 10},
+		}})
+	return e.publish(token, sv.ID, map[string]any{})
+}
+
+func TestSurveyAnswerRulesOverHTTP(t *testing.T) {
+	e := newEnv(t)
+	fams := e.families(e.schoolA1, "A1", 3, 2)
+	sv := openingSurvey(e, e.schA1)
+	url := "/api/v1/mp/surveys/" + sv.ID
+	good := map[string]any{"q1": map[string]any{"choice": "A"}, "q2": map[string]any{"choices": []string{"A", "C"}, "other": "书法"},
+		"q3": map[string]any{"score": 4}}
+
+	cases := []struct {
+		name    string
+		body    any
+		status  int
+		code    string
+		field   string
+		message string
+	}{
+		{"required missing", map[string]any{"answers": map[string]any{"q1": map[string]any{"choice": "B"}}}, 422, "validation_failed", "answers.q3", "此题必答"},
+		{"shown follow-up required", map[string]any{"answers": map[string]any{"q1": map[string]any{"choice": "A"}, "q3": map[string]any{"score": 4}}}, 422, "validation_failed", "answers.q2", "此题必答"},
+		{"score out of range", map[string]any{"answers": map[string]any{"q1": map[string]any{"choice": "B"}, "q3": map[string]any{"score": 7}}}, 422, "validation_failed", "answers.q3", "评分应为1–5"},
+		{"text too long", map[string]any{"answers": map[string]any{"q1": map[string]any{"choice": "B"}, "q3": map[string]any{"score": 4}, "q4": map[string]any{"text": "一二三四五六七八九十十一"}}}, 422, "validation_failed", "answers.q4", ""},
+		{"unknown question", map[string]any{"answers": map[string]any{"q9": map[string]any{"text": "x"}}}, 422, "validation_failed", "answers.q9", ""},
+		{"wrong type", map[string]any{"answers": map[string]any{"q3": map[string]any{"score": "5"}}}, 422, "validation_failed", "answers.score", ""},
+		{"no answers", map[string]any{"child_id": fams[0].childID}, 422, "validation_failed", "answers", ""},
+		{"not my child", map[string]any{"child_id": fams[1].childID, "answers": good}, 422, "validation_failed", "child_id", ""},
+		{"unknown field", map[string]any{"answers": good, "score": 1}, 400, "", "score", ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := e.req(http.MethodPost, url+"/answers", fams[0].token, c.body)
+			env := r.envelope(t)
+			if r.Code != c.status || (c.code != "" && env.Code != c.code) || (c.field != "" && env.Fields[c.field] == "") ||
+				(c.message != "" && env.Fields[c.field] != c.message) {
+				t.Fatalf("got %d %s", r.Code, r.Body)
+			}
+		})
+	}
+
+	// A draft may be partial, comes back, and shows in the list.
+	e.expect(e.req(http.MethodPut, url+"/draft", fams[0].token, map[string]any{"answers": map[string]any{"q3": map[string]any{"score": 2}}}), http.StatusOK, "")
+	e.expect(e.req(http.MethodPut, url+"/draft", fams[0].token, map[string]any{"answers": map[string]any{"q3": map[string]any{"score": 9}}}), http.StatusUnprocessableEntity, "validation_failed")
+	var got mpSurveyBody
+	e.req(http.MethodGet, url, fams[0].token, nil).json(t, &got)
+	if got.MyStatus != statusDraft || *got.Draft["q3"].Score != 2 || got.AuthorID != "" {
+		t.Fatalf("draft: %+v", got)
+	}
+
+	// Submitting: 202 with a receipt; the repeat gets the same receipt and changes nothing.
+	// No worker runs here, so the first answer is still queued when the repeat arrives.
+	r := e.req(http.MethodPost, url+"/answers", fams[0].token, map[string]any{"answers": good})
+	e.expect(r, http.StatusAccepted, "")
+	var first, again receiptBody
+	r.json(t, &first)
+	changed := map[string]any{"q1": map[string]any{"choice": "B"}, "q3": map[string]any{"score": 1}}
+	r = e.req(http.MethodPost, url+"/answers", fams[0].token, map[string]any{"answers": changed})
+	e.expect(r, http.StatusAccepted, "")
+	r.json(t, &again)
+	if first.Receipt == "" || again.Receipt != first.Receipt || first.Status != "queued" || again.Status != statusSubmitted {
+		t.Fatalf("first %+v, repeat %+v", first, again)
+	}
+	// The questions are fixed from the first answer on.
+	e.expect(e.req(http.MethodPatch, "/api/v1/admin/surveys/"+sv.ID, e.schA1, map[string]any{"title": "改名"}), http.StatusConflict, "survey_locked")
+
+	// The worker stores the first answer, with the family named (a named survey).
+	e.worker()
+	e.waitResponses(sv.ID, 1)
+	stored, err := e.st.Response(context.Background(), first.Receipt)
+	if err != nil || stored.Answers["q1"].Choice != "A" || stored.Answers["q2"].Other != "书法" || stored.MemberID != fams[0].memberID || stored.ChildID != fams[0].childID {
+		t.Fatalf("stored %+v, %v", stored, err)
+	}
+
+	// After close, answers are refused with a clear message; before opening too.
+	e.expect(e.req(http.MethodPost, "/api/v1/admin/surveys/"+sv.ID+"/close", e.schA1, nil), http.StatusOK, "")
+	r = e.req(http.MethodPost, url+"/answers", fams[1].token, map[string]any{"answers": good})
+	e.expect(r, http.StatusConflict, "survey_closed")
+	e.expect(e.req(http.MethodPost, "/api/v1/admin/surveys/"+sv.ID+"/close", e.schA1, nil), http.StatusConflict, "survey_state")
+	later := e.createSurvey(e.schA1, map[string]any{"title": "下学期意见", "audience": map[string]any{"kind": "scope"},
+		"opens_at": e.now.Add(24 * time.Hour), "closes_at": e.now.Add(48 * time.Hour),
+		"questions": []map[string]any{{"type": "nps", "title": "推荐意愿", "required": true}}})
+	e.publish(e.schA1, later.ID, map[string]any{})
+	e.expect(e.req(http.MethodPost, "/api/v1/mp/surveys/"+later.ID+"/answers", fams[1].token,
+		map[string]any{"answers": map[string]any{"q1": map[string]any{"score": 10}}}), http.StatusConflict, "survey_not_open")
+	// A draft is not visible to parents at all.
+	draft := e.createSurvey(e.schA1, map[string]any{"title": "草稿", "audience": map[string]any{"kind": "scope"},
+		"opens_at": e.now, "closes_at": e.now.Add(48 * time.Hour), "questions": []map[string]any{{"type": "nps", "title": "推荐意愿"}}})
+	e.expect(e.req(http.MethodGet, "/api/v1/mp/surveys/"+draft.ID, fams[1].token, nil), http.StatusNotFound, "not_found")
+}
+
+func TestSurveyDefinitionErrorsOverHTTP(t *testing.T) {
+	e := newEnv(t)
+	r := e.req(http.MethodPost, "/api/v1/admin/surveys", e.schA1, map[string]any{"title": "t", "audience": map[string]any{"kind": "scope"},
+		"opens_at": e.now, "closes_at": e.now.Add(time.Hour), "questions": []map[string]any{
+			{"type": "single", "title": "a", "options": []map[string]any{{"label": "x"}, {"label": ""}}},
+			{"type": "rating", "title": "b", "show_if": map[string]any{"question": "q3", "options": []string{"A"}}},
+			{"type": "single", "title": "c", "options": []map[string]any{{"label": "x"}, {"label": "y"}}},
+		}})
+	env := r.envelope(t)
+	if r.Code != 422 || env.Fields["questions[0].options[1].label"] == "" || env.Fields["questions[1].show_if.question"] == "" {
+		t.Fatalf("got %d %s", r.Code, r.Body)
+	}
+	e.expect(e.req(http.MethodPost, "/api/v1/admin/surveys", e.schA1, map[string]any{"template": "nope"}), 422, "validation_failed")
+}
+
+func TestSurveyScope(t *testing.T) {
+	e := newEnv(t)
+	county := e.createSurvey(e.cntyA, map[string]any{"template": "after_school_satisfaction"})
+	school := openingSurvey(e, e.schA1)
+	b1, _ := e.staffSession("school-b1", scopeB1(e))
+	a2, _ := e.staffSession("school-a2", models.Scope{Role: models.RoleSchool, CountyID: e.countyA.ID, SchoolID: e.schoolA2.ID})
+	for _, path := range []string{"", "/results", "/export", "/texts?question=q4"} {
+		e.expect(e.req(http.MethodGet, "/api/v1/admin/surveys/"+school.ID+path, b1, nil), http.StatusNotFound, "not_found")
+		e.expect(e.req(http.MethodGet, "/api/v1/admin/surveys/"+school.ID+path, a2, nil), http.StatusNotFound, "not_found")
+		e.expect(e.req(http.MethodGet, "/api/v1/admin/surveys/"+county.ID+path, b1, nil), http.StatusNotFound, "not_found")
+	}
+	e.expect(e.req(http.MethodPost, "/api/v1/admin/surveys/"+school.ID+"/close", b1, nil), http.StatusNotFound, "not_found")
+	// A school sees its county's survey but cannot manage it.
+	e.expect(e.req(http.MethodGet, "/api/v1/admin/surveys/"+county.ID, e.schA1, nil), http.StatusOK, "")
+	e.expect(e.req(http.MethodPost, "/api/v1/admin/surveys/"+county.ID+"/publish", e.schA1, map[string]any{}), http.StatusForbidden, "forbidden")
+	var list listBody[models.Survey]
+	e.req(http.MethodGet, "/api/v1/admin/surveys", b1, nil).json(t, &list)
+	if len(list.Items) != 0 {
+		t.Fatalf("B1 lists %d surveys", len(list.Items))
+	}
+	e.req(http.MethodGet, "/api/v1/admin/surveys", e.schA1, nil).json(t, &list)
+	if len(list.Items) != 2 {
+		t.Fatalf("A1 lists %d surveys", len(list.Items))
+	}
+	// An audience outside the author's scope is refused.
+	r := e.req(http.MethodPost, "/api/v1/admin/surveys", e.cntyA, map[string]any{"template": "after_school_satisfaction",
+		"audience": map[string]any{"kind": "schools", "school_ids": []string{e.schoolB1.ID}}})
+	e.expect(r, http.StatusUnprocessableEntity, "validation_failed")
+}
+
+// TestOneAnswerPerFamilyUnderConcurrency: two parents of one child and their retries, 50
+// submissions at once, with a worker storing as they come: one answer is stored.
+func TestOneAnswerPerFamilyUnderConcurrency(t *testing.T) {
+	e := newEnv(t)
+	e.worker()
+	fams := e.families(e.schoolA1, "A1", 3, 1)
+	// A second parent of the same child.
+	ctx := context.Background()
+	second := e.parent("mother")
+	_ = e.st.AddGuardianships(ctx, []models.Guardianship{{ChildID: fams[0].childID, MemberID: e.memberID(second), SchoolID: e.schoolA1.ID, CountyID: e.countyA.ID}})
+	sv := e.createSurvey(e.schA1, map[string]any{"template": "after_school_satisfaction"})
+	e.publish(e.schA1, sv.ID, map[string]any{})
+	receipts := make(chan string, 50)
+	var wg sync.WaitGroup
+	for i := range 50 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			tok := fams[0].token
+			if i%2 == 1 {
+				tok = second
+			}
+			r := e.req(http.MethodPost, "/api/v1/mp/surveys/"+sv.ID+"/answers", tok,
+				map[string]any{"answers": templateAnswers(1+i%5, "A", "B", nil, "")})
+			if r.Code != http.StatusAccepted {
+				t.Errorf("submission %d: %d %s", i, r.Code, r.Body)
+			}
+			var b receiptBody
+			_ = json.Unmarshal(r.Body, &b)
+			receipts <- b.Receipt
+		}()
+	}
+	wg.Wait()
+	close(receipts)
+	first := ""
+	for rc := range receipts {
+		if first == "" {
+			first = rc
+		}
+		if rc != first {
+			t.Fatalf("receipts differ: %s, %s", rc, first)
+		}
+	}
+	e.waitResponses(sv.ID, 1)
+	time.Sleep(3 * time.Second) // any straggling batch would land by now
+	e.waitResponses(sv.ID, 1)
+}
+
+// TestAnswerStoredDirectlyWhenRedisIsDown: the queue refuses, the answer goes to MongoDB
+// before the 202; nothing accepted is lost.
+func TestAnswerStoredDirectlyWhenRedisIsDown(t *testing.T) {
+	e := newEnv(t)
+	fams := e.families(e.schoolA1, "A1", 3, 1)
+	sv := openingSurvey(e, e.schA1)
+	dead := asynq.NewClient(asynq.RedisClientOpt{Addr: "127.0.0.1:1", DialTimeout: 200 * time.Millisecond})
+	t.Cleanup(func() { _ = dead.Close() })
+	tmpl, _ := e.cfg.Templates()
+	e.srv = New(Deps{Config: e.cfg, Store: e.st, Redis: e.rdb, Wechat: e.wx, Logger: e.srv.log, Version: "test",
+		Queue: dead, Channels: []string{"wxsubscribe", "sms"}, WxTemplates: tmpl})
+	e.srv.now = func() time.Time { return e.now }
+	r := e.req(http.MethodPost, "/api/v1/mp/surveys/"+sv.ID+"/answers", fams[0].token,
+		map[string]any{"answers": map[string]any{"q1": map[string]any{"choice": "B"}, "q3": map[string]any{"score": 5}}})
+	e.expect(r, http.StatusAccepted, "")
+	var b receiptBody
+	r.json(t, &b)
+	if b.Status != "stored" {
+		t.Fatalf("status %q", b.Status)
+	}
+	e.waitResponses(sv.ID, 1)
+	if _, err := e.st.Response(context.Background(), b.Receipt); err != nil {
+		t.Fatal(err)
+	}
+}
