@@ -42,15 +42,15 @@ type answerPayload struct {
 	SubmittedAt time.Time      `json:"submitted_at"`
 }
 
-// NewSurveyAnswerTask queues one answer. Its task id is derived from the receipt (survey +
-// child), so a repeat while the first is queued is refused by asynq with ErrTaskIDConflict.
-func NewSurveyAnswerTask(r models.Response) (*asynq.Task, []asynq.Option) {
+// NewSurveyAnswerTask queues one answer. Its task id is the family's receipt (survey + child),
+// so a repeat while the first is queued is refused by asynq with ErrTaskIDConflict.
+func NewSurveyAnswerTask(r models.Response, receipt string) (*asynq.Task, []asynq.Option) {
 	payload, _ := json.Marshal(answerPayload(r))
 	h := fnv.New32a()
-	h.Write([]byte(r.ID))
+	h.Write([]byte(receipt))
 	group := fmt.Sprintf("survey-answers-%d", h.Sum32()%AnswerGroups)
 	return asynq.NewTask(TypeSurveyAnswer, payload), []asynq.Option{
-		asynq.Queue(QueueCritical), asynq.TaskID(TypeSurveyAnswer + ":" + r.ID), asynq.Group(group), asynq.MaxRetry(50),
+		asynq.Queue(QueueCritical), asynq.TaskID(TypeSurveyAnswer + ":" + receipt), asynq.Group(group), asynq.MaxRetry(50),
 	}
 }
 

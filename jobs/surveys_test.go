@@ -31,19 +31,21 @@ func (e *bcEnv) survey(remindAt time.Time) models.Survey {
 	return sv
 }
 
-// answers builds one answer per pupil of the rig's school, as the API would.
-func (e *bcEnv) answers(sv models.Survey) []models.Response {
+// answers builds one answer per pupil of the rig's school, and its receipt, as the API would.
+func (e *bcEnv) answers(sv models.Survey) ([]models.Response, []string) {
 	e.t.Helper()
 	kids, _, err := e.st.Children(context.Background(), e.school.ID, 0, "", store.Page{Limit: store.MaxPageSize})
 	must(e.t, err)
 	out := make([]models.Response, len(kids))
+	receipts := make([]string, len(kids))
 	for i, k := range kids {
 		score := 1 + i%5
-		out[i] = models.Response{ID: e.st.ReceiptID(sv, k.ID), SurveyID: sv.ID, Respondent: e.st.RespondentKey(sv, k.ID),
+		receipts[i] = e.st.ReceiptID(sv, k.ID)
+		out[i] = models.Response{ID: store.NewResponseID(), SurveyID: sv.ID, Respondent: e.st.RespondentKey(sv, k.ID),
 			CountyID: k.CountyID, SchoolID: k.SchoolID, Grade: k.Grade, Answers: models.Answers{"q1": {Score: &score}},
-			SubmittedAt: e.h.now().Truncate(24 * time.Hour)}
+			SubmittedAt: models.Day(e.h.now())}
 	}
-	return out
+	return out, receipts
 }
 
 func (e *bcEnv) waitAnswers(surveyID string, n int) {
@@ -70,15 +72,15 @@ func TestAnswersSurviveAKilledWorker(t *testing.T) {
 		t.Run(when, func(t *testing.T) {
 			e := newBC(t, 120)
 			sv := e.survey(time.Time{})
-			rs := e.answers(sv)
+			rs, receipts := e.answers(sv)
 			ctx := context.Background()
-			for _, r := range rs {
-				task, opts := NewSurveyAnswerTask(r)
+			for i, r := range rs {
+				task, opts := NewSurveyAnswerTask(r, receipts[i])
 				_, err := e.queue.EnqueueContext(ctx, task, opts...)
 				must(t, err)
 			}
 			// A repeat while the first is queued is recognised by its task id.
-			task, opts := NewSurveyAnswerTask(rs[0])
+			task, opts := NewSurveyAnswerTask(rs[0], receipts[0])
 			if _, err := e.queue.EnqueueContext(ctx, task, opts...); !errors.Is(err, asynq.ErrTaskIDConflict) {
 				t.Fatalf("repeat enqueued: %v", err)
 			}
@@ -138,7 +140,7 @@ func TestSurveyReminderReachesOnlyThoseWhoHaveNotAnswered(t *testing.T) {
 	ctx := context.Background()
 	sv := e.survey(e.h.now().Add(-time.Minute))
 	later := e.survey(e.h.now().Add(time.Hour)) // not due yet
-	rs := e.answers(sv)
+	rs, _ := e.answers(sv)
 	_, err := e.st.InsertResponses(ctx, rs[:5])
 	must(t, err)
 	e.start()

@@ -89,7 +89,11 @@ func visible(q Question, got Answers) bool {
 }
 
 func (a Answer) empty() bool {
-	return a.Choice == "" && len(a.Choices) == 0 && a.Score == nil && strings.TrimSpace(a.Text) == "" && len(a.Rows) == 0
+	rated := false
+	for _, v := range a.Rows {
+		rated = rated || v != 0
+	}
+	return a.Choice == "" && len(a.Choices) == 0 && a.Score == nil && strings.TrimSpace(a.Text) == "" && !rated
 }
 
 // checkAnswer returns what is wrong with a, in words for the parent, and trims its text.
@@ -171,4 +175,10 @@ func (q Question) checkPicked(picked []string, a *Answer, draft bool) string {
 		return fmt.Sprintf("“其他”说明最多%d字", MaxShortText)
 	}
 	return ""
+}
+
+// Day is the start of t's day in Asia/Shanghai: what an anonymous answer keeps of its time.
+func Day(t time.Time) time.Time {
+	l := t.In(Shanghai)
+	return time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, Shanghai).UTC()
 }

@@ -43,6 +43,7 @@ type QuestionResult struct {
 	NPS              *float64      `json:"nps,omitempty"`
 	Rows             []RowResult   `json:"rows,omitempty"`
 	Texts            int           `json:"texts,omitempty"`
+	TooFew           bool          `json:"too_few,omitempty"` // fewer than MinGroupForResults answered it: counts only
 }
 
 // GroupResult is the survey's figures for everyone in scope, one county or one school. Rates
@@ -205,7 +206,13 @@ func (t *Tally) Result(level, id, name string, targeted int) GroupResult {
 }
 
 func (qt *qTally) result(q Question) QuestionResult {
-	r := QuestionResult{ID: q.ID, Type: q.Type, Title: q.Title, Answered: qt.answered, OtherTexts: qt.others}
+	r := QuestionResult{ID: q.ID, Type: q.Type, Title: q.Title, Answered: qt.answered}
+	if qt.answered < MinGroupForResults {
+		// A follow-up that few answered would single them out even inside a larger group.
+		r.TooFew = true
+		return r
+	}
+	r.OtherTexts = qt.others
 	switch q.Type {
 	case QSingle, QMultiple:
 		for _, o := range q.Options {
@@ -283,4 +290,35 @@ func round(v float64, places int) *float64 {
 	p := math.Pow(10, float64(places))
 	r := math.Round(v*p) / p
 	return &r
+}
+
+// SuppressedNote is shown for a group hidden so that a smaller sibling cannot be worked out.
+const SuppressedNote = "为防止推算出答卷较少单位的结果，不予单独显示"
+
+// Suppress protects small groups from subtraction: the figures of a parent group minus those of
+// its shown children would give away the hidden ones. While the hidden siblings that have any
+// answers hold fewer than MinGroupForResults between them, the smallest shown sibling is
+// hidden too.
+func Suppress(siblings []*GroupResult) {
+	hidden, small := 0, false
+	for _, g := range siblings {
+		if g.TooFew && g.Responses > 0 {
+			hidden += g.Responses
+			small = true
+		}
+	}
+	for small && hidden < MinGroupForResults {
+		var smallest *GroupResult
+		for _, g := range siblings {
+			if !g.TooFew && (smallest == nil || g.Responses < smallest.Responses) {
+				smallest = g
+			}
+		}
+		if smallest == nil {
+			return
+		}
+		*smallest = GroupResult{Level: smallest.Level, ID: smallest.ID, Name: smallest.Name, Targeted: smallest.Targeted,
+			Responses: smallest.Responses, ResponseRate: smallest.ResponseRate, TooFew: true, Note: SuppressedNote}
+		hidden += smallest.Responses
+	}
 }

@@ -65,13 +65,17 @@ func TestResultsArithmetic(t *testing.T) {
 		{"q4 row 1 mean 15/5", f(g.Questions[3].Rows[0].Mean), 3},
 		{"q4 row 2 mean 17/5", f(g.Questions[3].Rows[1].Mean), 3.4},
 		{"q4 row 2 satisfied 3/5", f(g.Questions[3].Rows[1].SatisfactionRate), 0.6},
-		{"q6 texts", float64(g.Questions[5].Texts), 2},
+		{"q6 answered by 2", float64(g.Questions[5].Answered), 2},
 		{"q4 row 1 answered", float64(g.Questions[3].Rows[0].Answered), 5},
 	}
 	for _, c := range checks {
 		if c.got != c.want {
 			t.Errorf("%s: got %v, want %v", c.name, c.got, c.want)
 		}
+	}
+	// Two texts in a group of six: too few to show even their number.
+	if q6 := g.Questions[5]; !q6.TooFew || q6.Texts != 0 {
+		t.Errorf("a question only two answered shows figures: %+v", q6)
 	}
 	if got, _ := json.Marshal(g.Questions[1].Counts); string(got) != "[0,1,1,2,2]" {
 		t.Errorf("q2 counts %s", got)
@@ -84,5 +88,40 @@ func TestResultsArithmetic(t *testing.T) {
 	sg := small.Result(LevelSchool, "s1", "甲一小学", 4)
 	if !sg.TooFew || sg.Note != TooFewNote || sg.Questions != nil || sg.SatisfactionRate != nil || sg.Responses != 4 {
 		t.Errorf("a group of 4 shows figures: %+v", sg)
+	}
+}
+
+func TestSuppressProtectsSmallGroupsFromSubtraction(t *testing.T) {
+	group := func(n int) *GroupResult {
+		g := GroupResult{Responses: n, TooFew: n < MinGroupForResults}
+		if !g.TooFew {
+			g.SatisfactionRate = ratio(n, n)
+		}
+		return &g
+	}
+	cases := []struct {
+		name   string
+		sizes  []int
+		hidden []bool
+	}{
+		{"none small", []int{6, 9, 12}, []bool{false, false, false}},
+		{"one small hides the next smallest", []int{3, 9, 6}, []bool{true, false, true}},
+		{"two small that add up to five", []int{3, 2, 9}, []bool{true, true, false}},
+		{"hidden ones short of five keep hiding", []int{1, 5, 6, 20}, []bool{true, true, false, false}},
+		{"an empty group reveals nothing", []int{0, 9, 6}, []bool{true, false, false}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var gs []*GroupResult
+			for _, n := range c.sizes {
+				gs = append(gs, group(n))
+			}
+			Suppress(gs)
+			for i, g := range gs {
+				if g.TooFew != c.hidden[i] || (g.TooFew && g.SatisfactionRate != nil) {
+					t.Fatalf("group %d (%d answers): hidden %v, want %v", i, c.sizes[i], g.TooFew, c.hidden[i])
+				}
+			}
+		})
 	}
 }

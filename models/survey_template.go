@@ -10,6 +10,23 @@ type SurveyTemplate struct {
 	Questions   []Question `json:"questions"`
 }
 
+// Copy returns the template's questions as a new slice that may be changed freely.
+func (t SurveyTemplate) Copy() []Question {
+	out := make([]Question, len(t.Questions))
+	for i, q := range t.Questions {
+		q.Options = append([]Option(nil), q.Options...)
+		q.Labels = append([]string(nil), q.Labels...)
+		q.Rows = append([]string(nil), q.Rows...)
+		if q.ShowIf != nil {
+			c := *q.ShowIf
+			c.Options = append([]string(nil), c.Options...)
+			q.ShowIf = &c
+		}
+		out[i] = q
+	}
+	return out
+}
+
 // SurveyTemplates are the templates offered in the console, by name.
 var SurveyTemplates = map[string]SurveyTemplate{
 	"after_school_satisfaction": afterSchoolSatisfaction(),

@@ -32,6 +32,12 @@ func (s *Server) requireMember(next echo.HandlerFunc) echo.HandlerFunc {
 		if token == "" {
 			return errUnauthenticated
 		}
+		key := tokenKey(token)
+		if hit, ok := s.cache.sessions.Get(key); ok && s.now().Before(hit.expires) {
+			c.Set(ctxMember, hit.member)
+			c.Set(ctxToken, token)
+			return next(c)
+		}
 		sess, err := s.store.Session(ctx, models.SessionMember, token)
 		if errors.Is(err, store.ErrNotFound) {
 			return errUnauthenticated
@@ -46,6 +52,7 @@ func (s *Server) requireMember(next echo.HandlerFunc) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
+		s.cache.sessions.Add(key, cachedSession{m, sess.ExpiresAt})
 		c.Set(ctxMember, m)
 		c.Set(ctxToken, token)
 		return next(c)

@@ -16,6 +16,7 @@ import (
 	"github.com/hibiken/asynq"
 	"github.com/labstack/echo/v4"
 	"github.com/redis/go-redis/v9"
+	"go.mongodb.org/mongo-driver/v2/mongo"
 
 	"kehou/config"
 	"kehou/devstack/testenv"
@@ -36,6 +37,7 @@ type env struct {
 	t     *testing.T
 	cfg   *config.Config
 	st    *store.Store
+	db    *mongo.Database
 	rdb   *redis.Client
 	fake  *wxfake.Server
 	wx    *wechat.Client
@@ -61,7 +63,8 @@ func newEnv(t *testing.T, opts ...func(*env)) *env {
 	for _, o := range opts {
 		o(e)
 	}
-	e.st, err = store.New(testenv.Mongo(t), testenv.Key())
+	e.db = testenv.Mongo(t)
+	e.st, err = store.New(e.db, testenv.Key())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -73,6 +73,7 @@ func (s *Server) mpLogin(c echo.Context) error {
 // logout revokes the caller's token (members and staff alike).
 func (s *Server) logout(c echo.Context) error {
 	token, _ := c.Get(ctxToken).(string)
+	s.cache.sessions.Remove(tokenKey(token))
 	if err := s.store.DeleteSession(c.Request().Context(), token); err != nil {
 		return err
 	}

@@ -35,8 +35,12 @@ type mpSurveyItem struct {
 	Receipt   string    `json:"receipt,omitempty"`
 }
 
-// myPupils returns the caller's bound children (the roster is the truth for school and class).
+// myPupils returns the caller's bound children (the roster is the truth for school and class),
+// from the hot cache when it has them.
 func (s *Server) myPupils(ctx context.Context, memberID string) ([]models.Child, error) {
+	if kids, ok := s.cache.pupils.Get(memberID); ok {
+		return kids, nil
+	}
 	gs, err := s.store.GuardianshipsOfMember(ctx, memberID)
 	if err != nil {
 		return nil, err
@@ -52,7 +56,21 @@ func (s *Server) myPupils(ctx context.Context, memberID string) ([]models.Child,
 		}
 		out = append(out, ch)
 	}
+	s.cache.pupils.Add(memberID, out)
 	return out, nil
+}
+
+// openSurvey reads a survey for parents, from the hot cache when it has it.
+func (s *Server) openSurvey(ctx context.Context, id string) (models.Survey, error) {
+	if sv, ok := s.cache.surveys.Get(id); ok {
+		return sv, nil
+	}
+	sv, err := s.store.Survey(ctx, id)
+	if err != nil {
+		return sv, err
+	}
+	s.cache.surveys.Add(id, sv)
+	return sv, nil
 }
 
 // mpSurveys lists the open surveys that reach the caller's children, one item per child, with
@@ -63,25 +81,29 @@ func (s *Server) mpSurveys(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	open, err := s.store.OpenSurveys(ctx, s.now())
+	var schools, counties []string
+	for _, k := range kids {
+		schools, counties = append(schools, k.SchoolID), append(counties, k.CountyID)
+	}
+	open, err := s.store.OpenSurveys(ctx, s.now(), schools, counties)
 	if err != nil {
 		return err
 	}
 	out := []mpSurveyItem{}
 	for _, sv := range open {
 		var reached []models.Child
-		var receipts, ids []string
+		var keys, ids []string
 		for _, k := range kids {
 			if sv.Reaches(k.SchoolID, k.CountyID, k.Grade, k.Class) {
 				reached = append(reached, k)
-				receipts = append(receipts, s.store.ReceiptID(sv, k.ID))
+				keys = append(keys, s.store.RespondentKey(sv, k.ID))
 				ids = append(ids, k.ID)
 			}
 		}
 		if len(reached) == 0 {
 			continue
 		}
-		done, err := s.store.RespondedReceipts(ctx, receipts)
+		done, err := s.store.Answered(ctx, sv.ID, keys)
 		if err != nil {
 			return err
 		}
@@ -93,8 +115,8 @@ func (s *Server) mpSurveys(c echo.Context) error {
 			it := mpSurveyItem{ID: sv.ID, Kind: sv.Kind, Title: sv.Title, Sender: sv.Sender, Anonymous: sv.Anonymous,
 				ClosesAt: sv.ClosesAt, ChildID: k.ID, ChildName: k.NameMasked, Status: statusNotStarted}
 			switch {
-			case done[receipts[i]]:
-				it.Status, it.Receipt = statusSubmitted, receipts[i]
+			case done[keys[i]]:
+				it.Status, it.Receipt = statusSubmitted, s.store.ReceiptID(sv, k.ID)
 			case drafts[k.ID]:
 				it.Status = statusDraft
 			}
@@ -109,7 +131,7 @@ func (s *Server) mpSurveys(c echo.Context) error {
 // child may be empty when exactly one of the caller's children is reached.
 func (s *Server) surveyForChild(c echo.Context, childID string) (models.Survey, models.Child, error) {
 	ctx := c.Request().Context()
-	sv, err := s.store.Survey(ctx, c.Param("id"))
+	sv, err := s.openSurvey(ctx, c.Param("id"))
 	if err != nil {
 		return sv, models.Child{}, err
 	}
@@ -167,15 +189,15 @@ func (s *Server) mpSurvey(c echo.Context) error {
 	ctx := c.Request().Context()
 	body := mpSurveyBody{Survey: sv, ChildID: child.ID, ChildName: child.NameMasked, MyStatus: statusNotStarted}
 	body.AuthorID, body.NoticeID, body.Channels = "", "", nil // staff details
-	receipt := s.store.ReceiptID(sv, child.ID)
-	done, err := s.store.RespondedReceipts(ctx, []string{receipt})
+	key := s.store.RespondentKey(sv, child.ID)
+	done, err := s.store.Answered(ctx, sv.ID, []string{key})
 	if err != nil {
 		return err
 	}
 	draft, err := s.store.Draft(ctx, sv, child.ID)
 	switch {
-	case done[receipt]:
-		body.MyStatus, body.Receipt = statusSubmitted, receipt
+	case done[key]:
+		body.MyStatus, body.Receipt = statusSubmitted, s.store.ReceiptID(sv, child.ID)
 	case err == nil:
 		body.MyStatus, body.Draft = statusDraft, draft
 	case !errors.Is(err, store.ErrNotFound):
@@ -245,26 +267,28 @@ func (s *Server) submitSurvey(c echo.Context) error {
 	if err := s.surveyState(sv); err != nil {
 		return err
 	}
-	answers, err := sv.CheckAnswers(f.Answers, false)
+	ctx := c.Request().Context()
+	sv, answers, err := s.fixAndCheck(ctx, sv, f.Answers)
 	if err != nil {
 		return err
 	}
-	ctx := c.Request().Context()
+	key := s.store.RespondentKey(sv, child.ID)
+	receipt := s.store.ReceiptID(sv, child.ID)
+	if done, err := s.store.Answered(ctx, sv.ID, []string{key}); err != nil {
+		return err
+	} else if done[key] {
+		return newAPIError(http.StatusConflict, "already_submitted", "您已提交过该问卷，以第一次提交为准（回执 "+receipt+"）")
+	}
 	now := s.now().UTC()
-	r := models.Response{ID: s.store.ReceiptID(sv, child.ID), SurveyID: sv.ID, Respondent: s.store.RespondentKey(sv, child.ID),
+	r := models.Response{ID: store.NewResponseID(), SurveyID: sv.ID, Respondent: key,
 		CountyID: child.CountyID, SchoolID: child.SchoolID, Grade: child.Grade, Answers: answers, SubmittedAt: now}
 	if sv.Anonymous {
-		r.SubmittedAt = now.Truncate(24 * time.Hour) // the day only: a time could single a family out
+		r.SubmittedAt = models.Day(now) // the day only: a time could single a family out
 	} else {
 		r.MemberID, r.ChildID, r.Class = memberOf(c).ID, child.ID, child.Class
 	}
-	if !sv.Answered {
-		if err := s.store.MarkSurveyAnswered(ctx, sv.ID); err != nil {
-			return err
-		}
-	}
-	body := receiptBody{Receipt: r.ID, SurveyID: sv.ID, ChildID: child.ID, Status: "queued", Message: "提交成功，感谢您的参与"}
-	task, opts := jobs.NewSurveyAnswerTask(r)
+	body := receiptBody{Receipt: receipt, SurveyID: sv.ID, ChildID: child.ID, Status: "queued", Message: "提交成功，感谢您的参与"}
+	task, opts := jobs.NewSurveyAnswerTask(r, receipt)
 	_, err = s.queue.EnqueueContext(ctx, task, opts...)
 	switch {
 	case err == nil:
@@ -272,13 +296,46 @@ func (s *Server) submitSurvey(c echo.Context) error {
 		body.Status, body.Message = statusSubmitted, "您已提交过该问卷，以第一次提交为准"
 	default:
 		s.log.Warn("enqueue survey answer failed; storing it directly", "request_id", requestID(c), "survey", sv.ID, "err", err)
-		if _, err := s.store.InsertResponses(ctx, []models.Response{r}); err != nil {
+		if n, err := s.store.InsertResponses(ctx, []models.Response{r}); err == nil && n == 0 {
+			body.Status, body.Message = statusSubmitted, "您已提交过该问卷，以第一次提交为准"
+		} else if err != nil {
 			s.log.Error("survey answer not stored", "request_id", requestID(c), "survey", sv.ID, "err", err)
 			e := newAPIError(http.StatusServiceUnavailable, "unavailable", "服务繁忙，您的答卷未能提交，请稍后重试")
 			e.RetryAfter = 30
 			return e
+		} else {
+			body.Status = "stored"
 		}
-		body.Status = "stored"
 	}
 	return c.JSON(http.StatusAccepted, body)
+}
+
+// fixAndCheck checks answers against the survey and, before the first answer is accepted, fixes
+// the questions (answered = true) on condition that the survey is still the version the answers
+// were checked against. If staff edited it meanwhile (or this replica's cached copy is old), the
+// current version is read and the answers are checked again.
+func (s *Server) fixAndCheck(ctx context.Context, sv models.Survey, in models.Answers) (models.Survey, models.Answers, error) {
+	for range 3 {
+		answers, err := sv.CheckAnswers(in, false)
+		if err != nil || sv.Answered {
+			return sv, answers, err
+		}
+		ok, err := s.store.MarkSurveyAnswered(ctx, sv.ID, sv.UpdatedAt)
+		if err != nil {
+			return sv, nil, err
+		}
+		if ok {
+			sv.Answered = true
+			s.cache.surveys.Add(sv.ID, sv)
+			return sv, answers, nil
+		}
+		if sv, err = s.store.Survey(ctx, sv.ID); err != nil {
+			return sv, nil, err
+		}
+		s.cache.surveys.Add(sv.ID, sv)
+		if err := s.surveyState(sv); err != nil {
+			return sv, nil, err
+		}
+	}
+	return sv, nil, newAPIError(http.StatusConflict, "survey_changing", "问卷正在修改，请稍后再提交")
 }

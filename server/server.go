@@ -64,12 +64,13 @@ type Server struct {
 	templates map[string]config.WxTemplate
 	now       func() time.Time
 	echo      *echo.Echo
+	cache     *hotCache
 }
 
 // New builds the server and its routes.
 func New(d Deps) *Server {
 	s := &Server{cfg: d.Config, store: d.Store, rdb: d.Redis, wx: d.Wechat, queue: d.Queue,
-		log: d.Logger, reg: d.Registry, version: d.Version, channels: d.Channels, templates: d.WxTemplates, now: time.Now}
+		log: d.Logger, reg: d.Registry, version: d.Version, channels: d.Channels, templates: d.WxTemplates, now: time.Now, cache: newHotCache()}
 	if s.reg == nil {
 		s.reg = prometheus.NewRegistry()
 	}

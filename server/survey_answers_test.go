@@ -1,14 +1,18 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/hibiken/asynq"
+	"github.com/xuri/excelize/v2"
 
 	"kehou/models"
 )
@@ -93,9 +97,16 @@ func TestSurveyAnswerRulesOverHTTP(t *testing.T) {
 	// The worker stores the first answer, with the family named (a named survey).
 	e.worker()
 	e.waitResponses(sv.ID, 1)
-	stored, err := e.st.Response(context.Background(), first.Receipt)
+	stored, err := e.st.ResponseOf(context.Background(), sv.ID, e.st.RespondentKey(sv, fams[0].childID))
 	if err != nil || stored.Answers["q1"].Choice != "A" || stored.Answers["q2"].Other != "书法" || stored.MemberID != fams[0].memberID || stored.ChildID != fams[0].childID {
 		t.Fatalf("stored %+v, %v", stored, err)
+	}
+
+	// Once stored, a repeat is refused with the first receipt in the message.
+	r = e.req(http.MethodPost, url+"/answers", fams[0].token, map[string]any{"answers": changed})
+	e.expect(r, http.StatusConflict, "already_submitted")
+	if !strings.Contains(r.envelope(t).Message, first.Receipt) || stored.ID == first.Receipt {
+		t.Fatalf("repeat after storing: %s (stored id %s)", r.Body, stored.ID)
 	}
 
 	// After close, answers are refused with a clear message; before opening too.
@@ -172,7 +183,12 @@ func TestOneAnswerPerFamilyUnderConcurrency(t *testing.T) {
 	_ = e.st.AddGuardianships(ctx, []models.Guardianship{{ChildID: fams[0].childID, MemberID: e.memberID(second), SchoolID: e.schoolA1.ID, CountyID: e.countyA.ID}})
 	sv := e.createSurvey(e.schA1, map[string]any{"template": "after_school_satisfaction"})
 	e.publish(e.schA1, sv.ID, map[string]any{})
-	receipts := make(chan string, 50)
+	type outcome struct {
+		code    int
+		body    receiptBody
+		overall int
+	}
+	results := make(chan outcome, 50)
 	var wg sync.WaitGroup
 	for i := range 50 {
 		wg.Add(1)
@@ -184,28 +200,35 @@ func TestOneAnswerPerFamilyUnderConcurrency(t *testing.T) {
 			}
 			r := e.req(http.MethodPost, "/api/v1/mp/surveys/"+sv.ID+"/answers", tok,
 				map[string]any{"answers": templateAnswers(1+i%5, "A", "B", nil, "")})
-			if r.Code != http.StatusAccepted {
-				t.Errorf("submission %d: %d %s", i, r.Code, r.Body)
-			}
 			var b receiptBody
 			_ = json.Unmarshal(r.Body, &b)
-			receipts <- b.Receipt
+			results <- outcome{r.Code, b, 1 + i%5}
 		}()
 	}
 	wg.Wait()
-	close(receipts)
-	first := ""
-	for rc := range receipts {
-		if first == "" {
-			first = rc
+	close(results)
+	want := e.st.ReceiptID(sv, fams[0].childID)
+	queued := map[int]bool{} // overall scores of submissions the API queued as new
+	for o := range results {
+		switch {
+		case o.code == http.StatusAccepted && o.body.Receipt == want && o.body.Status == "queued":
+			queued[o.overall] = true
+		case o.code == http.StatusAccepted && o.body.Receipt == want && o.body.Status == statusSubmitted:
+		case o.code == http.StatusConflict:
+		default:
+			t.Errorf("submission: %d %+v", o.code, o.body)
 		}
-		if rc != first {
-			t.Fatalf("receipts differ: %s, %s", rc, first)
-		}
+	}
+	if len(queued) == 0 {
+		t.Fatal("no submission was queued")
 	}
 	e.waitResponses(sv.ID, 1)
 	time.Sleep(3 * time.Second) // any straggling batch would land by now
 	e.waitResponses(sv.ID, 1)
+	stored, err := e.st.ResponseOf(ctx, sv.ID, e.st.RespondentKey(sv, fams[0].childID))
+	if err != nil || !queued[*stored.Answers["overall"].Score] {
+		t.Fatalf("stored %+v (%v), which no accepted submission sent", stored, err)
+	}
 }
 
 // TestAnswerStoredDirectlyWhenRedisIsDown: the queue refuses, the answer goes to MongoDB
@@ -229,7 +252,82 @@ func TestAnswerStoredDirectlyWhenRedisIsDown(t *testing.T) {
 		t.Fatalf("status %q", b.Status)
 	}
 	e.waitResponses(sv.ID, 1)
-	if _, err := e.st.Response(context.Background(), b.Receipt); err != nil {
+	if _, err := e.st.ResponseOf(context.Background(), sv.ID, e.st.RespondentKey(sv, fams[0].childID)); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestAnswerCheckedAgainstAnEditedSurvey: a replica that cached the survey before staff edited
+// it elsewhere must not store an answer checked against the old version.
+func TestAnswerCheckedAgainstAnEditedSurvey(t *testing.T) {
+	e := newEnv(t)
+	fams := e.families(e.schoolA1, "A1", 3, 1)
+	sv := openingSurvey(e, e.schA1)
+	url := "/api/v1/mp/surveys/" + sv.ID
+	e.expect(e.req(http.MethodGet, url, fams[0].token, nil), http.StatusOK, "") // caches version 1
+
+	// Another API replica saves version 2: q3 becomes a text question.
+	v2, err := e.st.Survey(context.Background(), sv.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v2.Questions[2] = models.Question{ID: "q3", Type: models.QText, Title: "满意吗", Required: true, MaxLength: 20}
+	e.now = e.now.Add(time.Second)
+	if err := e.st.UpdateSurvey(context.Background(), &v2); err != nil {
+		t.Fatal(err)
+	}
+	r := e.req(http.MethodPost, url+"/answers", fams[0].token,
+		map[string]any{"answers": map[string]any{"q1": map[string]any{"choice": "B"}, "q3": map[string]any{"score": 5}}})
+	e.expect(r, http.StatusUnprocessableEntity, "validation_failed")
+	if r.envelope(t).Fields["answers.q3"] == "" {
+		t.Fatalf("answer checked against the old version: %s", r.Body)
+	}
+	e.expect(e.req(http.MethodPost, url+"/answers", fams[0].token,
+		map[string]any{"answers": map[string]any{"q1": map[string]any{"choice": "B"}, "q3": map[string]any{"text": "满意"}}}), http.StatusAccepted, "")
+}
+
+// TestTextsOfSmallSchoolsAreHidden: a school with fewer than 5 answers shows no texts, in the
+// list or the export, even to its own admin.
+func TestTextsOfSmallSchoolsAreHidden(t *testing.T) {
+	e := newEnv(t)
+	e.worker()
+	big, small := e.families(e.schoolA1, "A1", 3, 5), e.families(e.schoolA2, "A2", 3, 2)
+	sv := e.createSurvey(e.cntyA, map[string]any{"template": "after_school_satisfaction"})
+	e.publish(e.cntyA, sv.ID, map[string]any{})
+	for i, f := range append(big, small...) {
+		e.expect(e.req(http.MethodPost, "/api/v1/mp/surveys/"+sv.ID+"/answers", f.token,
+			map[string]any{"answers": templateAnswers(4, "A", "A", []int{4, 4, 4, 4, 4}, fmt.Sprintf("建议%d", i))}), http.StatusAccepted, "")
+	}
+	e.waitResponses(sv.ID, 7)
+	var texts listBody[textAnswerItem]
+	e.req(http.MethodGet, "/api/v1/admin/surveys/"+sv.ID+"/texts?question=suggest&limit=200", e.cntyA, nil).json(t, &texts)
+	if len(texts.Items) != 5 {
+		t.Fatalf("county sees %d texts, want A1's 5", len(texts.Items))
+	}
+	for _, it := range texts.Items {
+		if it.School != "甲一小学" {
+			t.Fatalf("a text of a school with 2 answers is shown: %+v", it)
+		}
+	}
+	a2, _ := e.staffSession("school-a2", models.Scope{Role: models.RoleSchool, CountyID: e.countyA.ID, SchoolID: e.schoolA2.ID})
+	e.req(http.MethodGet, "/api/v1/admin/surveys/"+sv.ID+"/texts?question=suggest", a2, nil).json(t, &texts)
+	if len(texts.Items) != 0 {
+		t.Fatalf("A2 sees %d of its 2 texts", len(texts.Items))
+	}
+	r := e.req(http.MethodGet, "/api/v1/admin/surveys/"+sv.ID+"/export", e.cntyA, nil)
+	e.expect(r, http.StatusOK, "")
+	f, err := excelize.OpenReader(bytes.NewReader(r.Body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, _ := f.GetRows("文字答案")
+	if len(rows) != 1+5 {
+		t.Fatalf("export text sheet: %v", rows)
+	}
+	for _, row := range rows[1:] {
+		if row[0] != "甲一小学" {
+			t.Fatalf("the export carries a small school's text: %v", row)
+		}
 	}
 }

@@ -68,6 +68,10 @@ func (s *Server) allTexts(c echo.Context, sv models.Survey, scope models.Scope) 
 	const maxRows = 20000
 	ctx := c.Request().Context()
 	names := map[string]string{}
+	schools, err := s.textSchools(ctx, sv, scope)
+	if err != nil {
+		return nil, err
+	}
 	var rows [][]string
 	for _, q := range sv.Questions {
 		if q.Type != models.QText && q.Type != models.QLongText && !hasOther(q) {
@@ -75,7 +79,7 @@ func (s *Server) allTexts(c echo.Context, sv models.Survey, scope models.Scope) 
 		}
 		p := store.Page{Limit: store.MaxPageSize}
 		for len(rows) < maxRows {
-			list, next, err := s.store.TextAnswers(ctx, sv.ID, scope, q, "", p)
+			list, next, err := s.store.TextAnswers(ctx, sv.ID, scope, schools, q, "", p)
 			if err != nil {
 				return nil, err
 			}

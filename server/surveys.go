@@ -39,7 +39,7 @@ func (f *surveyForm) validate() error {
 func (f *surveyForm) apply(sv *models.Survey, now time.Time) {
 	if tpl, ok := models.SurveyTemplates[f.Template]; ok {
 		sv.Template, sv.Kind, sv.Title, sv.Description, sv.Anonymous = tpl.Name, tpl.Kind, tpl.Title, tpl.Description, tpl.Anonymous
-		sv.Questions = append([]models.Question{}, tpl.Questions...)
+		sv.Questions = tpl.Copy()
 		sv.Audience = models.Audience{Kind: models.AudienceScope}
 		sv.OpensAt = now
 		sv.ClosesAt = now.Add(14 * 24 * time.Hour)
@@ -169,9 +169,13 @@ func (s *Server) updateSurvey(c echo.Context) error {
 		return err
 	}
 	sv.AuthorID, sv.CountyID, sv.SchoolID, sv.Sender = owner.AuthorID, owner.CountyID, owner.SchoolID, owner.Sender
+	if sv.Status == models.SurveyPublished && !sv.RemindAt.IsZero() {
+		sv.RemindAt = s.remindAt(sv) // the close time may have moved
+	}
 	if err := s.store.UpdateSurvey(ctx, &sv); err != nil {
 		return err
 	}
+	s.cache.surveys.Remove(sv.ID)
 	s.audit(c, "survey.update", sv.ID, sv.CountyID, sv.SchoolID, sv.Title)
 	return c.JSON(http.StatusOK, sv)
 }
@@ -208,15 +212,13 @@ func (s *Server) publishSurvey(c echo.Context) error {
 	}
 	var remindAt time.Time
 	if f.Remind == nil || *f.Remind {
-		remindAt = sv.ClosesAt.Add(-s.cfg.SurveyRemindBefore)
-		if remindAt.Before(sv.OpensAt) || remindAt.Before(now) {
-			remindAt = time.Time{} // too short a survey to remind in
-		}
+		remindAt = s.remindAt(sv)
 	}
 	ctx := c.Request().Context()
 	if err := s.store.PublishSurvey(ctx, sv.ID, remindAt, f.Channels); err != nil {
 		return err
 	}
+	s.cache.surveys.Remove(sv.ID)
 	s.audit(c, "survey.publish", sv.ID, sv.CountyID, sv.SchoolID, sv.Title)
 	if len(f.Channels) > 0 {
 		invite.SendAt = sv.OpensAt
@@ -233,6 +235,16 @@ func (s *Server) publishSurvey(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, sv)
+}
+
+// remindAt is when the families who have not answered are reminded: KEHOU_SURVEY_REMIND_BEFORE
+// before close; zero when that is already past or before the survey opens.
+func (s *Server) remindAt(sv models.Survey) time.Time {
+	at := sv.ClosesAt.Add(-s.cfg.SurveyRemindBefore)
+	if at.Before(sv.OpensAt) || at.Before(s.now()) {
+		return time.Time{}
+	}
+	return at
 }
 
 func (s *Server) closeSurvey(c echo.Context) error {
@@ -252,6 +264,7 @@ func (s *Server) moveSurvey(c echo.Context, action string, move func(context.Con
 	if err := move(ctx, sv); err != nil {
 		return err
 	}
+	s.cache.surveys.Remove(sv.ID)
 	s.audit(c, action, sv.ID, sv.CountyID, sv.SchoolID, "")
 	if sv, err = s.store.Survey(ctx, sv.ID); err != nil {
 		return err
@@ -302,7 +315,11 @@ func (s *Server) surveyTexts(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	list, next, err := s.store.TextAnswers(ctx, sv.ID, scope, *q, search, p)
+	schools, err := s.textSchools(ctx, sv, scope)
+	if err != nil {
+		return err
+	}
+	list, next, err := s.store.TextAnswers(ctx, sv.ID, scope, schools, *q, search, p)
 	if err != nil {
 		return err
 	}
@@ -326,4 +343,20 @@ func hasOther(q models.Question) bool {
 		}
 	}
 	return false
+}
+
+// textSchools are the schools whose text answers may be read: those with at least
+// models.MinGroupForResults answers, where a text does not single out its family.
+func (s *Server) textSchools(ctx context.Context, sv models.Survey, scope models.Scope) ([]string, error) {
+	counts, err := s.store.ResponseCounts(ctx, sv.ID, scope)
+	if err != nil {
+		return nil, err
+	}
+	out := []string{}
+	for id, n := range counts {
+		if n >= models.MinGroupForResults {
+			out = append(out, id)
+		}
+	}
+	return out, nil
 }

@@ -218,10 +218,10 @@ func TestSatisfactionTemplateEndToEnd(t *testing.T) {
 	}{
 		{"targeted", all.Targeted, 9}, {"responses", all.Responses, 9}, {"response rate", *all.ResponseRate, 1.0},
 		{"satisfaction", *all.SatisfactionRate, 0.3878}, {"awareness", *all.AwarenessRate, 0.5556},
-		// A1 alone: overall 4 of 6, cells 15 of 25 → 19/31 = 0.6129; overall mean 23/6 = 3.83
-		{"A1 satisfaction", *g1.SatisfactionRate, 0.6129}, {"A1 overall mean", *g1.Questions[3].Mean, 3.83},
-		{"A1 aware share of A", g1.Questions[0].Options[0].Share, 0.5},
 		{"A2 too few", g2.TooFew, true}, {"A2 responses", g2.Responses, 3}, {"A2 figures hidden", g2.SatisfactionRate == nil, true},
+		// A1 alone would give A2's figures away (all minus A1), so the county sees neither.
+		{"A1 hidden", g1.TooFew, true}, {"A1 note", g1.Note, models.SuppressedNote}, {"A1 responses", g1.Responses, 6},
+		{"A1 figures hidden", g1.SatisfactionRate == nil, true},
 	}
 	for _, w := range want {
 		if w.got != w.want {
@@ -235,8 +235,23 @@ func TestSatisfactionTemplateEndToEnd(t *testing.T) {
 		t.Fatalf("city view: %+v", res.Groups)
 	}
 	e.req(http.MethodGet, "/api/v1/admin/surveys/"+sv.ID+"/results", e.schA1, nil).json(t, &res)
-	if len(res.Groups) != 2 || res.Groups[0].Responses != 6 || res.Groups[0].Targeted != 6 {
+	if len(res.Groups) != 2 || res.Groups[0].Responses != 6 || res.Groups[0].Targeted != 6 || res.Groups[1].TooFew {
 		t.Fatalf("school view: %+v", res.Groups)
+	}
+	// A1's own figures: overall 4–5 ×4 of 6, cells 15 of 25 → 19/31 = 0.6129; overall mean
+	// 23/6 = 3.83; "very aware" 3 of 6. why_not was answered by one parent: too few to show.
+	a1g := res.Groups[1]
+	for _, w := range []struct {
+		name      string
+		got, want any
+	}{
+		{"A1 satisfaction", *a1g.SatisfactionRate, 0.6129}, {"A1 overall mean", *a1g.Questions[3].Mean, 3.83},
+		{"A1 aware share of A", a1g.Questions[0].Options[0].Share, 0.5},
+		{"A1 why_not too few", a1g.Questions[4].TooFew && a1g.Questions[4].Options == nil, true},
+	} {
+		if w.got != w.want {
+			t.Errorf("%s: got %v, want %v", w.name, w.got, w.want)
+		}
 	}
 
 	// Text answers: the school, never the family.
@@ -276,7 +291,18 @@ func checkExports(t *testing.T, e *env, sv models.Survey) {
 	if len(small) != 2 || small[1][1] != models.TooFewNote {
 		t.Fatalf("small group sheet: %v", small)
 	}
-	a1, _ := f.GetRows("甲一小学", excelize.Options{RawCellValue: true})
+	if hidden, _ := f.GetRows("甲一小学"); len(hidden) != 2 || hidden[1][1] != models.SuppressedNote {
+		t.Fatalf("suppressed group sheet: %v", hidden)
+	}
+	// The school's own export shows its figures.
+	r = e.req(http.MethodGet, "/api/v1/admin/surveys/"+sv.ID+"/export", e.schA1, nil)
+	e.expect(r, http.StatusOK, "")
+	own, err := excelize.OpenReader(bytes.NewReader(r.Body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer own.Close()
+	a1, _ := own.GetRows("甲一小学", excelize.Options{RawCellValue: true})
 	found := false
 	for _, row := range a1 {
 		if len(row) > 6 && row[0] == "overall" && row[3] == "合计" {
@@ -312,13 +338,16 @@ func checkExports(t *testing.T, e *env, sv models.Survey) {
 // checkAnonymous: the stored answers name no family, and the exports carry no names or ids.
 func checkAnonymous(t *testing.T, e *env, sv models.Survey, f family) {
 	ctx := context.Background()
-	cur, err := testenv.Mongo(t).Collection("survey_responses").Find(ctx, bson.M{"survey_id": sv.ID})
+	cur, err := e.db.Collection("survey_responses").Find(ctx, bson.M{"survey_id": sv.ID})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var docs []bson.M
 	if err := cur.All(ctx, &docs); err != nil {
 		t.Fatal(err)
+	}
+	if len(docs) != 9 {
+		t.Fatalf("%d stored answers, want 9", len(docs))
 	}
 	for _, d := range docs {
 		for _, k := range []string{"member_id", "child_id", "class"} {
@@ -330,14 +359,38 @@ func checkAnonymous(t *testing.T, e *env, sv models.Survey, f family) {
 		if strings.Contains(raw, f.memberID) || strings.Contains(raw, f.childID) {
 			t.Fatalf("anonymous answer mentions the family: %v", d)
 		}
-		if ts := d["submitted_at"].(bson.DateTime).Time(); !ts.Equal(ts.Truncate(24 * time.Hour)) {
+		if ts := d["submitted_at"].(bson.DateTime).Time(); !ts.Equal(models.Day(ts)) {
 			t.Fatalf("anonymous answer keeps the time of day: %v", ts)
 		}
 	}
-	// The respondent key is stable for the family and differs between surveys.
+	// The respondent key is stable for the family (another server with the same key computes
+	// the same), differs between surveys, and cannot be computed without the server's key.
+	fixed := bytes.Repeat([]byte{7}, 32)
+	one, err := store.New(testenv.Mongo(t), fixed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	two, err := store.New(testenv.Mongo(t), fixed)
+	if err != nil {
+		t.Fatal(err)
+	}
 	other := sv
 	other.ID = "another-survey"
-	if e.st.RespondentKey(sv, f.childID) != e.st.RespondentKey(sv, f.childID) || e.st.RespondentKey(sv, f.childID) == e.st.RespondentKey(other, f.childID) {
-		t.Fatal("respondent key not stable per survey")
+	key := e.st.RespondentKey(sv, f.childID)
+	if one.RespondentKey(sv, f.childID) != two.RespondentKey(sv, f.childID) || key == e.st.RespondentKey(other, f.childID) ||
+		one.RespondentKey(sv, f.childID) == key {
+		t.Fatal("respondent key not stable per family and survey, or computable without the key")
+	}
+	stored := 0
+	for _, d := range docs {
+		if d["respondent"] == key {
+			stored++
+		}
+		if d["_id"] == e.st.ReceiptID(sv, f.childID) {
+			t.Fatalf("an answer is stored under the family's receipt: %v", d)
+		}
+	}
+	if stored != 1 {
+		t.Fatalf("the family's answer stored %d times (key %s, docs %v)", stored, key, docs)
 	}
 }

@@ -106,17 +106,17 @@ func (s *Store) AudienceBatch(ctx context.Context, n models.Notice, cursor strin
 
 // unanswered keeps the pupils of kids whose family has not answered sv.
 func (s *Store) unanswered(ctx context.Context, sv models.Survey, kids []idDoc) (bson.A, error) {
-	receipts := make([]string, len(kids))
+	keys := make([]string, len(kids))
 	for i, k := range kids {
-		receipts[i] = s.ReceiptID(sv, k.ID)
+		keys[i] = s.RespondentKey(sv, k.ID)
 	}
-	done, err := s.RespondedReceipts(ctx, receipts)
+	done, err := s.Answered(ctx, sv.ID, keys)
 	if err != nil {
 		return nil, err
 	}
 	ids := bson.A{}
 	for i, k := range kids {
-		if !done[receipts[i]] {
+		if !done[keys[i]] {
 			ids = append(ids, k.ID)
 		}
 	}

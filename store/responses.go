@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"regexp"
 	"time"
@@ -22,11 +24,20 @@ func (s *Store) RespondentKey(sv models.Survey, childID string) string {
 	return "child:" + childID
 }
 
-// ReceiptID is the id an answer is stored under and the receipt its family is given. It is the
-// same for every submission for the same child, so a repeat gets the first receipt, and it is a
-// keyed hash, so it says nothing about the family to anyone else.
+// ReceiptID is the receipt a family is given for its answer (and the answer's task id on the
+// queue). It is the same for every submission for the same child, so a repeat gets the first
+// receipt. It is never stored with the answer, which has a random id of its own: a receipt a
+// parent shows around cannot be matched to a stored answer.
 func (s *Store) ReceiptID(sv models.Survey, childID string) string {
 	return s.sealer.Hash("survey-receipt", sv.ID+"|"+childID)[:32]
+}
+
+// NewResponseID is a stored answer's id: random, so that it carries neither a family nor, as a
+// time-ordered id would, the moment of answering.
+func NewResponseID() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
 }
 
 // InsertResponses stores answers, ignoring those whose respondent already answered (a retried
@@ -39,23 +50,49 @@ func (s *Store) InsertResponses(ctx context.Context, rs []models.Response) (int,
 	return s.insertIgnoringDuplicates(ctx, colResponses, docs)
 }
 
-// Response returns a stored answer by its receipt.
-func (s *Store) Response(ctx context.Context, receipt string) (models.Response, error) {
-	return findOne[models.Response](ctx, s.c(colResponses), bson.M{"_id": receipt})
+// ResponseOf returns the stored answer of a respondent (RespondentKey) to a survey.
+func (s *Store) ResponseOf(ctx context.Context, surveyID, respondent string) (models.Response, error) {
+	return findOne[models.Response](ctx, s.c(colResponses), bson.M{"survey_id": surveyID, "respondent": respondent})
 }
 
-// RespondedReceipts returns which of receipts are stored, for a parent's list of surveys.
-func (s *Store) RespondedReceipts(ctx context.Context, receipts []string) (map[string]bool, error) {
+// Answered returns which of respondents (RespondentKey values) have a stored answer to a survey.
+func (s *Store) Answered(ctx context.Context, surveyID string, respondents []string) (map[string]bool, error) {
 	out := map[string]bool{}
-	if len(receipts) == 0 {
+	if len(respondents) == 0 {
 		return out, nil
 	}
-	var docs []idDoc
-	if err := s.all(ctx, colResponses, bson.M{"_id": bson.M{"$in": receipts}}, options.Find().SetProjection(bson.M{"_id": 1}), &docs); err != nil {
-		return nil, fmt.Errorf("responded: %w", err)
+	var docs []struct {
+		Respondent string `bson:"respondent"`
+	}
+	f := bson.M{"survey_id": surveyID, "respondent": bson.M{"$in": respondents}}
+	if err := s.all(ctx, colResponses, f, options.Find().SetProjection(bson.M{"respondent": 1}), &docs); err != nil {
+		return nil, fmt.Errorf("answered: %w", err)
 	}
 	for _, d := range docs {
-		out[d.ID] = true
+		out[d.Respondent] = true
+	}
+	return out, nil
+}
+
+// ResponseCounts counts a survey's answers within scope per school.
+func (s *Store) ResponseCounts(ctx context.Context, surveyID string, scope models.Scope) (map[string]int, error) {
+	cur, err := s.c(colResponses).Aggregate(ctx, bson.A{
+		bson.M{"$match": responseScope(surveyID, scope)},
+		bson.M{"$group": bson.M{"_id": "$school_id", "n": bson.M{"$sum": 1}}},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("response counts: %w", err)
+	}
+	var rows []struct {
+		School string `bson:"_id"`
+		N      int    `bson:"n"`
+	}
+	if err := cur.All(ctx, &rows); err != nil {
+		return nil, fmt.Errorf("response counts: %w", err)
+	}
+	out := map[string]int{}
+	for _, r := range rows {
+		out[r.School] = r.N
 	}
 	return out, nil
 }
@@ -104,15 +141,17 @@ type TextAnswer struct {
 	Other    bool   `json:"other,omitempty"` // the text of an "other" option
 }
 
-// TextAnswers pages through the text answers to one question within scope, optionally only
-// those containing search (plain text, not a pattern).
-func (s *Store) TextAnswers(ctx context.Context, surveyID string, scope models.Scope, q models.Question, search string, p Page) ([]TextAnswer, string, error) {
+// TextAnswers pages through the text answers to one question within scope, from the given
+// schools only (callers pass those with enough answers to keep a text from singling a family
+// out), optionally only those containing search (plain text, not a pattern).
+func (s *Store) TextAnswers(ctx context.Context, surveyID string, scope models.Scope, schools []string, q models.Question, search string, p Page) ([]TextAnswer, string, error) {
 	field := "answers." + q.ID + ".text"
 	other := q.Type == models.QSingle || q.Type == models.QMultiple
 	if other {
 		field = "answers." + q.ID + ".other"
 	}
 	f := responseScope(surveyID, scope)
+	f["$and"] = bson.A{bson.M{"school_id": bson.M{"$in": schools}}}
 	cond := bson.M{"$exists": true, "$ne": ""}
 	if search != "" {
 		cond = bson.M{"$regex": regexp.QuoteMeta(search)}

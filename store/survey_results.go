@@ -27,7 +27,8 @@ type placeDoc struct {
 }
 
 // Results tallies a survey's answers within scope, by county and school, in one pass over the
-// answers; memory grows with the number of schools, not of answers.
+// answers. Memory grows with the schools and with the pupils bound in scope (to count the
+// families reached), not with the answers.
 func (s *Store) Results(ctx context.Context, sv models.Survey, scope models.Scope) (SurveyResults, error) {
 	targets, err := s.surveyTargets(ctx, sv, scope)
 	if err != nil {
@@ -76,11 +77,28 @@ func (s *Store) Results(ctx context.Context, sv models.Survey, scope models.Scop
 		}
 	}
 	sort.Slice(schools, func(i, j int) bool { return schools[i].Name < schools[j].Name })
+	countyOf := map[string]string{}
 	for _, sc := range schools {
 		if targets[sc.ID] == 0 && bySchool[sc.ID] == nil {
 			continue
 		}
+		countyOf[sc.ID] = sc.CountyID
 		out.Groups = append(out.Groups, tally(bySchool, sc.ID).Result(models.LevelSchool, sc.ID, sc.Name, targets[sc.ID]))
+	}
+	// Siblings are the counties (under the whole scope) and each county's schools (under the
+	// county's figures, or the whole scope for a county admin).
+	siblings := map[string][]*models.GroupResult{}
+	for i := range out.Groups {
+		g := &out.Groups[i]
+		switch g.Level {
+		case models.LevelCounty:
+			siblings["counties"] = append(siblings["counties"], g)
+		case models.LevelSchool:
+			siblings["schools of "+countyOf[g.ID]] = append(siblings["schools of "+countyOf[g.ID]], g)
+		}
+	}
+	for _, list := range siblings {
+		models.Suppress(list)
 	}
 	return out, nil
 }

@@ -65,12 +65,15 @@ func (s *Store) Surveys(ctx context.Context, scope models.Scope, status string, 
 	return list(ctx, s.c(colSurveys), f, p, func(x models.Survey) string { return x.ID })
 }
 
-// OpenSurveys lists published surveys open at now (a parent's list filters them by child).
-// There are few at a time: a school runs a handful a term.
-func (s *Store) OpenSurveys(ctx context.Context, now time.Time) ([]models.Survey, error) {
+// OpenSurveys lists the published surveys open at now that were sent from the given schools,
+// their counties or the city (a parent's list then checks each against each child).
+func (s *Store) OpenSurveys(ctx context.Context, now time.Time, schoolIDs, countyIDs []string) ([]models.Survey, error) {
 	var out []models.Survey
-	f := bson.M{"status": models.SurveyPublished, "opens_at": bson.M{"$lte": now}, "closes_at": bson.M{"$gt": now}}
-	if err := s.all(ctx, colSurveys, f, options.Find().SetSort(bson.D{{Key: "closes_at", Value: 1}}).SetLimit(500), &out); err != nil {
+	none := bson.M{"$exists": false}
+	f := bson.M{"status": models.SurveyPublished, "opens_at": bson.M{"$lte": now}, "closes_at": bson.M{"$gt": now},
+		"$or": bson.A{bson.M{"school_id": bson.M{"$in": schoolIDs}}, bson.M{"county_id": bson.M{"$in": countyIDs}, "school_id": none},
+			bson.M{"county_id": none}}}
+	if err := s.all(ctx, colSurveys, f, options.Find().SetSort(bson.D{{Key: "closes_at", Value: 1}}), &out); err != nil {
 		return nil, fmt.Errorf("open surveys: %w", err)
 	}
 	return out, nil
@@ -93,13 +96,15 @@ func (s *Store) UpdateSurvey(ctx context.Context, sv *models.Survey) error {
 	return nil
 }
 
-// MarkSurveyAnswered fixes the questions: it runs before the first answer is accepted.
-func (s *Store) MarkSurveyAnswered(ctx context.Context, id string) error {
-	_, err := s.c(colSurveys).UpdateOne(ctx, bson.M{"_id": id, "answered": false}, bson.M{"$set": bson.M{"answered": true}})
+// MarkSurveyAnswered fixes the questions: it runs before the first answer is accepted. It
+// succeeds only if the survey is still the version the answer was checked against (updatedAt):
+// false means it was edited meanwhile, and the answer must be checked again.
+func (s *Store) MarkSurveyAnswered(ctx context.Context, id string, updatedAt time.Time) (bool, error) {
+	res, err := s.c(colSurveys).UpdateOne(ctx, bson.M{"_id": id, "updated_at": updatedAt}, bson.M{"$set": bson.M{"answered": true}})
 	if err != nil {
-		return fmt.Errorf("mark survey answered: %w", err)
+		return false, fmt.Errorf("mark survey answered: %w", err)
 	}
-	return nil
+	return res.MatchedCount == 1, nil
 }
 
 // PublishSurvey moves a draft to published; remindAt (zero for none) is when the families who

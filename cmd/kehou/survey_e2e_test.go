@@ -66,7 +66,7 @@ func TestSandboxSatisfactionSurvey(t *testing.T) {
 		}
 		return tokens
 	}
-	p1, p2 := parents(primary, "p", 5), parents(middle, "m", 2)
+	p1, p2 := parents(primary, "p", 5), parents(middle, "m", 5)
 
 	status, sv := r.call(http.MethodPost, "/api/v1/admin/surveys", county, map[string]any{"template": "after_school_satisfaction",
 		"audience": map[string]any{"kind": "schools", "school_ids": []string{primary, middle}}})
@@ -103,7 +103,7 @@ func TestSandboxSatisfactionSurvey(t *testing.T) {
 	for {
 		_, res := r.call(http.MethodGet, "/api/v1/admin/surveys/"+id+"/results", county, nil)
 		groups, _ = res["groups"].([]any)
-		if len(groups) > 0 && groups[0].(map[string]any)["responses"] == 7.0 {
+		if len(groups) > 0 && groups[0].(map[string]any)["responses"] == 10.0 {
 			break
 		}
 		if time.Now().After(deadline) {
@@ -116,15 +116,15 @@ func TestSandboxSatisfactionSurvey(t *testing.T) {
 		byName[g.(map[string]any)["name"].(string)] = g.(map[string]any)
 	}
 	// The primary school: overall 5,4,4,3,1 and the same in every matrix row: 3 of 5 satisfied
-	// in each of 6 ratings → 0.6; the middle school's 2 answers are too few to show.
+	// in each of 6 ratings → 0.6; the middle school all 5s → 1.
 	if p := byName["东湖区实验小学"]; p["satisfaction_rate"] != 0.6 || p["too_few"] != false || p["awareness_rate"] != 1.0 {
 		t.Fatalf("primary school: %v", p)
 	}
-	if m := byName["东湖区第一初级中学"]; m["too_few"] != true || m["satisfaction_rate"] != nil || m["responses"] != 2.0 {
+	if m := byName["东湖区第一初级中学"]; m["satisfaction_rate"] != 1.0 || m["responses"] != 5.0 || m["response_rate"] != 1.0 {
 		t.Fatalf("middle school: %v", m)
 	}
-	// All seven: 3×6 + 2×6 = 30 satisfied of 42 ratings.
-	if all := groups[0].(map[string]any); all["satisfaction_rate"] != 0.7143 {
+	// All ten: 18 + 30 = 48 satisfied of 60 ratings; 10 of the 10 bound families answered.
+	if all := groups[0].(map[string]any); all["satisfaction_rate"] != 0.8 || all["response_rate"] != 1.0 {
 		t.Fatalf("all: %v", all)
 	}
 
@@ -134,7 +134,7 @@ func TestSandboxSatisfactionSurvey(t *testing.T) {
 	}
 	defer f.Close()
 	rows, _ := f.GetRows("汇总")
-	if len(rows) != 4 || rows[2][1] != "东湖区实验小学" || rows[2][5] != "60.0%" || rows[3][1] != "东湖区第一初级中学" || len(rows[3]) > 5 {
+	if len(rows) != 4 || rows[1][5] != "80.0%" || rows[2][1] != "东湖区实验小学" || rows[2][5] != "60.0%" || rows[3][1] != "东湖区第一初级中学" || rows[3][5] != "100.0%" {
 		t.Fatalf("summary sheet: %v", rows)
 	}
 	// The invitation went out as a notice with the subscribe message in the sandbox outbox.

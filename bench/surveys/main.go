@@ -1,0 +1,130 @@
+// Command surveys measures survey ingest, with real Redis and the embedded store (FerretDB):
+//
+//	go run ./bench/surveys -parents 5000 -c 200 -persist 100000 -redis 127.0.0.1:6379 -redis-db 10
+//
+// HTTP phase: -parents simulated parents, each signed in, open the survey
+// (GET /api/v1/mp/surveys/{id}) and submit (POST …/answers) through the real API, -c at a time.
+// The same bodies go to a bare echo endpoint that decodes the same JSON and answers 202, in the
+// same process and run. Reported: accepted submissions per second and p50/p99 latency of each.
+//
+// Persist phase: -persist answers are queued as the API queues them (survey:answer tasks with
+// their task ids, plus 1 % repeats); then a worker with the production configuration stores
+// them, timed from its start to the last answer in MongoDB, against one plain InsertMany of the
+// same documents into a collection with the same indexes. Lost and duplicated answers are
+// counted, not assumed.
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+
+	"kehou/devstack"
+	"kehou/store"
+)
+
+type settings struct {
+	parents     int
+	concurrency int
+	persist     int
+	workers     int
+	redisAddr   string
+	redisDB     int
+	dataDir     string
+}
+
+type bench struct {
+	opts   settings
+	rdb    *redis.Client
+	client *mongo.Client
+	uri    string
+	mdb    *mongo.Database
+	st     *store.Store
+	log    *slog.Logger
+}
+
+func main() {
+	var o settings
+	flag.IntVar(&o.parents, "parents", 5000, "parents in the HTTP phase (each submits once)")
+	flag.IntVar(&o.concurrency, "c", 200, "concurrent HTTP clients")
+	flag.IntVar(&o.persist, "persist", 100000, "answers in the persist phase (0 skips it)")
+	flag.IntVar(&o.workers, "workers", 10, "asynq worker concurrency in the persist phase")
+	flag.StringVar(&o.redisAddr, "redis", "127.0.0.1:6379", "address of a real Redis server")
+	flag.IntVar(&o.redisDB, "redis-db", 10, "Redis database to use (flushed; 0-3 are refused, tests use them)")
+	flag.StringVar(&o.dataDir, "dir", "", "parent of the embedded store's temporary data directory")
+	flag.Parse()
+	log.SetFlags(log.Ltime | log.Lmicroseconds)
+	if o.redisDB >= 0 && o.redisDB <= 3 {
+		log.Fatalf("surveys: refusing Redis database %d: 0-3 belong to the tests and the app", o.redisDB)
+	}
+	if err := run(o); err != nil {
+		log.Fatalf("surveys: %v", err)
+	}
+}
+
+func run(o settings) error {
+	ctx := context.Background()
+	b := &bench{opts: o, log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	b.rdb = redis.NewClient(&redis.Options{Addr: o.redisAddr, DB: o.redisDB, PoolSize: o.concurrency + 50})
+	defer b.rdb.Close()
+	if err := b.rdb.FlushDB(ctx).Err(); err != nil {
+		return fmt.Errorf("redis at %s: %w", o.redisAddr, err)
+	}
+	dir, err := os.MkdirTemp(o.dataDir, "kehou-bench-surveys-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	stack, err := devstack.Start(ctx, devstack.Options{Dir: dir, Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})), SnapshotEvery: -1})
+	if err != nil {
+		return fmt.Errorf("start embedded store: %w", err)
+	}
+	defer stack.Close()
+	b.uri = stack.MongoURI()
+	if b.client, err = mongo.Connect(devstack.MongoClientOptions(b.uri)); err != nil {
+		return err
+	}
+	defer b.client.Disconnect(context.Background())
+	key := make([]byte, 32)
+	_, _ = rand.Read(key)
+	b.mdb = b.client.Database("bench")
+	if b.st, err = store.New(b.mdb, key); err != nil {
+		return err
+	}
+	if err := b.st.EnsureIndexes(ctx); err != nil {
+		return err
+	}
+
+	var rep report
+	if o.parents > 0 {
+		if rep.http, err = b.httpPhase(ctx); err != nil {
+			return fmt.Errorf("http phase: %w", err)
+		}
+	}
+	if o.persist > 0 {
+		if rep.persist, err = b.persistPhase(ctx); err != nil {
+			return fmt.Errorf("persist phase: %w", err)
+		}
+	}
+	rep.print(os.Stdout, o)
+	return nil
+}
+
+func round(d time.Duration) time.Duration {
+	switch {
+	case d > 10*time.Second:
+		return d.Round(100 * time.Millisecond)
+	case d > time.Second:
+		return d.Round(10 * time.Millisecond)
+	}
+	return d.Round(100 * time.Microsecond)
+}
