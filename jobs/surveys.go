@@ -107,5 +107,23 @@ func (h *Handlers) storeAnswers(ctx context.Context, ps []answerPayload) error {
 		return fmt.Errorf("store answers: %w", err)
 	}
 	h.Log.Debug("answers stored", "batch", len(rs), "new", n)
+	if h.Redis != nil {
+		// Marks for the API's "already submitted" answer; the unique index stays the guarantee.
+		pipe := h.Redis.Pipeline()
+		for _, r := range rs {
+			pipe.Set(ctx, AnsweredKey(r.SurveyID, r.Respondent), 1, AnsweredMarkTTL)
+		}
+		if _, err := pipe.Exec(ctx); err != nil {
+			h.Log.Warn("answered marks not set; repeats will be refused by the index instead", "err", err)
+		}
+	}
 	return nil
+}
+
+// AnsweredMarkTTL is how long the mark of a stored answer stays in Redis.
+const AnsweredMarkTTL = 30 * 24 * time.Hour
+
+// AnsweredKey is the Redis key that marks a respondent's stored answer to a survey.
+func AnsweredKey(surveyID, respondent string) string {
+	return "kehou:answered:" + surveyID + ":" + respondent
 }

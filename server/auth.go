@@ -32,9 +32,8 @@ func (s *Server) requireMember(next echo.HandlerFunc) echo.HandlerFunc {
 		if token == "" {
 			return errUnauthenticated
 		}
-		key := tokenKey(token)
-		if hit, ok := s.cache.sessions.Get(key); ok && s.now().Before(hit.expires) {
-			c.Set(ctxMember, hit.member)
+		if m, ok := s.cachedMember(ctx, token); ok {
+			c.Set(ctxMember, m)
 			c.Set(ctxToken, token)
 			return next(c)
 		}
@@ -52,7 +51,7 @@ func (s *Server) requireMember(next echo.HandlerFunc) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		s.cache.sessions.Add(key, cachedSession{m, sess.ExpiresAt})
+		s.cacheSession(ctx, token, m, sess.ExpiresAt)
 		c.Set(ctxMember, m)
 		c.Set(ctxToken, token)
 		return next(c)

@@ -58,7 +58,7 @@ func (s *Server) bindChild(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	s.cache.pupils.Remove(memberOf(c).ID)
+	s.forgetPupils(ctx, memberOf(c).ID)
 	sc, err := s.store.School(ctx, ch.SchoolID)
 	if err != nil {
 		return err
@@ -96,7 +96,7 @@ func (s *Server) myChildren(c echo.Context) error {
 }
 
 func (s *Server) unbindChild(c echo.Context) error {
-	s.cache.pupils.Remove(memberOf(c).ID)
+	defer s.forgetPupils(c.Request().Context(), memberOf(c).ID)
 	if err := s.store.DeleteGuardianship(c.Request().Context(), c.Param("id"), memberOf(c).ID); err != nil {
 		return err
 	}
@@ -156,7 +156,7 @@ func (s *Server) removeBinding(c echo.Context) error {
 	if err := s.store.DeleteGuardianship(ctx, g.ID, ""); err != nil {
 		return err
 	}
-	s.cache.pupils.Remove(g.MemberID)
+	s.forgetPupils(ctx, g.MemberID)
 	s.audit(c, "guardian.remove", g.ID, g.CountyID, g.SchoolID, "child="+g.ChildID)
 	return c.NoContent(http.StatusNoContent)
 }

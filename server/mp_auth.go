@@ -67,15 +67,21 @@ func (s *Server) mpLogin(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	s.cacheSession(ctx, token, m, exp)
 	return c.JSON(http.StatusOK, mpLoginBody{sessionBody{token, exp}, mpMeBody{m.ID, m.Nickname}})
 }
 
 // logout revokes the caller's token (members and staff alike).
 func (s *Server) logout(c echo.Context) error {
 	token, _ := c.Get(ctxToken).(string)
-	s.cache.sessions.Remove(tokenKey(token))
-	if err := s.store.DeleteSession(c.Request().Context(), token); err != nil {
+	ctx := c.Request().Context()
+	if err := s.store.DeleteSession(ctx, token); err != nil {
 		return err
+	}
+	if err := s.forgetSession(ctx, token); err != nil {
+		// The token is revoked in MongoDB but still cached: refuse rather than pretend.
+		s.log.Error("session cache not cleared on logout", "request_id", requestID(c), "err", err)
+		return errInternal
 	}
 	return c.NoContent(http.StatusNoContent)
 }

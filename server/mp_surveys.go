@@ -38,7 +38,7 @@ type mpSurveyItem struct {
 // myPupils returns the caller's bound children (the roster is the truth for school and class),
 // from the hot cache when it has them.
 func (s *Server) myPupils(ctx context.Context, memberID string) ([]models.Child, error) {
-	if kids, ok := s.cache.pupils.Get(memberID); ok {
+	if kids, ok := s.cachedPupils(ctx, memberID); ok {
 		return kids, nil
 	}
 	gs, err := s.store.GuardianshipsOfMember(ctx, memberID)
@@ -56,7 +56,7 @@ func (s *Server) myPupils(ctx context.Context, memberID string) ([]models.Child,
 		}
 		out = append(out, ch)
 	}
-	s.cache.pupils.Add(memberID, out)
+	s.cachePupils(ctx, memberID, out)
 	return out, nil
 }
 
@@ -65,12 +65,14 @@ func (s *Server) openSurvey(ctx context.Context, id string) (models.Survey, erro
 	if sv, ok := s.cache.surveys.Get(id); ok {
 		return sv, nil
 	}
-	sv, err := s.store.Survey(ctx, id)
-	if err != nil {
+	v, err, _ := s.cache.loads.Do("survey:"+id, func() (any, error) {
+		sv, err := s.store.Survey(context.WithoutCancel(ctx), id)
+		if err == nil {
+			s.cache.surveys.Add(id, sv)
+		}
 		return sv, err
-	}
-	s.cache.surveys.Add(id, sv)
-	return sv, nil
+	})
+	return v.(models.Survey), err
 }
 
 // mpSurveys lists the open surveys that reach the caller's children, one item per child, with
@@ -274,9 +276,7 @@ func (s *Server) submitSurvey(c echo.Context) error {
 	}
 	key := s.store.RespondentKey(sv, child.ID)
 	receipt := s.store.ReceiptID(sv, child.ID)
-	if done, err := s.store.Answered(ctx, sv.ID, []string{key}); err != nil {
-		return err
-	} else if done[key] {
+	if s.answered(ctx, sv.ID, key) {
 		return newAPIError(http.StatusConflict, "already_submitted", "您已提交过该问卷，以第一次提交为准（回执 "+receipt+"）")
 	}
 	now := s.now().UTC()
@@ -320,10 +320,13 @@ func (s *Server) fixAndCheck(ctx context.Context, sv models.Survey, in models.An
 		if err != nil || sv.Answered {
 			return sv, answers, err
 		}
-		ok, err := s.store.MarkSurveyAnswered(ctx, sv.ID, sv.UpdatedAt)
+		v, err, _ := s.cache.loads.Do("mark:"+sv.ID+":"+sv.UpdatedAt.String(), func() (any, error) {
+			return s.store.MarkSurveyAnswered(context.WithoutCancel(ctx), sv.ID, sv.UpdatedAt)
+		})
 		if err != nil {
 			return sv, nil, err
 		}
+		ok := v.(bool)
 		if ok {
 			sv.Answered = true
 			s.cache.surveys.Add(sv.ID, sv)
@@ -338,4 +341,19 @@ func (s *Server) fixAndCheck(ctx context.Context, sv models.Survey, in models.An
 		}
 	}
 	return sv, nil, newAPIError(http.StatusConflict, "survey_changing", "问卷正在修改，请稍后再提交")
+}
+
+// answered reports whether the respondent's answer is stored, from the mark the worker sets in
+// Redis (jobs.AnsweredKey). Without the mark (Redis lost it, or is down and MongoDB is asked
+// instead) a repeat may be queued again; the unique index then ignores it, so the only cost is
+// a "queued" answer where 409 would have been more precise.
+func (s *Server) answered(ctx context.Context, surveyID, respondent string) bool {
+	cctx, cancel := cacheCtx(ctx)
+	defer cancel()
+	n, err := s.rdb.Exists(cctx, jobs.AnsweredKey(surveyID, respondent)).Result()
+	if err == nil {
+		return n == 1
+	}
+	done, err := s.store.Answered(ctx, surveyID, []string{respondent})
+	return err == nil && done[respondent]
 }

@@ -75,7 +75,7 @@ func (e *env) worker() {
 	srv := asynq.NewServerFromRedisClient(e.rdb, jobs.WithAggregation(asynq.Config{Concurrency: 2, Queues: jobs.QueueWeights,
 		LogLevel: asynq.FatalLevel, ShutdownTimeout: time.Second}))
 	mux := asynq.NewServeMux()
-	(&jobs.Handlers{Store: e.st, Log: testenv.Logger(), Queue: asynq.NewClientFromRedisClient(e.rdb)}).Register(mux)
+	(&jobs.Handlers{Store: e.st, Log: testenv.Logger(), Queue: asynq.NewClientFromRedisClient(e.rdb), Redis: e.rdb}).Register(mux)
 	if err := srv.Start(mux); err != nil {
 		e.t.Fatal(err)
 	}

@@ -9,6 +9,8 @@ import (
 	"log"
 	"net"
 	"net/http"
+	"os"
+	"runtime/pprof"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -68,16 +70,20 @@ func (b *bench) httpPhase(ctx context.Context) (httpResult, error) {
 		return res, err
 	}
 	now := time.Now().UTC()
-	sv := models.Survey{CountyID: school.CountyID, SchoolID: school.ID, Sender: school.Name, AuthorID: "bench"}
-	tpl := models.SurveyTemplates["after_school_satisfaction"]
-	sv.Kind, sv.Title, sv.Questions, sv.Anonymous = tpl.Kind, tpl.Title, tpl.Questions, true
-	sv.Audience, sv.OpensAt, sv.ClosesAt = models.Audience{Kind: models.AudienceScope}, now.Add(-time.Minute), now.Add(24*time.Hour)
-	sv.Normalize()
-	if err := b.st.CreateSurvey(ctx, &sv); err != nil {
-		return res, err
-	}
-	if err := b.st.PublishSurvey(ctx, sv.ID, time.Time{}, nil); err != nil {
-		return res, err
+	var surveys []models.Survey
+	for range b.opts.surveys {
+		sv := models.Survey{CountyID: school.CountyID, SchoolID: school.ID, Sender: school.Name, AuthorID: "bench"}
+		tpl := models.SurveyTemplates["after_school_satisfaction"]
+		sv.Kind, sv.Title, sv.Questions, sv.Anonymous = tpl.Kind, tpl.Title, tpl.Copy(), true
+		sv.Audience, sv.OpensAt, sv.ClosesAt = models.Audience{Kind: models.AudienceScope}, now.Add(-time.Minute), now.Add(24*time.Hour)
+		sv.Normalize()
+		if err := b.st.CreateSurvey(ctx, &sv); err != nil {
+			return res, err
+		}
+		if err := b.st.PublishSurvey(ctx, sv.ID, time.Time{}, nil); err != nil {
+			return res, err
+		}
+		surveys = append(surveys, sv)
 	}
 	res.Seed = time.Since(start)
 	log.Printf("http: seeded %d parents in %s", n, round(res.Seed))
@@ -92,18 +98,24 @@ func (b *bench) httpPhase(ctx context.Context) (httpResult, error) {
 	for i, p := range parents {
 		bodies[i] = answerBody(p.childID, i)
 	}
-	path := "/api/v1/mp/surveys/" + sv.ID
-	res.Bare = b.drive(client, "bare echo: decode + 202", n, func(i int) *http.Request {
-		return post(bareURL+path+"/answers", "", bodies[i])
+	path := func(i int) string { return "/api/v1/mp/surveys/" + surveys[i/n].ID }
+	k := len(surveys)
+	res.Bare = b.drive(client, "bare echo: decode + 202", n*k, func(i int) *http.Request {
+		return post(bareURL+path(i)+"/answers", "", bodies[i%n])
 	})
+	// Every parent opens a survey first (the mini-program shows the questions before anyone can
+	// answer them); then the submissions, each parent answering every survey, are measured on
+	// their own.
 	res.Open = b.drive(client, "GET  /api/v1/mp/surveys/{id}", n, func(i int) *http.Request {
-		r, _ := http.NewRequest(http.MethodGet, realURL+path, nil)
+		r, _ := http.NewRequest(http.MethodGet, realURL+path(i), nil)
 		r.Header.Set("Authorization", "Bearer "+parents[i].token)
 		return r
 	})
-	res.Go = b.drive(client, "POST /api/v1/mp/surveys/{id}/answers", n, func(i int) *http.Request {
-		return post(realURL+path+"/answers", parents[i].token, bodies[i])
+	stopProfile := startProfile(b.opts.cpuProfile)
+	res.Go = b.drive(client, "POST /api/v1/mp/surveys/{id}/answers", n*k, func(i int) *http.Request {
+		return post(realURL+path(i)+"/answers", parents[i%n].token, bodies[i%n])
 	})
+	stopProfile()
 	inspector := asynq.NewInspectorFromRedisClient(b.rdb)
 	if groups, err := inspector.Groups("critical"); err == nil {
 		for _, g := range groups {
@@ -124,7 +136,6 @@ func post(url, token string, body []byte) *http.Request {
 
 // drive sends n requests, c at a time, and measures them.
 func (b *bench) drive(client *http.Client, name string, n int, req func(i int) *http.Request) load {
-	l := load{Name: name, Requests: n, Other: map[int]int{}}
 	lat := make([]time.Duration, n)
 	codes := make([]int, n)
 	var next atomic.Int64
@@ -152,7 +163,12 @@ func (b *bench) drive(client *http.Client, name string, n int, req func(i int) *
 		}()
 	}
 	wg.Wait()
-	l.Took = time.Since(start)
+	return summarize(name, lat, codes, time.Since(start))
+}
+
+func summarize(name string, lat []time.Duration, codes []int, took time.Duration) load {
+	n := len(codes)
+	l := load{Name: name, Requests: n, Other: map[int]int{}, Took: took}
 	var ok []time.Duration
 	for i, c := range codes {
 		switch {
@@ -297,4 +313,22 @@ func (b *bench) seedParents(ctx context.Context, n int) ([]parent, models.School
 		}
 	}
 	return parents, school, nil
+}
+
+// startProfile writes a CPU profile of the submissions to path ("" does nothing).
+func startProfile(path string) func() {
+	if path == "" {
+		return func() {}
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		log.Printf("cpu profile: %v", err)
+		return func() {}
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		log.Printf("cpu profile: %v", err)
+		f.Close()
+		return func() {}
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }
 }

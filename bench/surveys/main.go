@@ -2,8 +2,9 @@
 //
 //	go run ./bench/surveys -parents 5000 -c 200 -persist 100000 -redis 127.0.0.1:6379 -redis-db 10
 //
-// HTTP phase: -parents simulated parents, each signed in, open the survey
-// (GET /api/v1/mp/surveys/{id}) and submit (POST …/answers) through the real API, -c at a time.
+// HTTP phase: -parents simulated parents, each signed in, open a survey
+// (GET /api/v1/mp/surveys/{id}), then answer each of -surveys open surveys (POST …/answers)
+// through the real API, -c at a time.
 // The same bodies go to a bare echo endpoint that decodes the same JSON and answers 202, in the
 // same process and run. Reported: accepted submissions per second and p50/p99 latency of each.
 //
@@ -40,6 +41,8 @@ type settings struct {
 	redisAddr   string
 	redisDB     int
 	dataDir     string
+	cpuProfile  string
+	surveys     int
 }
 
 type bench struct {
@@ -56,11 +59,13 @@ func main() {
 	var o settings
 	flag.IntVar(&o.parents, "parents", 5000, "parents in the HTTP phase (each submits once)")
 	flag.IntVar(&o.concurrency, "c", 200, "concurrent HTTP clients")
+	flag.IntVar(&o.surveys, "surveys", 5, "open surveys in the HTTP phase; every parent answers each")
 	flag.IntVar(&o.persist, "persist", 100000, "answers in the persist phase (0 skips it)")
 	flag.IntVar(&o.workers, "workers", 10, "asynq worker concurrency in the persist phase")
 	flag.StringVar(&o.redisAddr, "redis", "127.0.0.1:6379", "address of a real Redis server")
 	flag.IntVar(&o.redisDB, "redis-db", 10, "Redis database to use (flushed; 0-3 are refused, tests use them)")
 	flag.StringVar(&o.dataDir, "dir", "", "parent of the embedded store's temporary data directory")
+	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the submissions to this file")
 	flag.Parse()
 	log.SetFlags(log.Ltime | log.Lmicroseconds)
 	if o.redisDB >= 0 && o.redisDB <= 3 {

@@ -15,7 +15,7 @@ func (r report) print(w io.Writer, o settings) {
 	fmt.Fprintf(w, "\nsurvey ingest — %d CPUs, %s, real Redis %s, embedded store (FerretDB v1 on SQLite)\n", runtime.NumCPU(), runtime.Version(), o.redisAddr)
 	if o.parents > 0 {
 		h := r.http
-		fmt.Fprintf(w, "\nHTTP: %d parents, %d concurrent clients (seeding took %s)\n", o.parents, o.concurrency, round(h.Seed))
+		fmt.Fprintf(w, "\nHTTP: %d parents × %d surveys, %d concurrent clients (seeding took %s)\n", o.parents, o.surveys, o.concurrency, round(h.Seed))
 		fmt.Fprintf(w, "%-40s %8s %8s %9s %10s %10s %s\n", "endpoint", "ok", "errors", "ok/s", "p50", "p99", "other statuses")
 		for _, l := range []load{h.Bare, h.Open, h.Go} {
 			fmt.Fprintf(w, "%-40s %8d %8d %9.0f %10s %10s %v\n", l.Name, l.Accepted, l.Errors, l.PerSecond, round(l.P50), round(l.P99), l.Other)
