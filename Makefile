@@ -21,12 +21,14 @@ vet:
 	$(GO) vet ./...
 	$(GO) vet -tags noembed ./cmd/... ./devstack/
 
-# Every package with -race, then the broadcast reliability tests once more without it, at the
-# issue's full size (2,000 recipients): under -race the embedded store is too slow for that, so
-# those tests scale down there.
+# Every package with -race, then the broadcast reliability tests and the places concurrency
+# tests once more without it, at the issues' full sizes (2,000 recipients; 2,000 sign-ups for
+# 100 places, 500 cancellations racing 500 sign-ups): under -race the embedded store is too
+# slow for that, so those tests scale down there.
 test: vet
 	$(GO) test -race -count=1 -timeout 20m ./...
 	$(GO) test -count=1 -timeout 20m -run 'Broadcast' ./jobs/
+	$(GO) test -count=1 -timeout 20m -run 'TestPlacesNeverOverbook|TestCancellationsRacingSignUps' ./store/
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./bench/...

@@ -65,6 +65,8 @@ func (h *Handlers) Register(mux *asynq.ServeMux) {
 	mux.HandleFunc(TypeSurveyAnswer, h.HandleSurveyAnswer)
 	mux.HandleFunc(TypeSurveyAnswers, h.HandleSurveyAnswers)
 	mux.HandleFunc(TypeSurveyRemind, h.HandleSurveyRemind)
+	mux.HandleFunc(TypeEventRemind, h.HandleEventRemind)
+	mux.HandleFunc(TypePlacesReconcile, h.HandlePlacesReconcile)
 }
 
 // RetryDelay backs off from base, doubling per retry up to ten minutes, so a provider outage

@@ -22,6 +22,8 @@ var Schedule = []Periodic{
 	{Every: time.Hour, New: NewIdempotencyPurgeTask},
 	{Every: time.Minute, New: NewNoticeReconcileTask},
 	{Every: surveyRemindEvery, New: NewSurveyRemindTask},
+	{Every: 15 * time.Minute, New: NewEventRemindTask},
+	{Every: 5 * time.Minute, New: NewPlacesReconcileTask},
 }
 
 // periodID names the period that contains t, e.g. "session:purge:2026-11-29T16:00Z".

@@ -105,10 +105,10 @@ type Survey struct {
 	Template    string     `bson:"template,omitempty" json:"template,omitempty"`
 	NoticeID    string     `bson:"notice_id,omitempty" json:"notice_id,omitempty"` // the invitation
 	Channels    []string   `bson:"channels,omitempty" json:"channels,omitempty"`   // of the invitation and the reminder
-	RemindAt    time.Time  `bson:"remind_at,omitzero" json:"remind_at,omitzero"`
+	RemindAt    time.Time  `bson:"remind_at,omitempty" json:"remind_at,omitzero"`
 	Reminded    bool       `bson:"reminded" json:"reminded"`
 	Answered    bool       `bson:"answered" json:"answered"` // set before the first answer is accepted; the questions are fixed from then on
-	PublishedAt time.Time  `bson:"published_at,omitzero" json:"published_at,omitzero"`
+	PublishedAt time.Time  `bson:"published_at,omitempty" json:"published_at,omitzero"`
 	CreatedAt   time.Time  `bson:"created_at" json:"created_at"`
 	UpdatedAt   time.Time  `bson:"updated_at" json:"updated_at"`
 }

@@ -187,47 +187,54 @@ func resultsCSV(sv models.Survey, r store.SurveyResults) []byte {
 	return b.Bytes()
 }
 
-// resultsXLSX writes the workbook with excelize's stream writer (flat memory for long sheets).
+// resultsXLSX lays the results out as a workbook: summary, one sheet per group, text answers.
 func resultsXLSX(sv models.Survey, r store.SurveyResults, texts [][]string) ([]byte, error) {
+	var summary [][]string
+	for _, g := range r.Groups {
+		summary = append(summary, summaryRow(g))
+	}
+	sheets := []xlsxSheet{{"汇总", summaryHeader, summary}}
+	for _, g := range r.Groups {
+		sheets = append(sheets, xlsxSheet{g.Name, questionHeader, questionRows(sv, g)})
+	}
+	sheets = append(sheets, xlsxSheet{"文字答案", []string{"学校", "题号", "题目", "内容"}, texts})
+	return writeXLSX(sheets)
+}
+
+// xlsxSheet is one sheet of an export: a header row and text cells.
+type xlsxSheet struct {
+	Name   string
+	Header []string
+	Rows   [][]string
+}
+
+// writeXLSX writes a workbook with excelize's stream writer (flat memory for long sheets).
+func writeXLSX(sheets []xlsxSheet) ([]byte, error) {
 	f := excelize.NewFile()
 	defer f.Close()
 	used := map[string]bool{}
-	sheet := func(name string, header []string, rows [][]string) error {
-		name = sheetName(name, used)
+	for _, sh := range sheets {
+		name := sheetName(sh.Name, used)
 		if _, err := f.NewSheet(name); err != nil {
-			return err
+			return nil, err
 		}
 		sw, err := f.NewStreamWriter(name)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		all := append([][]string{header}, rows...)
-		for i, row := range all {
+		for i, row := range append([][]string{sh.Header}, sh.Rows...) {
 			cells := make([]any, len(row))
 			for j, v := range row {
 				cells[j] = v
 			}
 			cell, _ := excelize.CoordinatesToCellName(1, i+1)
 			if err := sw.SetRow(cell, cells); err != nil {
-				return err
+				return nil, err
 			}
 		}
-		return sw.Flush()
-	}
-	var summary [][]string
-	for _, g := range r.Groups {
-		summary = append(summary, summaryRow(g))
-	}
-	if err := sheet("汇总", summaryHeader, summary); err != nil {
-		return nil, err
-	}
-	for _, g := range r.Groups {
-		if err := sheet(g.Name, questionHeader, questionRows(sv, g)); err != nil {
+		if err := sw.Flush(); err != nil {
 			return nil, err
 		}
-	}
-	if err := sheet("文字答案", []string{"学校", "题号", "题目", "内容"}, texts); err != nil {
-		return nil, err
 	}
 	if err := f.DeleteSheet("Sheet1"); err != nil {
 		return nil, err

@@ -58,7 +58,7 @@ func (e *env) families(school models.School, prefix string, grade, n int) []fami
 			}
 		}
 		gs = append(gs, models.Guardianship{ChildID: child.ID, MemberID: m.ID, SchoolID: school.ID, CountyID: school.CountyID})
-		token, _, err := e.st.CreateSession(ctx, models.SessionMember, m.ID, time.Hour)
+		token, _, err := e.st.CreateSession(ctx, models.SessionMember, m.ID, 30*24*time.Hour)
 		if err != nil {
 			e.t.Fatal(err)
 		}

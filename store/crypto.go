@@ -15,8 +15,9 @@ import (
 // (HMAC-SHA256) so that a value can be found without storing it in the clear. Both keys are
 // derived from the one configured secret, each with its own label.
 type Sealer struct {
-	aead    cipher.AEAD
-	hashKey []byte
+	aead     cipher.AEAD
+	hashKey  []byte
+	tokenKey []byte
 }
 
 // NewSealer derives the encryption and hashing keys from a 32-byte secret.
@@ -32,8 +33,12 @@ func NewSealer(secret []byte) (*Sealer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sealer: %w", err)
 	}
-	return &Sealer{aead: aead, hashKey: derive(secret, "kehou/lookup-hash")}, nil
+	return &Sealer{aead: aead, hashKey: derive(secret, "kehou/lookup-hash"), tokenKey: derive(secret, "kehou/checkin-token")}, nil
 }
+
+// TokenKey is the key that signs check-in codes (its own, so a code cannot be made from a
+// lookup hash).
+func (s *Sealer) TokenKey() []byte { return s.tokenKey }
 
 func derive(secret []byte, label string) []byte {
 	m := hmac.New(sha256.New, secret)

@@ -30,6 +30,9 @@ const (
 	colSurveys     = "surveys"
 	colResponses   = "survey_responses"
 	colDrafts      = "survey_drafts"
+	colEvents      = "events"
+	colPools       = "pools"
+	colSignUps     = "signups"
 )
 
 func unique(keys ...string) mongo.IndexModel {
@@ -67,6 +70,9 @@ func (s *Store) EnsureIndexes(ctx context.Context) error {
 		colSurveys:     {plain("status", "closes_at"), plain("county_id"), plain("school_id")},
 		colResponses:   {unique("survey_id", "respondent"), plain("survey_id", "school_id")},
 		colDrafts:      {plain("survey_id")},
+		colEvents:      {plain("school_id"), plain("county_id"), plain("status")},
+		colPools:       {plain("owner_id")},
+		colSignUps:     {unique("owner_id", "child_id", "active"), plain("pool_id", "status"), plain("member_id")},
 	}
 	for name, models := range want {
 		missing, err := s.missingIndexes(ctx, name, models)

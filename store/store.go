@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -25,9 +26,10 @@ var (
 
 // Store holds the database and the sealer for personal data.
 type Store struct {
-	db     *mongo.Database
-	sealer *Sealer
-	now    func() time.Time
+	db        *mongo.Database
+	sealer    *Sealer
+	now       func() time.Time
+	promoters sync.Map // pool id → *promoter
 }
 
 // New returns a Store over db; key encrypts personal data and keys lookup hashes.

@@ -29,6 +29,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
+	"kehou/bench/internal/loadrig"
 	"kehou/devstack"
 	"kehou/store"
 )
@@ -124,12 +125,4 @@ func run(o settings) error {
 	return nil
 }
 
-func round(d time.Duration) time.Duration {
-	switch {
-	case d > 10*time.Second:
-		return d.Round(100 * time.Millisecond)
-	case d > time.Second:
-		return d.Round(10 * time.Millisecond)
-	}
-	return d.Round(100 * time.Microsecond)
-}
+func round(d time.Duration) time.Duration { return loadrig.Round(d) }

@@ -2,7 +2,9 @@ package main
 
 import (
 	"fmt"
+
 	"io"
+	"kehou/bench/internal/loadrig"
 	"runtime"
 )
 
@@ -17,7 +19,7 @@ func (r report) print(w io.Writer, o settings) {
 		h := r.http
 		fmt.Fprintf(w, "\nHTTP: %d parents × %d surveys, %d concurrent clients (seeding took %s)\n", o.parents, o.surveys, o.concurrency, round(h.Seed))
 		fmt.Fprintf(w, "%-40s %8s %8s %9s %10s %10s %s\n", "endpoint", "ok", "errors", "ok/s", "p50", "p99", "other statuses")
-		for _, l := range []load{h.Bare, h.Open, h.Go} {
+		for _, l := range []loadrig.Load{h.Bare, h.Open, h.Go} {
 			fmt.Fprintf(w, "%-40s %8d %8d %9.0f %10s %10s %v\n", l.Name, l.Accepted, l.Errors, l.PerSecond, round(l.P50), round(l.P99), l.Other)
 		}
 		if h.Bare.PerSecond > 0 {

@@ -1,0 +1,68 @@
+package models
+
+import "time"
+
+// The places mechanism: a Pool is a number of places (an open-day session; later a summer-care
+// period, a volunteer shift, a course) and SignUps take them. The pool document is the truth of
+// who holds places: its Holders list and Free count change together in one atomic update, so
+// places held never exceed capacity. A sign-up's Status follows the pool (store.RepairPool
+// mends it if a crash left them apart), and the waiting list is the pool's waiting sign-ups in
+// the order they came.
+
+// Pool kinds.
+const (
+	PoolEventSession = "event_session"
+)
+
+// Pool is one set of places.
+type Pool struct {
+	ID       string   `bson:"_id" json:"id"`
+	Kind     string   `bson:"kind" json:"kind"`
+	OwnerID  string   `bson:"owner_id" json:"owner_id"` // the event (programme, course…)
+	Capacity int      `bson:"capacity" json:"capacity"`
+	Free     int      `bson:"free" json:"free"`
+	Holders  []string `bson:"holders" json:"-"` // sign-up ids holding places
+	// Waiters counts the waiting sign-ups; it decides whether a newcomer may take free places
+	// directly (nobody waiting) or must queue, and the reconciler recounts it.
+	Waiters   int       `bson:"waiters" json:"waiting"`
+	Closed    bool      `bson:"closed" json:"closed"` // cancelled: takes no one
+	StartsAt  time.Time `bson:"starts_at" json:"starts_at"`
+	EndsAt    time.Time `bson:"ends_at" json:"ends_at"`
+	Reminded  bool      `bson:"reminded" json:"-"` // the day-before reminder went out
+	UpdatedAt time.Time `bson:"updated_at" json:"updated_at"`
+}
+
+// Held is the number of places taken.
+func (p Pool) Held() int { return p.Capacity - p.Free }
+
+// Sign-up statuses.
+const (
+	SignUpWaiting   = "waiting"
+	SignUpConfirmed = "confirmed"
+	SignUpCancelled = "cancelled"
+)
+
+// SignUp is one child's sign-up for one pool of an owner (event): one active sign-up per child
+// per owner, enforced by a unique index on (owner, child, active) where active is "" until the
+// sign-up is cancelled.
+type SignUp struct {
+	ID          string    `bson:"_id" json:"id"`
+	PoolID      string    `bson:"pool_id" json:"session_id"`
+	OwnerID     string    `bson:"owner_id" json:"event_id"`
+	ChildID     string    `bson:"child_id" json:"child_id"`
+	MemberID    string    `bson:"member_id" json:"-"`
+	SchoolID    string    `bson:"school_id" json:"school_id"`
+	CountyID    string    `bson:"county_id" json:"county_id"`
+	Companions  int       `bson:"companions" json:"companions"`
+	Places      int       `bson:"places" json:"places"` // 1 + companions
+	Status      string    `bson:"status" json:"status"`
+	Active      string    `bson:"active" json:"-"`
+	ChildName   string    `bson:"child_name" json:"child_name"` // masked
+	Grade       int       `bson:"grade" json:"grade"`
+	Class       string    `bson:"class" json:"class"`
+	CheckedInAt time.Time `bson:"checked_in_at,omitempty" json:"checked_in_at,omitzero"`
+	ConfirmedAt time.Time `bson:"confirmed_at,omitempty" json:"confirmed_at,omitzero"`
+	CancelledAt time.Time `bson:"cancelled_at,omitempty" json:"cancelled_at,omitzero"`
+	CreatedAt   time.Time `bson:"created_at" json:"created_at"`
+	UpdatedAt   time.Time `bson:"updated_at" json:"updated_at"`
+}

@@ -1,0 +1,404 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"kehou/jobs"
+	"kehou/models"
+	"kehou/store"
+)
+
+type sessionForm struct {
+	Label         string    `json:"label"`
+	StartsAt      time.Time `json:"starts_at"`
+	EndsAt        time.Time `json:"ends_at"`
+	Capacity      int       `json:"capacity"`
+	MaxCompanions int       `json:"max_companions"`
+}
+
+// eventForm creates an open day (or a similar event with places).
+type eventForm struct {
+	Title          string           `json:"title"`
+	Description    string           `json:"description"`
+	Place          string           `json:"place"`
+	Audience       *models.Audience `json:"audience"`
+	SignupOpens    *time.Time       `json:"signup_opens"`
+	SignupCloses   time.Time        `json:"signup_closes"`
+	CancelDeadline *time.Time       `json:"cancel_deadline"`
+	Sessions       []sessionForm    `json:"sessions"`
+}
+
+func (f *eventForm) validate() error { return nil } // checked on the event
+
+func (f *eventForm) event(now time.Time) models.Event {
+	e := models.Event{Title: strings.TrimSpace(f.Title), Description: strings.TrimSpace(f.Description), Place: strings.TrimSpace(f.Place),
+		Audience: models.Audience{Kind: models.AudienceScope}, SignupOpens: now, SignupCloses: f.SignupCloses.UTC()}
+	if f.Audience != nil {
+		e.Audience = *f.Audience
+	}
+	if f.SignupOpens != nil {
+		e.SignupOpens = f.SignupOpens.UTC()
+	}
+	if f.CancelDeadline != nil {
+		e.CancelDeadline = f.CancelDeadline.UTC()
+	}
+	for _, s := range f.Sessions {
+		e.Sessions = append(e.Sessions, models.EventSession{Label: strings.TrimSpace(s.Label), StartsAt: s.StartsAt.UTC(), EndsAt: s.EndsAt.UTC(),
+			Capacity: s.Capacity, MaxCompanions: s.MaxCompanions})
+	}
+	return e
+}
+
+func (s *Server) createEvent(c echo.Context) error {
+	var f eventForm
+	if err := bind(c, &f); err != nil {
+		return err
+	}
+	e := f.event(s.now().UTC().Truncate(time.Minute))
+	if err := e.Validate(); err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	n := models.Notice{Audience: e.Audience}
+	if err := s.placeNotice(ctx, staffOf(c), &n); err != nil {
+		return err
+	}
+	e.AuthorID, e.CountyID, e.SchoolID, e.Sender = n.AuthorID, n.CountyID, n.SchoolID, n.Sender
+	if err := s.store.CreateEvent(ctx, &e); err != nil {
+		return err
+	}
+	s.audit(c, "event.create", e.ID, e.CountyID, e.SchoolID, e.Title)
+	return c.JSON(http.StatusCreated, e)
+}
+
+// eventDetail is an event with each session's figures.
+type eventDetail struct {
+	models.Event
+	Counts map[string]store.SessionCounts `json:"counts"`
+}
+
+func (s *Server) withPools(ctx context.Context, e *models.Event) (map[string]models.Pool, error) {
+	pools, err := s.store.PoolsOf(ctx, e.ID)
+	if err != nil {
+		return nil, err
+	}
+	for i := range e.Sessions {
+		p := pools[e.Sessions[i].ID]
+		e.Sessions[i].Capacity, e.Sessions[i].Cancelled = p.Capacity, p.Closed
+	}
+	return pools, nil
+}
+
+func (s *Server) listEvents(c echo.Context) error {
+	p, err := pageParams(c)
+	if err != nil {
+		return err
+	}
+	list, next, err := s.store.Events(c.Request().Context(), scopeOf(c), p)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, listBody[models.Event]{list, next})
+}
+
+func (s *Server) getEvent(c echo.Context) error {
+	ctx := c.Request().Context()
+	e, err := s.store.EventInScope(ctx, scopeOf(c), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	if _, err := s.withPools(ctx, &e); err != nil {
+		return err
+	}
+	counts, err := s.store.EventCounts(ctx, e)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, eventDetail{e, counts})
+}
+
+type eventPublishForm struct {
+	Channels []string `json:"channels"` // announce it to the audience on these channels
+}
+
+func (f *eventPublishForm) validate() error { return nil }
+
+// publishEvent opens sign-up; with channels it announces the event to its audience by notice.
+func (s *Server) publishEvent(c echo.Context) error {
+	ctx := c.Request().Context()
+	e, err := s.store.EventInScope(ctx, scopeOf(c), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	var f eventPublishForm
+	if err := bind(c, &f); err != nil {
+		return err
+	}
+	n := models.Notice{Kind: models.NoticeOpenDay, Title: e.Title, Body: eventBody(e), Link: "pages/event/detail?id=" + e.ID,
+		Audience: e.Audience, Channels: f.Channels, AuthorID: staffOf(c).ID, CountyID: e.CountyID, SchoolID: e.SchoolID, Sender: e.Sender}
+	if n.Channels == nil {
+		n.Channels = []string{}
+	}
+	if len([]rune(n.Title)) > models.MaxNoticeTitle {
+		n.Title = string([]rune(n.Title)[:models.MaxNoticeTitle])
+	}
+	if err := n.Validate(s.channels...); err != nil {
+		return err
+	}
+	if !e.SignupCloses.After(s.now()) {
+		return models.FieldErrors{"signup_closes": "报名截止时间已过"}
+	}
+	if err := s.store.SetEventStatus(ctx, e.ID, models.EventDraft, models.EventPublished); errors.Is(err, store.ErrConflict) {
+		return errEventState
+	} else if err != nil {
+		return err
+	}
+	s.audit(c, "event.publish", e.ID, e.CountyID, e.SchoolID, e.Title)
+	if len(f.Channels) > 0 {
+		if err := s.store.CreateNotice(ctx, &n); err != nil {
+			return err
+		}
+		s.enqueueFanout(c, n)
+		if err := s.store.SetEventNotice(ctx, e.ID, n.ID); err != nil {
+			return err
+		}
+		e.NoticeID = n.ID
+	}
+	e.Status = models.EventPublished
+	return c.JSON(http.StatusOK, e)
+}
+
+var errEventState = newAPIError(http.StatusConflict, "event_state", "活动当前的状态不允许此操作")
+
+func eventBody(e models.Event) string {
+	var b strings.Builder
+	b.WriteString(e.Sender + "举办" + e.Title + "，地点：" + e.Place + "。")
+	for _, ses := range e.Sessions {
+		b.WriteString(ses.Label + "：" + ses.StartsAt.In(models.Shanghai).Format("1月2日 15:04") + "；")
+	}
+	b.WriteString("报名截止：" + e.SignupCloses.In(models.Shanghai).Format("1月2日 15:04") + "。名额有限，请在小程序中报名。")
+	return b.String()
+}
+
+// cancelEvent cancels the whole event: its places close and every family signed up is told.
+func (s *Server) cancelEvent(c echo.Context) error {
+	ctx := c.Request().Context()
+	e, err := s.store.EventInScope(ctx, scopeOf(c), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	if err := s.store.SetEventStatus(ctx, e.ID, models.EventPublished, models.EventCancelled); errors.Is(err, store.ErrConflict) {
+		if err := s.store.SetEventStatus(ctx, e.ID, models.EventDraft, models.EventCancelled); err != nil {
+			return errEventState
+		}
+	} else if err != nil {
+		return err
+	}
+	s.audit(c, "event.cancel", e.ID, e.CountyID, e.SchoolID, e.Title)
+	for _, ses := range e.Sessions {
+		if err := s.closeSession(c, e, ses, "“"+e.Title+"”已取消"); err != nil {
+			return err
+		}
+	}
+	e.Status = models.EventCancelled
+	return c.JSON(http.StatusOK, e)
+}
+
+// cancelSession cancels one session; its families are told.
+func (s *Server) cancelSession(c echo.Context) error {
+	ctx := c.Request().Context()
+	e, err := s.store.EventInScope(ctx, scopeOf(c), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	ses := e.Session(c.Param("sid"))
+	if ses == nil {
+		return errNotFound
+	}
+	s.audit(c, "event.session.cancel", e.ID, e.CountyID, e.SchoolID, ses.Label)
+	if err := s.closeSession(c, e, *ses, "“"+e.Title+"”"+ses.Label+"已取消"); err != nil {
+		return err
+	}
+	if _, err := s.withPools(ctx, &e); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, e)
+}
+
+// closeSession closes a session's places and tells its families (those confirmed and those
+// waiting). The sign-ups stay, for the record.
+func (s *Server) closeSession(c echo.Context, e models.Event, ses models.EventSession, title string) error {
+	ctx := c.Request().Context()
+	if err := s.store.ClosePool(ctx, ses.ID); err != nil {
+		return err
+	}
+	var children []string
+	p := store.Page{Limit: store.MaxPageSize}
+	for {
+		list, next, err := s.store.SignUpsOf(ctx, e.ID, ses.ID, "", p)
+		if err != nil {
+			return err
+		}
+		for _, su := range list {
+			if su.Status != models.SignUpCancelled {
+				children = append(children, su.ChildID)
+			}
+		}
+		if next == "" {
+			break
+		}
+		p.Cursor = next
+	}
+	return s.tellFamilies(c, e, children, title, title+"，给您带来不便，敬请谅解。如有疑问请联系学校。")
+}
+
+// tellFamilies sends a notice to the parents of the given children (nothing when none).
+func (s *Server) tellFamilies(c echo.Context, e models.Event, children []string, title, body string) error {
+	if len(children) == 0 {
+		return nil
+	}
+	return s.sendNotice(c, jobs.EventNotice(e, children, title, body))
+}
+
+func (s *Server) sendNotice(c echo.Context, n models.Notice) error {
+	if err := s.store.CreateNotice(c.Request().Context(), &n); err != nil {
+		return err
+	}
+	s.enqueueFanout(c, n)
+	return nil
+}
+
+type capacityForm struct {
+	Capacity int `json:"capacity"`
+}
+
+func (f *capacityForm) validate() error {
+	if f.Capacity < 0 || f.Capacity > models.MaxCapacity {
+		return models.FieldErrors{"capacity": "名额应为0–5000"}
+	}
+	return nil
+}
+
+// setCapacity raises or lowers a session's places (never below those confirmed); raising it
+// promotes families from the waiting list, who are told.
+func (s *Server) setCapacity(c echo.Context) error {
+	ctx := c.Request().Context()
+	e, err := s.store.EventInScope(ctx, scopeOf(c), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	ses := e.Session(c.Param("sid"))
+	if ses == nil {
+		return errNotFound
+	}
+	var f capacityForm
+	if err := bind(c, &f); err != nil {
+		return err
+	}
+	if _, err := s.store.SetCapacity(ctx, ses.ID, f.Capacity); err != nil {
+		return err
+	}
+	s.audit(c, "event.capacity", e.ID, e.CountyID, e.SchoolID, ses.Label)
+	if err := s.promote(c, e, ses.ID); err != nil {
+		return err
+	}
+	return s.getEvent(c)
+}
+
+// promote runs the waiting list of a session and tells the families who got a place.
+func (s *Server) promote(c echo.Context, e models.Event, poolID string) error {
+	got, err := s.store.Promote(c.Request().Context(), poolID)
+	if err != nil {
+		return err
+	}
+	return s.tellPromoted(c, e, poolID, got)
+}
+
+func (s *Server) tellPromoted(c echo.Context, e models.Event, poolID string, got []models.SignUp) error {
+	if len(got) == 0 {
+		return nil
+	}
+	return s.sendNotice(c, jobs.PromotedNotice(e, poolID, got))
+}
+
+// eventSignUps lists a session's (or the whole event's) sign-ups with their check-in status.
+func (s *Server) eventSignUps(c echo.Context) error {
+	ctx := c.Request().Context()
+	e, err := s.store.EventInScope(ctx, scopeOf(c), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	p, err := pageParams(c)
+	if err != nil {
+		return err
+	}
+	list, next, err := s.store.SignUpsOf(ctx, e.ID, c.QueryParam("session"), c.QueryParam("status"), p)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, listBody[models.SignUp]{list, next})
+}
+
+type checkinForm struct {
+	Token   string `json:"token"`
+	EventID string `json:"event_id"` // the event being scanned for; a code of another is refused
+}
+
+func (f *checkinForm) validate() error {
+	if strings.TrimSpace(f.Token) == "" {
+		return models.FieldErrors{"token": models.MsgRequired}
+	}
+	return nil
+}
+
+// checkin accepts a sign-up's QR code once, only for its own event and school.
+func (s *Server) checkin(c echo.Context) error {
+	var f checkinForm
+	if err := bind(c, &f); err != nil {
+		return err
+	}
+	t, err := models.ParseCheckinToken(s.store.Sealer().TokenKey(), f.Token, s.now())
+	switch {
+	case errors.Is(err, models.ErrTokenExpired):
+		return newAPIError(http.StatusUnprocessableEntity, "checkin_expired", "入场码已过期")
+	case err != nil:
+		return newAPIError(http.StatusUnprocessableEntity, "checkin_invalid", "入场码无效")
+	}
+	if f.EventID != "" && f.EventID != t.EventID {
+		return newAPIError(http.StatusUnprocessableEntity, "checkin_other_event", "这不是本活动的入场码")
+	}
+	ctx := c.Request().Context()
+	scope := scopeOf(c)
+	e, err := s.store.EventInScope(ctx, scope, t.EventID)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && !scope.AllowsSchool(t.SchoolID, e.CountyID) && scope.Role == models.RoleSchool) {
+		return newAPIError(http.StatusUnprocessableEntity, "checkin_other_school", "这不是本校活动的入场码")
+	} else if err != nil {
+		return err
+	}
+	su, err := s.store.SignUp(ctx, t.SignUpID)
+	if err != nil {
+		return err
+	}
+	if su.OwnerID != e.ID || su.SchoolID != t.SchoolID || su.Status != models.SignUpConfirmed {
+		return newAPIError(http.StatusConflict, "checkin_not_confirmed", "该报名未确认或已取消")
+	}
+	ok, err := s.store.CheckIn(ctx, su.ID)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return newAPIError(http.StatusConflict, "already_checked_in", "该入场码已签到，不能重复使用")
+	}
+	s.audit(c, "event.checkin", su.ID, e.CountyID, e.SchoolID, "")
+	su, err = s.store.SignUp(ctx, su.ID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, su)
+}

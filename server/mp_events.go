@@ -1,0 +1,288 @@
+package server
+
+import (
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"kehou/models"
+	"kehou/store"
+)
+
+// mpSession is a session as parents see it: how many places are left.
+type mpSession struct {
+	models.EventSession
+	Free int `json:"free"`
+}
+
+// mpEvent is an event open to one of the caller's children.
+type mpEvent struct {
+	ID             string      `json:"id"`
+	Title          string      `json:"title"`
+	Description    string      `json:"description"`
+	Place          string      `json:"place"`
+	Sender         string      `json:"sender"`
+	SignupCloses   time.Time   `json:"signup_closes"`
+	CancelDeadline time.Time   `json:"cancel_deadline,omitzero"`
+	Sessions       []mpSession `json:"sessions"`
+	Children       []string    `json:"children"` // ids of the caller's children it is open to
+}
+
+func (s *Server) mpEventOf(c echo.Context, e models.Event, kids []models.Child) (mpEvent, error) {
+	pools, err := s.withPools(c.Request().Context(), &e)
+	if err != nil {
+		return mpEvent{}, err
+	}
+	out := mpEvent{ID: e.ID, Title: e.Title, Description: e.Description, Place: e.Place, Sender: e.Sender,
+		SignupCloses: e.SignupCloses, CancelDeadline: e.CancelDeadline, Children: []string{}}
+	for _, ses := range e.Sessions {
+		out.Sessions = append(out.Sessions, mpSession{ses, pools[ses.ID].Free})
+	}
+	for _, k := range kids {
+		if e.Reaches(k.SchoolID, k.CountyID, k.Grade, k.Class) {
+			out.Children = append(out.Children, k.ID)
+		}
+	}
+	return out, nil
+}
+
+// mpEvents lists the events open for sign-up to the caller's children.
+func (s *Server) mpEvents(c echo.Context) error {
+	ctx := c.Request().Context()
+	kids, err := s.myPupils(ctx, memberOf(c).ID)
+	if err != nil {
+		return err
+	}
+	var schools, counties []string
+	for _, k := range kids {
+		schools, counties = append(schools, k.SchoolID), append(counties, k.CountyID)
+	}
+	events, err := s.store.OpenEvents(ctx, s.now(), schools, counties)
+	if err != nil {
+		return err
+	}
+	out := []mpEvent{}
+	for _, e := range events {
+		me, err := s.mpEventOf(c, e, kids)
+		if err != nil {
+			return err
+		}
+		if len(me.Children) > 0 {
+			out = append(out, me)
+		}
+	}
+	return c.JSON(http.StatusOK, listBody[mpEvent]{Items: out})
+}
+
+// myEvent finds a published (or cancelled) event open to one of the caller's children.
+func (s *Server) myEvent(c echo.Context, id string) (models.Event, []models.Child, error) {
+	ctx := c.Request().Context()
+	e, err := s.store.Event(ctx, id)
+	if err != nil {
+		return e, nil, err
+	}
+	kids, err := s.myPupils(ctx, memberOf(c).ID)
+	if err != nil {
+		return e, nil, err
+	}
+	var reached []models.Child
+	for _, k := range kids {
+		if e.Reaches(k.SchoolID, k.CountyID, k.Grade, k.Class) {
+			reached = append(reached, k)
+		}
+	}
+	if e.Status == models.EventDraft || len(reached) == 0 {
+		return e, nil, errNotFound
+	}
+	return e, reached, nil
+}
+
+func (s *Server) mpEvent(c echo.Context) error {
+	e, kids, err := s.myEvent(c, c.Param("id"))
+	if err != nil {
+		return err
+	}
+	me, err := s.mpEventOf(c, e, kids)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, me)
+}
+
+type signUpForm struct {
+	ChildID    string `json:"child_id"`
+	SessionID  string `json:"session_id"`
+	Companions int    `json:"companions"`
+}
+
+func (f *signUpForm) validate() error {
+	fe := models.FieldErrors{}
+	if f.ChildID == "" {
+		fe.Add("child_id", models.MsgRequired)
+	}
+	if f.SessionID == "" {
+		fe.Add("session_id", models.MsgRequired)
+	}
+	return fe.Err()
+}
+
+// mySignUp is a sign-up as its family sees it, with the check-in code once confirmed.
+type mySignUp struct {
+	models.SignUp
+	EventTitle   string    `json:"event_title"`
+	SessionLabel string    `json:"session_label"`
+	StartsAt     time.Time `json:"starts_at"`
+	CheckinToken string    `json:"checkin_token,omitempty"`
+	Message      string    `json:"message"`
+}
+
+func (s *Server) mySignUpOf(e models.Event, su models.SignUp) mySignUp {
+	out := mySignUp{SignUp: su, EventTitle: e.Title}
+	if ses := e.Session(su.PoolID); ses != nil {
+		out.SessionLabel, out.StartsAt = ses.Label, ses.StartsAt
+	}
+	switch su.Status {
+	case models.SignUpConfirmed:
+		out.Message = "报名成功，名额已确认。入场时请出示入场码。"
+		out.CheckinToken = models.CheckinToken{SignUpID: su.ID, EventID: e.ID, SchoolID: su.SchoolID,
+			Expires: e.Ends().Add(12 * time.Hour)}.Sign(s.store.Sealer().TokenKey())
+	case models.SignUpWaiting:
+		out.Message = "名额已满，已为您排入候补。有名额空出时将按顺序自动确认并通知您。"
+	case models.SignUpCancelled:
+		out.Message = "报名已取消。"
+	}
+	return out
+}
+
+// signUp signs a child up for one session. The answer is the truth: "confirmed" means places
+// are held, "waiting" means the family is on the waiting list. A child already signed up for
+// the event gets that sign-up back (200), whatever the session asked.
+func (s *Server) signUp(c echo.Context) error {
+	var f signUpForm
+	if err := bind(c, &f); err != nil {
+		return err
+	}
+	e, kids, err := s.myEvent(c, c.Param("id"))
+	if err != nil {
+		return err
+	}
+	var child *models.Child
+	for i := range kids {
+		if kids[i].ID == f.ChildID {
+			child = &kids[i]
+		}
+	}
+	if child == nil {
+		return models.FieldErrors{"child_id": "该活动不面向这名孩子"}
+	}
+	ctx := c.Request().Context()
+	pools, err := s.withPools(ctx, &e)
+	if err != nil {
+		return err
+	}
+	ses := e.Session(f.SessionID)
+	if why := e.CanSignUp(s.now(), ses, f.Companions); why != "" {
+		if ses == nil {
+			return models.FieldErrors{"session_id": why}
+		}
+		if f.Companions < 0 || f.Companions > ses.MaxCompanions {
+			return models.FieldErrors{"companions": why}
+		}
+		return newAPIError(http.StatusConflict, "signup_closed", why)
+	}
+	if 1+f.Companions > pools[ses.ID].Capacity {
+		return models.FieldErrors{"companions": "该场次名额少于您的随行人数"}
+	}
+	su, created, err := s.store.Join(ctx, models.SignUp{PoolID: ses.ID, OwnerID: e.ID, ChildID: child.ID, MemberID: memberOf(c).ID,
+		SchoolID: child.SchoolID, CountyID: child.CountyID, Companions: f.Companions, ChildName: child.NameMasked, Grade: child.Grade, Class: child.Class})
+	if err != nil {
+		return err
+	}
+	if created && su.Status == models.SignUpWaiting {
+		// Places may be free with others queued (a cancellation a moment ago): the queue moves.
+		got, err := s.store.Promote(ctx, su.PoolID)
+		if err != nil && !errors.Is(err, store.ErrPoolChanged) {
+			return err
+		}
+		var others []models.SignUp
+		for _, p := range got {
+			if p.ID != su.ID {
+				others = append(others, p)
+			}
+		}
+		if err := s.tellPromoted(c, e, su.PoolID, others); err != nil {
+			return err
+		}
+		if su, err = s.store.Status(ctx, su); err != nil {
+			return err
+		}
+	}
+	status := http.StatusCreated
+	if !created {
+		status = http.StatusOK
+	}
+	return c.JSON(status, s.mySignUpOf(e, su))
+}
+
+// mySignUps lists the caller's sign-ups (of every child, every event) with check-in codes.
+func (s *Server) mySignUps(c echo.Context) error {
+	ctx := c.Request().Context()
+	list, err := s.store.SignUpsOfMember(ctx, memberOf(c).ID)
+	if err != nil {
+		return err
+	}
+	events := map[string]models.Event{}
+	out := make([]mySignUp, 0, len(list))
+	for _, su := range list {
+		e, ok := events[su.OwnerID]
+		if !ok {
+			if e, err = s.store.Event(ctx, su.OwnerID); err != nil {
+				return err
+			}
+			events[su.OwnerID] = e
+		}
+		out = append(out, s.mySignUpOf(e, su))
+	}
+	return c.JSON(http.StatusOK, listBody[mySignUp]{Items: out})
+}
+
+// cancelMySignUp cancels a sign-up before the event's cancellation deadline; its places go to
+// the waiting list at once.
+func (s *Server) cancelMySignUp(c echo.Context) error {
+	ctx := c.Request().Context()
+	su, err := s.store.SignUp(ctx, c.Param("id"))
+	if err != nil {
+		return err
+	}
+	if su.MemberID != memberOf(c).ID {
+		// Another parent of the same child may cancel too.
+		kids, err := s.myPupils(ctx, memberOf(c).ID)
+		if err != nil {
+			return err
+		}
+		mine := false
+		for _, k := range kids {
+			mine = mine || k.ID == su.ChildID
+		}
+		if !mine {
+			return errNotFound
+		}
+	}
+	e, err := s.store.Event(ctx, su.OwnerID)
+	if err != nil {
+		return err
+	}
+	if why := e.CanCancel(s.now()); why != "" && su.Status != models.SignUpCancelled {
+		return newAPIError(http.StatusConflict, "cancel_closed", why)
+	}
+	su, _, err = s.store.CancelSignUp(ctx, su.ID)
+	if err != nil {
+		return err
+	}
+	if err := s.promote(c, e, su.PoolID); err != nil && !errors.Is(err, store.ErrPoolChanged) {
+		return err
+	}
+	return c.JSON(http.StatusOK, s.mySignUpOf(e, su))
+}
