@@ -123,6 +123,51 @@ func (s *Server) getEvent(c echo.Context) error {
 	return c.JSON(http.StatusOK, eventDetail{e, counts})
 }
 
+// eventPatch edits an event's text and dates; fields left out keep their values.
+type eventPatch struct {
+	Title          *string    `json:"title"`
+	Description    *string    `json:"description"`
+	Place          *string    `json:"place"`
+	SignupOpens    *time.Time `json:"signup_opens"`
+	SignupCloses   *time.Time `json:"signup_closes"`
+	CancelDeadline *time.Time `json:"cancel_deadline"`
+}
+
+func (f *eventPatch) validate() error { return nil } // checked on the event
+
+// updateEvent edits an event (not a cancelled one); sessions change through their own routes.
+func (s *Server) updateEvent(c echo.Context) error {
+	ctx := c.Request().Context()
+	e, err := s.store.EventInScope(ctx, scopeOf(c), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	var f eventPatch
+	if err := bind(c, &f); err != nil {
+		return err
+	}
+	for dst, v := range map[*string]*string{&e.Title: f.Title, &e.Description: f.Description, &e.Place: f.Place} {
+		if v != nil {
+			*dst = strings.TrimSpace(*v)
+		}
+	}
+	for dst, v := range map[*time.Time]*time.Time{&e.SignupOpens: f.SignupOpens, &e.SignupCloses: f.SignupCloses, &e.CancelDeadline: f.CancelDeadline} {
+		if v != nil {
+			*dst = v.UTC()
+		}
+	}
+	if err := e.Validate(); err != nil {
+		return err
+	}
+	if err := s.store.UpdateEvent(ctx, &e); errors.Is(err, store.ErrConflict) {
+		return errEventState
+	} else if err != nil {
+		return err
+	}
+	s.audit(c, "event.update", e.ID, e.CountyID, e.SchoolID, e.Title)
+	return s.getEvent(c)
+}
+
 type eventPublishForm struct {
 	Channels []string `json:"channels"` // announce it to the audience on these channels
 }

@@ -210,3 +210,25 @@ func TestCancelSessionTellsFamilies(t *testing.T) {
 		t.Fatalf("sign-up to a cancelled session: %d %s", code, r.Body)
 	}
 }
+
+func TestEditEvent(t *testing.T) {
+	e := newEnv(t)
+	ev := e.openDay(e.schA1, 5)
+	url := "/api/v1/admin/events/" + ev.ID
+	r := e.req(http.MethodPatch, url, e.schA1, map[string]any{"place": "体育馆", "signup_closes": e.now.Add(30 * time.Hour)})
+	e.expect(r, http.StatusOK, "")
+	var got eventDetail
+	r.json(t, &got)
+	if got.Place != "体育馆" || !got.SignupCloses.Equal(e.now.Add(30*time.Hour)) || got.Title != ev.Title {
+		t.Fatalf("edited: %+v", got.Event)
+	}
+	// A sign-up window closing after the sessions start is refused by field.
+	r = e.req(http.MethodPatch, url, e.schA1, map[string]any{"signup_closes": e.now.Add(100 * time.Hour)})
+	if r.Code != http.StatusUnprocessableEntity || r.envelope(t).Fields["sessions[0].starts_at"] == "" {
+		t.Fatalf("late window: %d %s", r.Code, r.Body)
+	}
+	b1, _ := e.staffSession("school-b1", scopeB1(e))
+	e.expect(e.req(http.MethodPatch, url, b1, map[string]any{"place": "x"}), http.StatusNotFound, "not_found")
+	e.expect(e.req(http.MethodPost, url+"/cancel", e.schA1, nil), http.StatusOK, "")
+	e.expect(e.req(http.MethodPatch, url, e.schA1, map[string]any{"place": "x"}), http.StatusConflict, "event_state")
+}

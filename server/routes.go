@@ -96,6 +96,7 @@ func (s *Server) routes(e *echo.Echo) {
 	staff.GET("/events", s.listEvents)
 	staff.POST("/events", s.createEvent, s.idempotent)
 	staff.GET("/events/:id", s.getEvent)
+	staff.PATCH("/events/:id", s.updateEvent)
 	staff.POST("/events/:id/publish", s.publishEvent)
 	staff.POST("/events/:id/cancel", s.cancelEvent)
 	staff.POST("/events/:id/sessions/:sid/cancel", s.cancelSession)

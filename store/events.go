@@ -167,3 +167,19 @@ func (s *Store) OpenPools(ctx context.Context, now time.Time) ([]string, error) 
 	}
 	return ids, nil
 }
+
+// UpdateEvent saves an event's editable text and dates (sessions change through their own
+// operations: capacity, cancellation).
+func (s *Store) UpdateEvent(ctx context.Context, e *models.Event) error {
+	e.UpdatedAt = s.now()
+	res, err := s.c(colEvents).UpdateOne(ctx, bson.M{"_id": e.ID, "status": bson.M{"$ne": models.EventCancelled}},
+		bson.M{"$set": bson.M{"title": e.Title, "description": e.Description, "place": e.Place, "signup_opens": e.SignupOpens,
+			"signup_closes": e.SignupCloses, "cancel_deadline": e.CancelDeadline, "updated_at": e.UpdatedAt}})
+	if err != nil {
+		return fmt.Errorf("update event: %w", err)
+	}
+	if res.MatchedCount == 0 {
+		return ErrConflict
+	}
+	return nil
+}
