@@ -59,6 +59,12 @@ func SurveyNotice(sv models.Survey, channels []string, remind bool) models.Notic
 		n.Title = truncate("提醒："+sv.Title, models.MaxNoticeTitle)
 		n.Body = fmt.Sprintf("您还未填写问卷“%s”，问卷将于%s截止，请抽空填写。%s", sv.Title, closes, anonNote(sv))
 		n.Audience = models.Audience{Kind: models.AudienceSurvey, SurveyID: sv.ID}
+		if sv.Anonymous {
+			// Reminding only those who have not answered would let staff read, from the
+			// reminder's deliveries, who has: an anonymous survey reminds everyone it reached.
+			n.Audience = sv.Audience
+			n.Body = fmt.Sprintf("问卷“%s”将于%s截止，尚未填写的家长请抽空填写，已填写的请忽略本提醒。%s", sv.Title, closes, anonNote(sv))
+		}
 	}
 	return n
 }

@@ -3,6 +3,7 @@ package jobs
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -14,13 +15,15 @@ import (
 )
 
 // survey publishes an anonymous one-question survey to the rig's school.
-func (e *bcEnv) survey(remindAt time.Time) models.Survey {
+func (e *bcEnv) survey(remindAt time.Time) models.Survey { return e.surveyOf(remindAt, true) }
+
+func (e *bcEnv) surveyOf(remindAt time.Time, anonymous bool) models.Survey {
 	e.t.Helper()
 	ctx := context.Background()
 	now := e.h.now()
 	sv := models.Survey{SchoolID: e.school.ID, CountyID: e.school.CountyID, Sender: e.school.Name, Kind: models.SurveySatisfaction,
 		Title: "课后服务满意度", Audience: models.Audience{Kind: models.AudienceGrades, Grades: []int{3}},
-		OpensAt: now.Add(-time.Hour), ClosesAt: now.Add(72 * time.Hour), Anonymous: true,
+		OpensAt: now.Add(-time.Hour), ClosesAt: now.Add(72 * time.Hour), Anonymous: anonymous,
 		Questions: []models.Question{{ID: "q1", Type: models.QRating, Title: "满意程度", Required: true}}}
 	sv.Normalize()
 	must(e.t, sv.Validate())
@@ -133,12 +136,13 @@ func TestAnswersSurviveAKilledWorker(t *testing.T) {
 	}
 }
 
-// TestSurveyReminderReachesOnlyThoseWhoHaveNotAnswered: the reminder goes once, to the
-// families of the audience without an answer.
+// TestSurveyReminderReachesOnlyThoseWhoHaveNotAnswered: the reminder of a named survey goes
+// once, to the families of the audience without an answer; an anonymous survey's reminder goes
+// to everyone it reached, so that its deliveries do not tell who answered.
 func TestSurveyReminderReachesOnlyThoseWhoHaveNotAnswered(t *testing.T) {
 	e := newBC(t, 20)
 	ctx := context.Background()
-	sv := e.survey(e.h.now().Add(-time.Minute))
+	sv := e.surveyOf(e.h.now().Add(-time.Minute), false)
 	later := e.survey(e.h.now().Add(time.Hour)) // not due yet
 	rs, _ := e.answers(sv)
 	_, err := e.st.InsertResponses(ctx, rs[:5])
@@ -188,6 +192,16 @@ func TestSurveyReminderReachesOnlyThoseWhoHaveNotAnswered(t *testing.T) {
 	}
 	if got, _ := e.obs.Survey(ctx, later.ID); got.Reminded {
 		t.Fatal("a survey not yet due was reminded")
+	}
+	anon := e.survey(e.h.now().Add(-time.Minute))
+	arsp, _ := e.answers(anon)
+	_, err = e.st.InsertResponses(ctx, arsp[:5])
+	must(t, err)
+	must(t, e.h.HandleSurveyRemind(ctx, nil))
+	ns, _, err = e.obs.Notices(ctx, models.Scope{Role: models.RoleCity}, store.Page{})
+	must(t, err)
+	if last := ns[len(ns)-1]; len(ns) != 2 || last.Audience.Kind != models.AudienceGrades || !strings.Contains(last.Body, "已填写的请忽略") {
+		t.Fatalf("anonymous reminder: %+v", ns)
 	}
 }
 
