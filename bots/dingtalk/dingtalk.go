@@ -8,17 +8,14 @@
 package dingtalk
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
-	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"time"
 
 	"kehou/bots"
+	"kehou/bots/webhook"
 )
 
 // DefaultBaseURL is the DingTalk API host robots live on.
@@ -27,10 +24,6 @@ const DefaultBaseURL = "https://oapi.dingtalk.com"
 // defaultTimeout bounds one call when the caller brings no client: a hung robot must not hold a
 // worker forever, and the job retries anyway.
 const defaultTimeout = 10 * time.Second
-
-// maxAnswer bounds how much of an answer is read; the real answer is a few dozen bytes, and a
-// misbehaving proxy must not make a worker buffer an arbitrary page.
-const maxAnswer = 64 << 10
 
 // Client sends markdown messages to DingTalk group robots. It is safe for concurrent use.
 type Client struct {
@@ -61,12 +54,6 @@ type markdown struct {
 	} `json:"markdown"`
 }
 
-// answer is the robot's reply; errors arrive in the body of a 200 response.
-type answer struct {
-	ErrCode *int   `json:"errcode"`
-	ErrMsg  string `json:"errmsg"`
-}
-
 // Send posts m as one markdown message to the robot whose access token is m.To. DingTalk
 // requires a title, so when m.Title is empty the first line of m.Text stands in for it. When
 // m.Secret is set the request is signed (see Sign). The robot API returns no message id, so on
@@ -86,10 +73,6 @@ func (c *Client) Send(ctx context.Context, m bots.Message) (string, error) {
 	var body markdown
 	body.MsgType = "markdown"
 	body.Markdown.Title, body.Markdown.Text = title, text
-	payload, err := json.Marshal(body)
-	if err != nil {
-		return "", fmt.Errorf("dingtalk: send: encode: %w", err)
-	}
 	q := url.Values{"access_token": {m.To}}
 	if m.Secret != "" {
 		ts, sign := Sign(m.Secret, time.Now())
@@ -97,32 +80,12 @@ func (c *Client) Send(ctx context.Context, m bots.Message) (string, error) {
 		q.Set("sign", sign) // Encode URL-encodes it once, as DingTalk expects
 	}
 	u := c.base + "/robot/send?" + q.Encode()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, bytes.NewReader(payload))
+	code, msg, err := webhook.Post(ctx, c.http, u, body, "dingtalk", RateLimitWait)
 	if err != nil {
-		return "", fmt.Errorf("dingtalk: send: %w", err)
+		return "", err
 	}
-	req.Header.Set("Content-Type", "application/json; charset=utf-8")
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return "", networkError(err)
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer))
-	if err != nil {
-		return "", networkError(err)
-	}
-	if resp.StatusCode != http.StatusOK {
-		return "", statusError(resp.StatusCode)
-	}
-	var a answer
-	if err := json.Unmarshal(data, &a); err != nil || a.ErrCode == nil {
-		// A 200 that is not the API's JSON comes from something in between (a captive portal,
-		// a proxy); the robot may be fine a moment later.
-		return "", &bots.Error{Reason: bots.ReasonProvider,
-			Err: fmt.Errorf("dingtalk: send: unexpected answer %.100q", data)}
-	}
-	if *a.ErrCode != 0 {
-		return "", classify(*a.ErrCode, a.ErrMsg)
+	if code != 0 {
+		return "", classify(code, msg)
 	}
 	return "", nil
 }

@@ -1,10 +1,7 @@
 package wecom
 
 import (
-	"errors"
 	"fmt"
-	"net/http"
-	"net/url"
 	"strconv"
 	"time"
 
@@ -41,27 +38,6 @@ func classify(code int, msg string) *bots.Error {
 		e.Permanent, e.Reason = true, bots.ReasonTemplateMismatch
 	case codeBusy:
 		// Retryable provider error, as for unknown codes; listed to document that -1 is expected.
-	}
-	return e
-}
-
-// networkError classifies a transport failure as retryable. The *url.Error the client returns
-// quotes the request URL, which holds the webhook key, so only the cause is kept.
-func networkError(err error) error {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		err = ue.Err
-	}
-	return &bots.Error{Reason: bots.ReasonNetwork, Err: fmt.Errorf("wecom: send: %w", err)}
-}
-
-// statusError classifies a non-200 HTTP answer. The API itself always answers 200, so another
-// status comes from a gateway in front of it and is worth retrying; 429 is a rate limit.
-func statusError(status int) error {
-	e := &bots.Error{Reason: bots.ReasonProvider, Code: "http_" + strconv.Itoa(status),
-		Err: fmt.Errorf("wecom: send: HTTP %d", status)}
-	if status == http.StatusTooManyRequests {
-		e.Reason, e.Wait = bots.ReasonRateLimited, RateLimitWait
 	}
 	return e
 }

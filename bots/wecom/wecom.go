@@ -8,17 +8,14 @@
 package wecom
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
-	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"time"
 
 	"kehou/bots"
+	"kehou/bots/webhook"
 )
 
 // DefaultBaseURL is the WeCom API host that robot webhooks live on.
@@ -27,10 +24,6 @@ const DefaultBaseURL = "https://qyapi.weixin.qq.com"
 // defaultTimeout bounds one call when the caller brings no client: a hung robot must not hold a
 // worker forever, and the job retries anyway.
 const defaultTimeout = 10 * time.Second
-
-// maxAnswer bounds how much of an answer is read; the real answer is a few dozen bytes, and a
-// misbehaving proxy must not make a worker buffer an arbitrary page.
-const maxAnswer = 64 << 10
 
 // Client sends markdown messages to WeCom group robots. It is safe for concurrent use.
 type Client struct {
@@ -59,12 +52,6 @@ type sendBody struct {
 	} `json:"markdown"`
 }
 
-// answer is the webhook's reply; errors arrive in the body of a 200 response.
-type answer struct {
-	ErrCode *int   `json:"errcode"`
-	ErrMsg  string `json:"errmsg"`
-}
-
 // Send posts m.Title (as a markdown heading when set) and m.Text as one markdown message to the
 // robot whose webhook key is m.To. The content is cut to WeCom's 4,096-byte markdown limit on a
 // UTF-8 boundary, ending in "…". The robot API returns no message id, so on success the
@@ -84,37 +71,13 @@ func (c *Client) Send(ctx context.Context, m bots.Message) (string, error) {
 	var body sendBody
 	body.MsgType = "markdown"
 	body.Markdown.Content = content
-	payload, err := json.Marshal(body)
-	if err != nil {
-		return "", fmt.Errorf("wecom: send: encode: %w", err)
-	}
 	u := c.base + "/cgi-bin/webhook/send?" + url.Values{"key": {m.To}}.Encode()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, bytes.NewReader(payload))
+	code, msg, err := webhook.Post(ctx, c.http, u, body, "wecom", RateLimitWait)
 	if err != nil {
-		return "", fmt.Errorf("wecom: send: %w", err)
+		return "", err
 	}
-	req.Header.Set("Content-Type", "application/json; charset=utf-8")
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return "", networkError(err)
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer))
-	if err != nil {
-		return "", networkError(err)
-	}
-	if resp.StatusCode != http.StatusOK {
-		return "", statusError(resp.StatusCode)
-	}
-	var a answer
-	if err := json.Unmarshal(data, &a); err != nil || a.ErrCode == nil {
-		// A 200 that is not the API's JSON comes from something in between (a captive portal,
-		// a proxy); the robot may be fine a moment later.
-		return "", &bots.Error{Reason: bots.ReasonProvider,
-			Err: fmt.Errorf("wecom: send: unexpected answer %.100q", data)}
-	}
-	if *a.ErrCode != 0 {
-		return "", classify(*a.ErrCode, a.ErrMsg)
+	if code != 0 {
+		return "", classify(code, msg)
 	}
 	return "", nil
 }
