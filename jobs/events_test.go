@@ -20,7 +20,7 @@ func (e *bcEnv) openDay(capacity, k int) (models.Event, []models.SignUp) {
 		Audience: models.Audience{Kind: models.AudienceScope}, SignupOpens: now.Add(-time.Hour), SignupCloses: now.Add(10 * time.Hour),
 		Sessions: []models.EventSession{{Label: "上午场", StartsAt: now.Add(20 * time.Hour), EndsAt: now.Add(22 * time.Hour), Capacity: capacity}}}
 	must(e.t, e.st.CreateEvent(ctx, &ev))
-	must(e.t, e.st.SetEventStatus(ctx, ev.ID, models.EventDraft, models.EventPublished))
+	must(e.t, e.st.SetEventStatus(ctx, ev.ID, models.EventPublished, models.EventDraft))
 	kids, _, err := e.st.Children(ctx, e.school.ID, 0, "", store.Page{Limit: store.MaxPageSize})
 	must(e.t, err)
 	var out []models.SignUp

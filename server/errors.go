@@ -51,6 +51,7 @@ var sentinels = []struct {
 	{store.ErrBadLogin, newAPIError(http.StatusUnauthorized, "bad_credentials", "用户名或密码错误")},
 	{store.ErrSurveyLocked, newAPIError(http.StatusConflict, "survey_locked", "问卷已有答卷或已结束，题目不能再修改")},
 	{store.ErrSurveyState, newAPIError(http.StatusConflict, "survey_state", "问卷当前的状态不允许此操作")},
+	{store.ErrEventState, newAPIError(http.StatusConflict, "event_state", "活动当前的状态不允许此操作")},
 	{store.ErrBelowHeld, newAPIError(http.StatusConflict, "capacity_below_confirmed", "名额不能少于已确认占用的名额")},
 	{store.ErrPoolChanged, &apiError{Status: http.StatusServiceUnavailable, Code: "busy", Message: "报名人数较多，请稍后重试", RetryAfter: 2}},
 	{wechat.ErrInvalidCode, newAPIError(http.StatusUnauthorized, "invalid_code", "登录凭证无效或已过期，请重新进入小程序")},

@@ -17,17 +17,11 @@ var statusNames = map[string]string{models.SignUpConfirmed: "已确认", models.
 // names masked (the school has the roster; the list is for the door).
 func (s *Server) exportEvent(c echo.Context) error {
 	ctx := c.Request().Context()
-	e, err := s.store.EventInScope(ctx, scopeOf(c), c.Param("id"))
+	d, err := s.eventDetail(c)
 	if err != nil {
 		return err
 	}
-	if _, err := s.withPools(ctx, &e); err != nil {
-		return err
-	}
-	counts, err := s.store.EventCounts(ctx, e)
-	if err != nil {
-		return err
-	}
+	e, counts := d.Event, d.Counts
 	summary := xlsxSheet{Name: "汇总", Header: []string{"场次", "开始时间", "名额", "已占名额", "已确认", "候补", "已取消", "已签到", "未到"}}
 	for _, ses := range e.Sessions {
 		n := counts[ses.ID]

@@ -108,19 +108,27 @@ func (s *Server) listEvents(c echo.Context) error {
 }
 
 func (s *Server) getEvent(c echo.Context) error {
+	d, err := s.eventDetail(c)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, d)
+}
+
+// eventDetail reads the event of the route within the caller's scope, its pools once, and the
+// sessions' counts.
+func (s *Server) eventDetail(c echo.Context) (eventDetail, error) {
 	ctx := c.Request().Context()
 	e, err := s.store.EventInScope(ctx, scopeOf(c), c.Param("id"))
 	if err != nil {
-		return err
+		return eventDetail{}, err
 	}
-	if _, err := s.withPools(ctx, &e); err != nil {
-		return err
-	}
-	counts, err := s.store.EventCounts(ctx, e)
+	pools, err := s.withPools(ctx, &e)
 	if err != nil {
-		return err
+		return eventDetail{}, err
 	}
-	return c.JSON(http.StatusOK, eventDetail{e, counts})
+	counts, err := s.store.EventCounts(ctx, e, pools)
+	return eventDetail{e, counts}, err
 }
 
 // eventPatch edits an event's text and dates; fields left out keep their values.
@@ -159,9 +167,7 @@ func (s *Server) updateEvent(c echo.Context) error {
 	if err := e.Validate(); err != nil {
 		return err
 	}
-	if err := s.store.UpdateEvent(ctx, &e); errors.Is(err, store.ErrConflict) {
-		return errEventState
-	} else if err != nil {
+	if err := s.store.UpdateEvent(ctx, &e); err != nil {
 		return err
 	}
 	s.audit(c, "event.update", e.ID, e.CountyID, e.SchoolID, e.Title)
@@ -199,9 +205,7 @@ func (s *Server) publishEvent(c echo.Context) error {
 	if !e.SignupCloses.After(s.now()) {
 		return models.FieldErrors{"signup_closes": "报名截止时间已过"}
 	}
-	if err := s.store.SetEventStatus(ctx, e.ID, models.EventDraft, models.EventPublished); errors.Is(err, store.ErrConflict) {
-		return errEventState
-	} else if err != nil {
+	if err := s.store.SetEventStatus(ctx, e.ID, models.EventPublished, models.EventDraft); err != nil {
 		return err
 	}
 	s.audit(c, "event.publish", e.ID, e.CountyID, e.SchoolID, e.Title)
@@ -218,8 +222,6 @@ func (s *Server) publishEvent(c echo.Context) error {
 	e.Status = models.EventPublished
 	return c.JSON(http.StatusOK, e)
 }
-
-var errEventState = newAPIError(http.StatusConflict, "event_state", "活动当前的状态不允许此操作")
 
 func eventBody(e models.Event) string {
 	var b strings.Builder
@@ -238,11 +240,7 @@ func (s *Server) cancelEvent(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := s.store.SetEventStatus(ctx, e.ID, models.EventPublished, models.EventCancelled); errors.Is(err, store.ErrConflict) {
-		if err := s.store.SetEventStatus(ctx, e.ID, models.EventDraft, models.EventCancelled); err != nil {
-			return errEventState
-		}
-	} else if err != nil {
+	if err := s.store.SetEventStatus(ctx, e.ID, models.EventCancelled, models.EventPublished, models.EventDraft); err != nil {
 		return err
 	}
 	s.audit(c, "event.cancel", e.ID, e.CountyID, e.SchoolID, e.Title)

@@ -51,13 +51,9 @@ func (s *Server) mpEventOf(c echo.Context, e models.Event, kids []models.Child) 
 // mpEvents lists the events open for sign-up to the caller's children.
 func (s *Server) mpEvents(c echo.Context) error {
 	ctx := c.Request().Context()
-	kids, err := s.myPupils(ctx, memberOf(c).ID)
+	kids, schools, counties, err := s.myPupilsAndPlaces(ctx, memberOf(c).ID)
 	if err != nil {
 		return err
-	}
-	var schools, counties []string
-	for _, k := range kids {
-		schools, counties = append(schools, k.SchoolID), append(counties, k.CountyID)
 	}
 	events, err := s.store.OpenEvents(ctx, s.now(), schools, counties)
 	if err != nil {

@@ -60,6 +60,16 @@ func (s *Server) myPupils(ctx context.Context, memberID string) ([]models.Child,
 	return out, nil
 }
 
+// myPupilsAndPlaces returns the caller's children with the schools and counties they are in,
+// which the open surveys and events are looked up by.
+func (s *Server) myPupilsAndPlaces(ctx context.Context, memberID string) (kids []models.Child, schools, counties []string, err error) {
+	kids, err = s.myPupils(ctx, memberID)
+	for _, k := range kids {
+		schools, counties = append(schools, k.SchoolID), append(counties, k.CountyID)
+	}
+	return kids, schools, counties, err
+}
+
 // openSurvey reads a survey for parents, from the hot cache when it has it.
 func (s *Server) openSurvey(ctx context.Context, id string) (models.Survey, error) {
 	if sv, ok := s.cache.surveys.Get(id); ok {
@@ -79,13 +89,9 @@ func (s *Server) openSurvey(ctx context.Context, id string) (models.Survey, erro
 // whether it is answered, drafted or not started.
 func (s *Server) mpSurveys(c echo.Context) error {
 	ctx := c.Request().Context()
-	kids, err := s.myPupils(ctx, memberOf(c).ID)
+	kids, schools, counties, err := s.myPupilsAndPlaces(ctx, memberOf(c).ID)
 	if err != nil {
 		return err
-	}
-	var schools, counties []string
-	for _, k := range kids {
-		schools, counties = append(schools, k.SchoolID), append(counties, k.CountyID)
 	}
 	open, err := s.store.OpenSurveys(ctx, s.now(), schools, counties)
 	if err != nil {
@@ -220,17 +226,24 @@ func (f *answerForm) validate() error {
 	return nil
 }
 
-// saveSurveyDraft keeps unfinished answers; they are checked for form, not completeness.
-func (s *Server) saveSurveyDraft(c echo.Context) error {
+// answerRequest decodes a draft or a submission and finds the survey and child it is for, while
+// the survey takes answers.
+func (s *Server) answerRequest(c echo.Context) (answerForm, models.Survey, models.Child, error) {
 	var f answerForm
 	if err := bind(c, &f); err != nil {
-		return err
+		return f, models.Survey{}, models.Child{}, err
 	}
 	sv, child, err := s.surveyForChild(c, f.ChildID)
 	if err != nil {
-		return err
+		return f, sv, child, err
 	}
-	if err := s.surveyState(sv); err != nil {
+	return f, sv, child, s.surveyState(sv)
+}
+
+// saveSurveyDraft keeps unfinished answers; they are checked for form, not completeness.
+func (s *Server) saveSurveyDraft(c echo.Context) error {
+	f, sv, child, err := s.answerRequest(c)
+	if err != nil {
 		return err
 	}
 	answers, err := sv.CheckAnswers(f.Answers, true)
@@ -258,15 +271,8 @@ type receiptBody struct {
 // receipt and changes nothing. Should Redis be unavailable, the answer is written to MongoDB
 // directly; only when both fail is it refused, with 503 and Retry-After.
 func (s *Server) submitSurvey(c echo.Context) error {
-	var f answerForm
-	if err := bind(c, &f); err != nil {
-		return err
-	}
-	sv, child, err := s.surveyForChild(c, f.ChildID)
+	f, sv, child, err := s.answerRequest(c)
 	if err != nil {
-		return err
-	}
-	if err := s.surveyState(sv); err != nil {
 		return err
 	}
 	ctx := c.Request().Context()

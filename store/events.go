@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -64,14 +65,19 @@ func (s *Store) OpenEvents(ctx context.Context, now time.Time, schoolIDs, county
 	return out, nil
 }
 
-// SetEventStatus moves an event from one status to another; ErrConflict when it was not in from.
-func (s *Store) SetEventStatus(ctx context.Context, id, from, to string) error {
-	res, err := s.c(colEvents).UpdateOne(ctx, bson.M{"_id": id, "status": from}, bson.M{"$set": bson.M{"status": to, "updated_at": s.now()}})
+// ErrEventState is a change the event's status does not allow (publishing a cancelled event,
+// editing one).
+var ErrEventState = errors.New("event is not in a state that allows this")
+
+// SetEventStatus moves an event to status to from one of the statuses from; ErrEventState when
+// it was in none of them.
+func (s *Store) SetEventStatus(ctx context.Context, id, to string, from ...string) error {
+	res, err := s.c(colEvents).UpdateOne(ctx, bson.M{"_id": id, "status": bson.M{"$in": from}}, bson.M{"$set": bson.M{"status": to, "updated_at": s.now()}})
 	if err != nil {
 		return fmt.Errorf("event status: %w", err)
 	}
 	if res.MatchedCount == 0 {
-		return ErrConflict
+		return ErrEventState
 	}
 	return nil
 }
@@ -98,12 +104,8 @@ type SessionCounts struct {
 	WaitingSize int `json:"waiting_places"`
 }
 
-// EventCounts tallies an event's sign-ups per session in one pass.
-func (s *Store) EventCounts(ctx context.Context, e models.Event) (map[string]SessionCounts, error) {
-	pools, err := s.PoolsOf(ctx, e.ID)
-	if err != nil {
-		return nil, err
-	}
+// EventCounts tallies an event's sign-ups per session in one pass, beside its pools (PoolsOf).
+func (s *Store) EventCounts(ctx context.Context, e models.Event, pools map[string]models.Pool) (map[string]SessionCounts, error) {
 	out := map[string]SessionCounts{}
 	for id, p := range pools {
 		out[id] = SessionCounts{Capacity: p.Capacity, PlacesHeld: p.Held()}
@@ -179,7 +181,7 @@ func (s *Store) UpdateEvent(ctx context.Context, e *models.Event) error {
 		return fmt.Errorf("update event: %w", err)
 	}
 	if res.MatchedCount == 0 {
-		return ErrConflict
+		return ErrEventState
 	}
 	return nil
 }

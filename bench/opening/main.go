@@ -104,7 +104,7 @@ func run(n, places, sessions, c int, redisAddr string, redisDB int) error {
 	if err := st.CreateEvent(ctx, &e); err != nil {
 		return err
 	}
-	if err := st.SetEventStatus(ctx, e.ID, models.EventDraft, models.EventPublished); err != nil {
+	if err := st.SetEventStatus(ctx, e.ID, models.EventPublished, models.EventDraft); err != nil {
 		return err
 	}
 	log.Printf("seeded %d families and an event of %d sessions × %d places in %s", n, sessions, places/sessions, loadrig.Round(time.Since(start)))
