@@ -68,7 +68,7 @@ func (h *Handlers) notify(ctx context.Context, n models.Notice) error {
 // once per session (the pool's reminded flag is claimed first).
 func (h *Handlers) HandleEventRemind(ctx context.Context, _ *asynq.Task) error {
 	now := h.now()
-	pools, err := h.Store.PoolsToRemind(ctx, now, now.Add(24*time.Hour))
+	pools, err := h.Store.PoolsToRemind(ctx, models.PoolEventSession, now, now.Add(24*time.Hour))
 	if err != nil {
 		return err
 	}
@@ -118,30 +118,37 @@ func (h *Handlers) HandleEventRemind(ctx context.Context, _ *asynq.Task) error {
 	return nil
 }
 
-// HandlePlacesReconcile repairs every open pool (sign-ups a crash left apart from the pool) and
-// gives free places to those waiting; families promoted here are told.
+// HandlePlacesReconcile repairs every open pool with a waiting list (sign-ups a crash left
+// apart from the pool) and gives free places to those waiting; families promoted here are told.
 func (h *Handlers) HandlePlacesReconcile(ctx context.Context, _ *asynq.Task) error {
-	ids, err := h.Store.OpenPools(ctx, h.now())
+	pools, err := h.Store.OpenPools(ctx, h.now())
 	if err != nil {
 		return err
 	}
-	for _, id := range ids {
-		got, err := h.Store.RepairPool(ctx, id)
+	for _, p := range pools {
+		got, err := h.Store.RepairPool(ctx, p.ID)
 		if err != nil {
-			return fmt.Errorf("repair pool %s: %w", id, err)
+			return fmt.Errorf("repair pool %s: %w", p.ID, err)
 		}
 		if len(got) == 0 {
 			continue
 		}
-		p, err := h.Store.Pool(ctx, id)
-		if err != nil {
-			return err
+		var n models.Notice
+		switch p.Kind {
+		case models.PoolCarePeriod:
+			prog, err := h.Store.Programme(ctx, p.OwnerID)
+			if err != nil {
+				return err
+			}
+			n = CarePromotedNotice(prog, p.ID, got)
+		default:
+			e, err := h.Store.Event(ctx, p.OwnerID)
+			if err != nil {
+				return err
+			}
+			n = PromotedNotice(e, p.ID, got)
 		}
-		e, err := h.Store.Event(ctx, p.OwnerID)
-		if err != nil {
-			return err
-		}
-		if err := h.notify(ctx, PromotedNotice(e, id, got)); err != nil {
+		if err := h.notify(ctx, n); err != nil {
 			return err
 		}
 	}

@@ -67,6 +67,7 @@ func (h *Handlers) Register(mux *asynq.ServeMux) {
 	mux.HandleFunc(TypeSurveyRemind, h.HandleSurveyRemind)
 	mux.HandleFunc(TypeEventRemind, h.HandleEventRemind)
 	mux.HandleFunc(TypePlacesReconcile, h.HandlePlacesReconcile)
+	mux.HandleFunc(TypeShiftAlert, h.HandleShiftAlert)
 }
 
 // RetryDelay backs off from base, doubling per retry up to ten minutes, so a provider outage

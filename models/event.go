@@ -163,15 +163,23 @@ var (
 	ErrTokenExpired = errors.New("check-in code has expired")
 )
 
-// CheckinToken is the QR code content of a confirmed sign-up.
+// CheckinToken is the QR code content of a confirmed sign-up (an open day: EventID is the event)
+// or of an approved volunteer application (Kind TokenShift: SignUpID is the application and
+// EventID the shift). The two kinds carry different prefixes, so one is never taken for the other.
 type CheckinToken struct {
+	Kind                        string // "" for events, TokenShift
 	SignUpID, EventID, SchoolID string
 	Expires                     time.Time
 }
 
+// TokenShift is the kind of a volunteer's attendance code.
+const TokenShift = "shift"
+
+var tokenPrefixes = map[string]string{"": "v1", TokenShift: "s1"}
+
 // Sign returns the token text.
 func (t CheckinToken) Sign(key []byte) string {
-	body := strings.Join([]string{"v1", t.SignUpID, t.EventID, t.SchoolID, strconv.FormatInt(t.Expires.Unix(), 10)}, ".")
+	body := strings.Join([]string{tokenPrefixes[t.Kind], t.SignUpID, t.EventID, t.SchoolID, strconv.FormatInt(t.Expires.Unix(), 10)}, ".")
 	return body + "." + tokenMAC(key, body)
 }
 
@@ -184,7 +192,13 @@ func tokenMAC(key []byte, body string) string {
 // ParseCheckinToken verifies a token's signature and expiry.
 func ParseCheckinToken(key []byte, token string, now time.Time) (CheckinToken, error) {
 	parts := strings.Split(strings.TrimSpace(token), ".")
-	if len(parts) != 6 || parts[0] != "v1" {
+	kind := ""
+	switch {
+	case len(parts) != 6:
+		return CheckinToken{}, ErrTokenInvalid
+	case parts[0] == tokenPrefixes[TokenShift]:
+		kind = TokenShift
+	case parts[0] != tokenPrefixes[""]:
 		return CheckinToken{}, ErrTokenInvalid
 	}
 	body := strings.Join(parts[:5], ".")
@@ -195,7 +209,7 @@ func ParseCheckinToken(key []byte, token string, now time.Time) (CheckinToken, e
 	if err != nil {
 		return CheckinToken{}, ErrTokenInvalid
 	}
-	t := CheckinToken{SignUpID: parts[1], EventID: parts[2], SchoolID: parts[3], Expires: time.Unix(exp, 0).UTC()}
+	t := CheckinToken{Kind: kind, SignUpID: parts[1], EventID: parts[2], SchoolID: parts[3], Expires: time.Unix(exp, 0).UTC()}
 	if !now.Before(t.Expires) {
 		return t, ErrTokenExpired
 	}

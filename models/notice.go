@@ -33,6 +33,11 @@ const (
 	AudienceChildren = "children" // guardians of these children
 	AudienceRemind   = "remind"   // recipients of another notice who have not read (or confirmed) it
 	AudienceSurvey   = "survey"   // families of a survey's audience who have not answered it
+	// AudienceMembers is these members (a volunteer told of their application); set by the
+	// system, never by staff.
+	AudienceMembers = "members"
+	// AudienceVolunteers is the approved volunteers of a summer-care programme.
+	AudienceVolunteers = "volunteers"
 )
 
 // ClassRef names one class of one school.
@@ -52,6 +57,8 @@ type Audience struct {
 	ChildIDs    []string   `bson:"child_ids,omitempty" json:"child_ids,omitempty"`
 	NoticeID    string     `bson:"notice_id,omitempty" json:"notice_id,omitempty"`
 	SurveyID    string     `bson:"survey_id,omitempty" json:"survey_id,omitempty"`
+	MemberIDs   []string   `bson:"member_ids,omitempty" json:"-"`
+	ProgrammeID string     `bson:"programme_id,omitempty" json:"programme_id,omitempty"`
 	Unconfirmed bool       `bson:"unconfirmed,omitempty" json:"unconfirmed,omitempty"` // remind: not confirmed instead of not read
 }
 
@@ -106,7 +113,7 @@ func (n Notice) Validate(channels ...string) error {
 		}
 		seen[ch] = true
 	}
-	n.Audience.check(f, AudienceScope, AudienceSchools, AudienceGrades, AudienceClasses, AudienceChildren)
+	n.Audience.check(f, AudienceScope, AudienceSchools, AudienceGrades, AudienceClasses, AudienceChildren, AudienceVolunteers)
 	if len(n.Robots) > 20 {
 		f.Add("robots", "最多20个群机器人")
 	}
@@ -146,6 +153,10 @@ func (a Audience) check(f FieldErrors, kinds ...string) {
 	case AudienceChildren:
 		if len(a.ChildIDs) == 0 || len(a.ChildIDs) > 1000 {
 			f.Add("audience.child_ids", "应为1–1000名学生")
+		}
+	case AudienceVolunteers:
+		if a.ProgrammeID == "" {
+			f.Add("audience.programme_id", MsgRequired)
 		}
 	case "":
 		f.Add("audience.kind", MsgRequired)

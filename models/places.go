@@ -47,6 +47,8 @@ const (
 // sign-up is cancelled.
 type SignUp struct {
 	ID          string    `bson:"_id" json:"id"`
+	Kind        string    `bson:"kind,omitempty" json:"kind,omitempty"`                 // SignUpCare for summer care; events: empty
+	ProgrammeID string    `bson:"programme_id,omitempty" json:"programme_id,omitempty"` // summer care: the programme (the owner is the period)
 	PoolID      string    `bson:"pool_id" json:"session_id"`
 	OwnerID     string    `bson:"owner_id" json:"event_id"`
 	ChildID     string    `bson:"child_id" json:"child_id"`

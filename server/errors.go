@@ -53,6 +53,12 @@ var sentinels = []struct {
 	{store.ErrSurveyState, newAPIError(http.StatusConflict, "survey_state", "问卷当前的状态不允许此操作")},
 	{store.ErrEventState, newAPIError(http.StatusConflict, "event_state", "活动当前的状态不允许此操作")},
 	{store.ErrBelowHeld, newAPIError(http.StatusConflict, "capacity_below_confirmed", "名额不能少于已确认占用的名额")},
+	{store.ErrNoVolunteer, newAPIError(http.StatusNotFound, "no_volunteer_profile", "请先填写志愿者资料")},
+	{store.ErrShiftOverlap, newAPIError(http.StatusConflict, "shift_overlap", "您已报名或承担了同一时段的其他班次")},
+	{store.ErrShiftFull, newAPIError(http.StatusConflict, "shift_full", "该班次已招满")},
+	{store.ErrApplicationState, newAPIError(http.StatusConflict, "application_state", "报名当前的状态不允许此操作")},
+	{store.ErrCredentialGone, errNotFound},
+	{store.ErrProfileBusy, &apiError{Status: http.StatusServiceUnavailable, Code: "busy", Message: "操作过于频繁，请稍后重试", RetryAfter: 2}},
 	{store.ErrPoolChanged, &apiError{Status: http.StatusServiceUnavailable, Code: "busy", Message: "报名人数较多，请稍后重试", RetryAfter: 2}},
 	{wechat.ErrInvalidCode, newAPIError(http.StatusUnauthorized, "invalid_code", "登录凭证无效或已过期，请重新进入小程序")},
 }

@@ -281,12 +281,21 @@ func (s *Server) closeSession(c echo.Context, e models.Event, ses models.EventSe
 	if err := s.store.ClosePool(ctx, ses.ID); err != nil {
 		return err
 	}
+	children, err := s.activeChildren(ctx, e.ID, ses.ID)
+	if err != nil {
+		return err
+	}
+	return s.tellFamilies(c, e, children, title, title+"，给您带来不便，敬请谅解。如有疑问请联系学校。")
+}
+
+// activeChildren lists the children with a confirmed or waiting sign-up in a pool of an owner.
+func (s *Server) activeChildren(ctx context.Context, ownerID, poolID string) ([]string, error) {
 	var children []string
 	p := store.Page{Limit: store.MaxPageSize}
 	for {
-		list, next, err := s.store.SignUpsOf(ctx, e.ID, ses.ID, "", p)
+		list, next, err := s.store.SignUpsOf(ctx, ownerID, poolID, "", p)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		for _, su := range list {
 			if su.Status != models.SignUpCancelled {
@@ -294,11 +303,10 @@ func (s *Server) closeSession(c echo.Context, e models.Event, ses models.EventSe
 			}
 		}
 		if next == "" {
-			break
+			return children, nil
 		}
 		p.Cursor = next
 	}
-	return s.tellFamilies(c, e, children, title, title+"，给您带来不便，敬请谅解。如有疑问请联系学校。")
 }
 
 // tellFamilies sends a notice to the parents of the given children (nothing when none).

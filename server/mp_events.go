@@ -225,7 +225,7 @@ func (s *Server) signUp(c echo.Context) error {
 // mySignUps lists the caller's sign-ups (of every child, every event) with check-in codes.
 func (s *Server) mySignUps(c echo.Context) error {
 	ctx := c.Request().Context()
-	list, err := s.store.SignUpsOfMember(ctx, memberOf(c).ID)
+	list, err := s.store.SignUpsOfMember(ctx, memberOf(c).ID, "")
 	if err != nil {
 		return err
 	}
@@ -248,23 +248,12 @@ func (s *Server) mySignUps(c echo.Context) error {
 // the waiting list at once.
 func (s *Server) cancelMySignUp(c echo.Context) error {
 	ctx := c.Request().Context()
-	su, err := s.store.SignUp(ctx, c.Param("id"))
+	su, err := s.mySignUp(c, c.Param("id"))
 	if err != nil {
 		return err
 	}
-	if su.MemberID != memberOf(c).ID {
-		// Another parent of the same child may cancel too.
-		kids, err := s.myPupils(ctx, memberOf(c).ID)
-		if err != nil {
-			return err
-		}
-		mine := false
-		for _, k := range kids {
-			mine = mine || k.ID == su.ChildID
-		}
-		if !mine {
-			return errNotFound
-		}
+	if su.Kind != "" {
+		return errNotFound
 	}
 	e, err := s.store.Event(ctx, su.OwnerID)
 	if err != nil {
@@ -281,4 +270,24 @@ func (s *Server) cancelMySignUp(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, s.mySignUpOf(e, su))
+}
+
+// mySignUp reads a sign-up (or enrolment) of one of the caller's children: another parent of
+// the same child may act on it too.
+func (s *Server) mySignUp(c echo.Context, id string) (models.SignUp, error) {
+	ctx := c.Request().Context()
+	su, err := s.store.SignUp(ctx, id)
+	if err != nil || su.MemberID == memberOf(c).ID {
+		return su, err
+	}
+	kids, err := s.myPupils(ctx, memberOf(c).ID)
+	if err != nil {
+		return su, err
+	}
+	for _, k := range kids {
+		if k.ID == su.ChildID {
+			return su, nil
+		}
+	}
+	return models.SignUp{}, errNotFound
 }

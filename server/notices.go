@@ -119,6 +119,13 @@ func (s *Server) placeNotice(ctx context.Context, st models.Staff, n *models.Not
 			return err
 		}
 	}
+	if a.Kind == models.AudienceVolunteers {
+		if _, err := s.store.ProgrammeInScope(ctx, scope, a.ProgrammeID); errors.Is(err, store.ErrNotFound) {
+			return models.FieldErrors{"audience.programme_id": "范围内没有该托管项目"}
+		} else if err != nil {
+			return err
+		}
+	}
 	for _, id := range a.ChildIDs {
 		ch, err := s.store.Child(ctx, id)
 		if errors.Is(err, store.ErrNotFound) || (err == nil && !scope.AllowsSchool(ch.SchoolID, ch.CountyID)) {

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
@@ -64,6 +65,10 @@ func (s *Store) AudienceBatch(ctx context.Context, n models.Notice, cursor strin
 	switch n.Audience.Kind {
 	case models.AudienceRemind:
 		return s.remindBatch(ctx, n, cursor, limit)
+	case models.AudienceMembers:
+		return membersBatch(n.Audience.MemberIDs, cursor, limit)
+	case models.AudienceVolunteers:
+		return s.volunteersBatch(ctx, n, cursor, limit)
 	case models.AudienceSurvey:
 		if sv, err = s.Survey(ctx, n.Audience.SurveyID); err != nil {
 			return nil, "", false, fmt.Errorf("survey audience: %w", err)
@@ -153,4 +158,51 @@ func (s *Store) all(ctx context.Context, coll string, filter any, opts *options.
 		return err
 	}
 	return cur.All(ctx, out)
+}
+
+// membersBatch pages through a fixed list of members in id order.
+func membersBatch(ids []string, cursor string, limit int) ([]string, string, bool, error) {
+	sorted := slices.Clone(ids)
+	slices.Sort(sorted)
+	sorted = slices.Compact(sorted)
+	i, _ := slices.BinarySearch(sorted, cursor)
+	if i < len(sorted) && sorted[i] == cursor {
+		i++
+	}
+	end := min(i+limit, len(sorted))
+	page := sorted[i:end]
+	if len(page) == 0 {
+		return nil, cursor, true, nil
+	}
+	return page, page[len(page)-1], end == len(sorted), nil
+}
+
+// volunteersBatch resolves the approved volunteers of a programme (the notice's sender must own
+// it: a programme of another school reaches no one), through their applications in id order.
+func (s *Store) volunteersBatch(ctx context.Context, n models.Notice, cursor string, limit int) ([]string, string, bool, error) {
+	f := bson.M{"programme_id": n.Audience.ProgrammeID, "status": models.ApplicationApproved}
+	switch {
+	case n.SchoolID != "":
+		f["school_id"] = n.SchoolID
+	case n.CountyID != "":
+		f["county_id"] = n.CountyID
+	}
+	if cursor != "" {
+		f["_id"] = bson.M{"$gt": cursor}
+	}
+	var apps []models.Application
+	opts := options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(int64(limit)).SetProjection(bson.M{"volunteer_id": 1})
+	if err := s.all(ctx, colApplications, f, opts, &apps); err != nil {
+		return nil, "", false, fmt.Errorf("volunteer audience: %w", err)
+	}
+	if len(apps) == 0 {
+		return nil, cursor, true, nil
+	}
+	var members []string
+	for _, a := range apps {
+		if !slices.Contains(members, a.VolunteerID) {
+			members = append(members, a.VolunteerID)
+		}
+	}
+	return members, apps[len(apps)-1].ID, len(apps) < limit, nil
 }

@@ -72,9 +72,15 @@ var ErrEventState = errors.New("event is not in a state that allows this")
 // SetEventStatus moves an event to status to from one of the statuses from; ErrEventState when
 // it was in none of them.
 func (s *Store) SetEventStatus(ctx context.Context, id, to string, from ...string) error {
-	res, err := s.c(colEvents).UpdateOne(ctx, bson.M{"_id": id, "status": bson.M{"$in": from}}, bson.M{"$set": bson.M{"status": to, "updated_at": s.now()}})
+	return s.setStatus(ctx, colEvents, id, to, from)
+}
+
+// setStatus moves a document (an event, a programme) to status to from one of the statuses
+// from, in one conditional update; ErrEventState when it was in none of them.
+func (s *Store) setStatus(ctx context.Context, coll, id, to string, from []string) error {
+	res, err := s.c(coll).UpdateOne(ctx, bson.M{"_id": id, "status": bson.M{"$in": from}}, bson.M{"$set": bson.M{"status": to, "updated_at": s.now()}})
 	if err != nil {
-		return fmt.Errorf("event status: %w", err)
+		return fmt.Errorf("%s status: %w", coll, err)
 	}
 	if res.MatchedCount == 0 {
 		return ErrEventState
@@ -106,14 +112,20 @@ type SessionCounts struct {
 
 // EventCounts tallies an event's sign-ups per session in one pass, beside its pools (PoolsOf).
 func (s *Store) EventCounts(ctx context.Context, e models.Event, pools map[string]models.Pool) (map[string]SessionCounts, error) {
+	return s.tally(ctx, bson.M{"owner_id": e.ID}, pools)
+}
+
+// tally counts the sign-ups the filter selects per pool; confirmed ones not checked in by the
+// end of their pool are no-shows.
+func (s *Store) tally(ctx context.Context, filter bson.M, pools map[string]models.Pool) (map[string]SessionCounts, error) {
 	out := map[string]SessionCounts{}
 	for id, p := range pools {
 		out[id] = SessionCounts{Capacity: p.Capacity, PlacesHeld: p.Held()}
 	}
 	var list []models.SignUp
 	opts := options.Find().SetProjection(bson.M{"pool_id": 1, "status": 1, "checked_in_at": 1, "companions": 1, "places": 1})
-	if err := s.all(ctx, colSignUps, bson.M{"owner_id": e.ID}, opts, &list); err != nil {
-		return nil, fmt.Errorf("event counts: %w", err)
+	if err := s.all(ctx, colSignUps, filter, opts, &list); err != nil {
+		return nil, fmt.Errorf("sign-up counts: %w", err)
 	}
 	now := s.now()
 	for _, su := range list {
@@ -124,7 +136,7 @@ func (s *Store) EventCounts(ctx context.Context, e models.Event, pools map[strin
 			c.Companions += su.Companions
 			if !su.CheckedInAt.IsZero() {
 				c.CheckedIn++
-			} else if ses := e.Session(su.PoolID); ses != nil && now.After(ses.EndsAt) {
+			} else if p, ok := pools[su.PoolID]; ok && now.After(p.EndsAt) {
 				c.NoShows++
 			}
 		case models.SignUpWaiting:
@@ -138,10 +150,10 @@ func (s *Store) EventCounts(ctx context.Context, e models.Event, pools map[strin
 	return out, nil
 }
 
-// PoolsToRemind lists open pools starting after now and before until, not yet reminded.
-func (s *Store) PoolsToRemind(ctx context.Context, now, until time.Time) ([]models.Pool, error) {
+// PoolsToRemind lists open pools of a kind starting after now and before until, not yet reminded.
+func (s *Store) PoolsToRemind(ctx context.Context, kind string, now, until time.Time) ([]models.Pool, error) {
 	var out []models.Pool
-	f := bson.M{"closed": false, "reminded": false, "starts_at": bson.M{"$gt": now, "$lte": until}}
+	f := bson.M{"kind": kind, "closed": false, "reminded": false, "starts_at": bson.M{"$gt": now, "$lte": until}}
 	if err := s.all(ctx, colPools, f, nil, &out); err != nil {
 		return nil, fmt.Errorf("pools to remind: %w", err)
 	}
@@ -157,17 +169,15 @@ func (s *Store) ClaimPoolReminder(ctx context.Context, id string) (bool, error) 
 	return res.MatchedCount == 1, nil
 }
 
-// OpenPools lists the pools that have not ended and are not closed, for the reconciler.
-func (s *Store) OpenPools(ctx context.Context, now time.Time) ([]string, error) {
+// OpenPools lists the pools with waiting lists (open-day sessions, summer-care periods) that
+// have not ended and are not closed, for the reconciler.
+func (s *Store) OpenPools(ctx context.Context, now time.Time) ([]models.Pool, error) {
 	var pools []models.Pool
-	if err := s.all(ctx, colPools, bson.M{"closed": false, "ends_at": bson.M{"$gt": now}}, options.Find().SetProjection(bson.M{"_id": 1}), &pools); err != nil {
+	f := bson.M{"kind": bson.M{"$in": bson.A{models.PoolEventSession, models.PoolCarePeriod}}, "closed": false, "ends_at": bson.M{"$gt": now}}
+	if err := s.all(ctx, colPools, f, options.Find().SetProjection(bson.M{"_id": 1, "kind": 1, "owner_id": 1}), &pools); err != nil {
 		return nil, fmt.Errorf("open pools: %w", err)
 	}
-	ids := make([]string, len(pools))
-	for i, p := range pools {
-		ids[i] = p.ID
-	}
-	return ids, nil
+	return pools, nil
 }
 
 // UpdateEvent saves an event's editable text and dates (sessions change through their own

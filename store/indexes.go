@@ -12,27 +12,31 @@ import (
 
 // Collection names.
 const (
-	colCounties    = "counties"
-	colSchools     = "schools"
-	colStaff       = "staff"
-	colMembers     = "members"
-	colSessions    = "sessions"
-	colChildren    = "children"
-	colGuardians   = "guardians"
-	colAudit       = "audit"
-	colIdempotency = "idempotency"
-	colNotices     = "notices"
-	colDeliveries  = "deliveries"
-	colReceipts    = "receipts"
-	colConsents    = "consents"
-	colOutbox      = "outbox"
-	colRobots      = "robots"
-	colSurveys     = "surveys"
-	colResponses   = "survey_responses"
-	colDrafts      = "survey_drafts"
-	colEvents      = "events"
-	colPools       = "pools"
-	colSignUps     = "signups"
+	colCounties     = "counties"
+	colSchools      = "schools"
+	colStaff        = "staff"
+	colMembers      = "members"
+	colSessions     = "sessions"
+	colChildren     = "children"
+	colGuardians    = "guardians"
+	colAudit        = "audit"
+	colIdempotency  = "idempotency"
+	colNotices      = "notices"
+	colDeliveries   = "deliveries"
+	colReceipts     = "receipts"
+	colConsents     = "consents"
+	colOutbox       = "outbox"
+	colRobots       = "robots"
+	colSurveys      = "surveys"
+	colResponses    = "survey_responses"
+	colDrafts       = "survey_drafts"
+	colEvents       = "events"
+	colPools        = "pools"
+	colSignUps      = "signups"
+	colProgrammes   = "programmes"
+	colVolunteers   = "volunteers"
+	colShifts       = "shifts"
+	colApplications = "applications"
 )
 
 func unique(keys ...string) mongo.IndexModel {
@@ -52,27 +56,31 @@ func keyDoc(keys []string) bson.D {
 // EnsureIndexes creates every index the invariants rely on. It is idempotent and runs at start.
 func (s *Store) EnsureIndexes(ctx context.Context) error {
 	want := map[string][]mongo.IndexModel{
-		colCounties:    {unique("name")},
-		colSchools:     {unique("name"), plain("county_id")},
-		colStaff:       {unique("username"), plain("county_id"), plain("school_id")},
-		colMembers:     {unique("openid"), plain("unionid"), plain("phone_hash")},
-		colSessions:    {plain("subject_id"), plain("expires_at")},
-		colChildren:    {unique("school_id", "student_no"), plain("county_id")},
-		colGuardians:   {unique("child_id", "member_id"), plain("member_id"), plain("school_id")},
-		colAudit:       {plain("school_id"), plain("county_id")},
-		colIdempotency: {plain("created_at")},
-		colNotices:     {plain("school_id"), plain("county_id"), plain("status", "updated_at")},
-		colDeliveries:  {unique("notice_id", "member_id", "channel"), plain("status", "updated_at"), plain("notice_id", "status"), plain("claim"), plain("batch", "status")},
-		colReceipts:    {plain("member_id", "send_at"), plain("notice_id")},
-		colConsents:    {plain("member_id")},
-		colOutbox:      {plain("group")},
-		colRobots:      {plain("school_id"), plain("county_id")},
-		colSurveys:     {plain("status", "closes_at"), plain("county_id"), plain("school_id")},
-		colResponses:   {unique("survey_id", "respondent"), plain("survey_id", "school_id")},
-		colDrafts:      {plain("survey_id")},
-		colEvents:      {plain("school_id"), plain("county_id"), plain("status")},
-		colPools:       {plain("owner_id")},
-		colSignUps:     {unique("owner_id", "child_id", "active"), plain("pool_id", "status"), plain("member_id")},
+		colCounties:     {unique("name")},
+		colSchools:      {unique("name"), plain("county_id")},
+		colStaff:        {unique("username"), plain("county_id"), plain("school_id")},
+		colMembers:      {unique("openid"), plain("unionid"), plain("phone_hash")},
+		colSessions:     {plain("subject_id"), plain("expires_at")},
+		colChildren:     {unique("school_id", "student_no"), plain("county_id")},
+		colGuardians:    {unique("child_id", "member_id"), plain("member_id"), plain("school_id")},
+		colAudit:        {plain("school_id"), plain("county_id")},
+		colIdempotency:  {plain("created_at")},
+		colNotices:      {plain("school_id"), plain("county_id"), plain("status", "updated_at")},
+		colDeliveries:   {unique("notice_id", "member_id", "channel"), plain("status", "updated_at"), plain("notice_id", "status"), plain("claim"), plain("batch", "status")},
+		colReceipts:     {plain("member_id", "send_at"), plain("notice_id")},
+		colConsents:     {plain("member_id")},
+		colOutbox:       {plain("group")},
+		colRobots:       {plain("school_id"), plain("county_id")},
+		colSurveys:      {plain("status", "closes_at"), plain("county_id"), plain("school_id")},
+		colResponses:    {unique("survey_id", "respondent"), plain("survey_id", "school_id")},
+		colDrafts:       {plain("survey_id")},
+		colEvents:       {plain("school_id"), plain("county_id"), plain("status")},
+		colPools:        {plain("owner_id")},
+		colSignUps:      {unique("owner_id", "child_id", "active"), plain("pool_id", "status"), plain("member_id"), plain("programme_id")},
+		colProgrammes:   {plain("school_id"), plain("county_id"), plain("status")},
+		colVolunteers:   {plain("county_id"), plain("school_id"), plain("phone_hash")},
+		colShifts:       {plain("programme_id"), plain("starts_at")},
+		colApplications: {unique("shift_id", "volunteer_id", "active"), plain("volunteer_id", "year"), plain("school_id", "year"), plain("county_id", "year"), plain("programme_id")},
 	}
 	for name, models := range want {
 		missing, err := s.missingIndexes(ctx, name, models)

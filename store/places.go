@@ -360,10 +360,15 @@ func (s *Store) SignUpsOf(ctx context.Context, ownerID, poolID, status string, p
 	return list(ctx, s.c(colSignUps), f, p, func(x models.SignUp) string { return x.ID })
 }
 
-// SignUpsOfMember lists a parent's sign-ups, newest last.
-func (s *Store) SignUpsOfMember(ctx context.Context, memberID string) ([]models.SignUp, error) {
+// SignUpsOfMember lists a parent's sign-ups of one kind (events: ""; models.SignUpCare),
+// newest last.
+func (s *Store) SignUpsOfMember(ctx context.Context, memberID, kind string) ([]models.SignUp, error) {
 	var out []models.SignUp
-	if err := s.all(ctx, colSignUps, bson.M{"member_id": memberID}, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}), &out); err != nil {
+	f := bson.M{"member_id": memberID, "kind": kind}
+	if kind == "" {
+		f["kind"] = bson.M{"$exists": false}
+	}
+	if err := s.all(ctx, colSignUps, f, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}), &out); err != nil {
 		return nil, fmt.Errorf("my sign-ups: %w", err)
 	}
 	return out, nil
