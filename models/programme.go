@@ -121,8 +121,10 @@ func (p Programme) Validate() error {
 			f.Add(k+".end_date", "结束日期不能早于开始日期")
 		case per.EndsAt.Sub(per.StartsAt) > 62*24*time.Hour:
 			f.Add(k+".end_date", "每期最长两个月")
-		case per.StartsAt.Before(p.EnrolCloses) && !p.EnrolCloses.IsZero():
-			f.Add(k+".start_date", "每期应在报名截止之后开始")
+		case !per.EndsAt.After(p.EnrolOpens) && !p.EnrolOpens.IsZero():
+			// Enrolment may stay open while earlier periods run (rolling enrolment for later
+			// weeks), but a period over before enrolment opens is a mistake.
+			f.Add(k+".end_date", "这一期在报名开始前已结束")
 		}
 		if per.Capacity < 1 || per.Capacity > MaxCapacity {
 			f.Add(k+".capacity", fmt.Sprintf("名额应为1–%d", MaxCapacity))
@@ -164,6 +166,8 @@ func (p Programme) CanEnrol(now time.Time, per *ProgrammePeriod, grade int) stri
 		return "没有这一期"
 	case per.Closed:
 		return "这一期已取消"
+	case !now.Before(per.EndsAt):
+		return "这一期已结束"
 	case !per.Admits(grade):
 		return "这一期不面向该年级"
 	}

@@ -44,8 +44,9 @@ func (s Shift) Validate(p Programme) error {
 		f.Add("ends_at", "结束时间应晚于开始时间")
 	case s.EndsAt.Sub(s.StartsAt) > MaxShiftHours*time.Hour:
 		f.Add("ends_at", fmt.Sprintf("一个班次最长%d小时", MaxShiftHours))
-	case s.Deadline.After(s.StartsAt):
-		f.Add("deadline", "报名截止应不晚于班次开始")
+	case s.Deadline.After(s.EndsAt):
+		// Usually a day before the start; a same-day need may take volunteers until it ends.
+		f.Add("deadline", "报名截止应不晚于班次结束")
 	}
 	if s.Needed < 1 || s.Needed > 200 {
 		f.Add("needed", "需要人数应为1–200")

@@ -135,9 +135,9 @@ func TestProgrammeValidation(t *testing.T) {
 	}
 	bad := p
 	bad.DailyEnd, bad.Offerings = "08:00", []string{"homework", "gaming"}
-	bad.Periods = []ProgrammePeriod{{Label: "", StartsAt: day("2026-06-10"), EndsAt: day("2026-06-12"), Capacity: 0, Grades: []int{10}}}
+	bad.Periods = []ProgrammePeriod{{Label: "", StartsAt: day("2026-05-10"), EndsAt: day("2026-05-12"), Capacity: 0, Grades: []int{10}}}
 	fe, _ := bad.Validate().(FieldErrors)
-	for _, f := range []string{"daily_end", "offerings", "periods[0].label", "periods[0].start_date", "periods[0].capacity", "periods[0].grades"} {
+	for _, f := range []string{"daily_end", "offerings", "periods[0].label", "periods[0].end_date", "periods[0].capacity", "periods[0].grades"} {
 		if fe[f] == "" {
 			t.Errorf("no error on %s: %v", f, fe)
 		}

@@ -1,8 +1,6 @@
 package server
 
 import (
-	"net/http"
-	"net/url"
 	"strconv"
 
 	"github.com/labstack/echo/v4"
@@ -53,11 +51,6 @@ func (s *Server) exportEvent(c echo.Context) error {
 		}
 		sheets = append(sheets, sh)
 	}
-	b, err := writeXLSX(sheets)
-	if err != nil {
-		return err
-	}
 	s.audit(c, "event.export", e.ID, e.CountyID, e.SchoolID, "")
-	c.Response().Header().Set(echo.HeaderContentDisposition, "attachment; filename*=UTF-8''"+url.PathEscape(e.Title+"-报名名单.xlsx"))
-	return c.Blob(http.StatusOK, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", b)
+	return sendXLSX(c, sheets, e.Title+"-报名名单.xlsx")
 }

@@ -1,10 +1,7 @@
 package main
 
 import (
-	"encoding/csv"
-	"fmt"
 	"net/http"
-	"strings"
 	"testing"
 	"time"
 )
@@ -18,24 +15,7 @@ func TestSandboxOpenDay(t *testing.T) {
 	admin := r.login("/api/v1/admin/login", map[string]string{"username": "school-dh1", "password": "kehou-demo-2026"})
 	_, me := r.call(http.MethodGet, "/api/v1/admin/me", admin, nil)
 	school := me["school_id"].(string)
-	raw := r.download(t, "/api/v1/admin/schools/"+school+"/binding-codes", admin)
-	rows, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(string(raw), "\ufeff"))).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
-	type parent struct{ token, child string }
-	var parents []parent
-	for i, row := range rows[1:] {
-		if row[2] != "3" || len(parents) == 4 {
-			continue
-		}
-		token := r.login("/api/v1/mp/login", map[string]string{"code": fmt.Sprintf("dev:openday%d", i)})
-		status, out := r.call(http.MethodPost, "/api/v1/mp/children", token, map[string]string{"school_id": school, "student_no": row[0], "name": row[1]})
-		if status != http.StatusCreated {
-			t.Fatalf("bind: %d %v", status, out)
-		}
-		parents = append(parents, parent{token, out["child_id"].(string)})
-	}
+	parents := r.bindParents(t, admin, school, "3", "openday", 4)
 
 	start := time.Now().Add(72 * time.Hour).UTC().Truncate(time.Hour)
 	status, ev := r.call(http.MethodPost, "/api/v1/admin/events", admin, map[string]any{"title": "三年级家长开放日", "place": "学校礼堂",
@@ -53,7 +33,7 @@ func TestSandboxOpenDay(t *testing.T) {
 	if status, out := r.call(http.MethodPost, "/api/v1/admin/events/"+id+"/publish", admin, map[string]any{"channels": []string{"wxsubscribe", "sms"}}); status != http.StatusOK {
 		t.Fatalf("publish: %d %v", status, out)
 	}
-	signUp := func(p parent, session string) map[string]any {
+	signUp := func(p sandboxParent, session string) map[string]any {
 		status, out := r.call(http.MethodPost, "/api/v1/mp/events/"+id+"/signups", p.token, map[string]any{"child_id": p.child, "session_id": session})
 		if status != http.StatusCreated {
 			t.Fatalf("sign up: %d %v", status, out)
