@@ -277,15 +277,23 @@ func (s *Server) cancelSession(c echo.Context) error {
 // closeSession closes a session's places and tells its families (those confirmed and those
 // waiting). The sign-ups stay, for the record.
 func (s *Server) closeSession(c echo.Context, e models.Event, ses models.EventSession, title string) error {
+	return s.closePlaces(c, e.ID, ses.ID, func(children []string) models.Notice {
+		return jobs.EventNotice(e, children, title, title+"，给您带来不便，敬请谅解。如有疑问请联系学校。")
+	})
+}
+
+// closePlaces closes a pool (a session, a period) and tells the families with a confirmed or
+// waiting sign-up in it, by the owner's notice.
+func (s *Server) closePlaces(c echo.Context, ownerID, poolID string, tell func(children []string) models.Notice) error {
 	ctx := c.Request().Context()
-	if err := s.store.ClosePool(ctx, ses.ID); err != nil {
+	if err := s.store.ClosePool(ctx, poolID); err != nil {
 		return err
 	}
-	children, err := s.activeChildren(ctx, e.ID, ses.ID)
-	if err != nil {
+	children, err := s.activeChildren(ctx, ownerID, poolID)
+	if err != nil || len(children) == 0 {
 		return err
 	}
-	return s.tellFamilies(c, e, children, title, title+"，给您带来不便，敬请谅解。如有疑问请联系学校。")
+	return s.sendNotice(c, tell(children))
 }
 
 // activeChildren lists the children with a confirmed or waiting sign-up in a pool of an owner.
@@ -307,14 +315,6 @@ func (s *Server) activeChildren(ctx context.Context, ownerID, poolID string) ([]
 		}
 		p.Cursor = next
 	}
-}
-
-// tellFamilies sends a notice to the parents of the given children (nothing when none).
-func (s *Server) tellFamilies(c echo.Context, e models.Event, children []string, title, body string) error {
-	if len(children) == 0 {
-		return nil
-	}
-	return s.sendNotice(c, jobs.EventNotice(e, children, title, body))
 }
 
 func (s *Server) sendNotice(c echo.Context, n models.Notice) error {
@@ -356,26 +356,37 @@ func (s *Server) setCapacity(c echo.Context) error {
 		return err
 	}
 	s.audit(c, "event.capacity", e.ID, e.CountyID, e.SchoolID, ses.Label)
-	if err := s.promote(c, e, ses.ID); err != nil {
+	if err := s.promote(c, e, ses.ID, ""); err != nil {
 		return err
 	}
 	return s.getEvent(c)
 }
 
 // promote runs the waiting list of a session and tells the families who got a place.
-func (s *Server) promote(c echo.Context, e models.Event, poolID string) error {
-	got, err := s.store.Promote(c.Request().Context(), poolID)
-	if err != nil {
-		return err
-	}
-	return s.tellPromoted(c, e, poolID, got)
+func (s *Server) promote(c echo.Context, e models.Event, poolID, except string) error {
+	return s.promotePool(c, poolID, except, func(got []models.SignUp) models.Notice { return jobs.PromotedNotice(e, poolID, got) })
 }
 
-func (s *Server) tellPromoted(c echo.Context, e models.Event, poolID string, got []models.SignUp) error {
-	if len(got) == 0 {
-		return nil
+// promotePool runs a pool's waiting list and tells the families who got a place by the owner's
+// notice, all but the sign-up except (the family asking, who learns it from the answer). They
+// are told even when the pool kept changing (ErrPoolChanged, returned after).
+func (s *Server) promotePool(c echo.Context, poolID, except string, tell func([]models.SignUp) models.Notice) error {
+	got, err := s.store.Promote(c.Request().Context(), poolID)
+	if err != nil && !errors.Is(err, store.ErrPoolChanged) {
+		return err
 	}
-	return s.sendNotice(c, jobs.PromotedNotice(e, poolID, got))
+	var others []models.SignUp
+	for _, su := range got {
+		if su.ID != except {
+			others = append(others, su)
+		}
+	}
+	if len(others) > 0 {
+		if err := s.sendNotice(c, tell(others)); err != nil {
+			return err
+		}
+	}
+	return err
 }
 
 // eventSignUps lists a session's (or the whole event's) sign-ups with their check-in status.

@@ -198,7 +198,7 @@ func (s *Server) enrol(c echo.Context) error {
 	}
 	if created && su.Status == models.SignUpWaiting {
 		// Places may be free with others queued (a cancellation a moment ago): the queue moves.
-		if err := s.promoteCare(c, p, per.ID); err != nil && !errors.Is(err, store.ErrPoolChanged) {
+		if err := s.promoteCare(c, p, per.ID, su.ID); err != nil && !errors.Is(err, store.ErrPoolChanged) {
 			return err
 		}
 		if su, err = s.store.Status(ctx, su); err != nil {
@@ -256,7 +256,7 @@ func (s *Server) cancelMyEnrolment(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := s.promoteCare(c, p, su.PoolID); err != nil && !errors.Is(err, store.ErrPoolChanged) {
+	if err := s.promoteCare(c, p, su.PoolID, ""); err != nil && !errors.Is(err, store.ErrPoolChanged) {
 		return err
 	}
 	return c.JSON(http.StatusOK, myEnrolmentOf(p, su))

@@ -198,17 +198,7 @@ func (s *Server) signUp(c echo.Context) error {
 	}
 	if created && su.Status == models.SignUpWaiting {
 		// Places may be free with others queued (a cancellation a moment ago): the queue moves.
-		got, err := s.store.Promote(ctx, su.PoolID)
-		if err != nil && !errors.Is(err, store.ErrPoolChanged) {
-			return err
-		}
-		var others []models.SignUp
-		for _, p := range got {
-			if p.ID != su.ID {
-				others = append(others, p)
-			}
-		}
-		if err := s.tellPromoted(c, e, su.PoolID, others); err != nil {
+		if err := s.promote(c, e, su.PoolID, su.ID); err != nil && !errors.Is(err, store.ErrPoolChanged) {
 			return err
 		}
 		if su, err = s.store.Status(ctx, su); err != nil {
@@ -266,7 +256,7 @@ func (s *Server) cancelMySignUp(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := s.promote(c, e, su.PoolID); err != nil && !errors.Is(err, store.ErrPoolChanged) {
+	if err := s.promote(c, e, su.PoolID, ""); err != nil && !errors.Is(err, store.ErrPoolChanged) {
 		return err
 	}
 	return c.JSON(http.StatusOK, s.mySignUpOf(e, su))

@@ -340,15 +340,9 @@ func (s *Server) cancelPeriod(c echo.Context) error {
 }
 
 func (s *Server) closePeriod(c echo.Context, p models.Programme, per models.ProgrammePeriod, title string) error {
-	ctx := c.Request().Context()
-	if err := s.store.ClosePool(ctx, per.ID); err != nil {
-		return err
-	}
-	children, err := s.activeChildren(ctx, per.ID, per.ID)
-	if err != nil || len(children) == 0 {
-		return err
-	}
-	return s.sendNotice(c, jobs.CareNotice(p, children, title, title+"，给您带来不便，敬请谅解。如有疑问请联系学校。"))
+	return s.closePlaces(c, per.ID, per.ID, func(children []string) models.Notice {
+		return jobs.CareNotice(p, children, title, title+"，给您带来不便，敬请谅解。如有疑问请联系学校。")
+	})
 }
 
 // setPeriodCapacity raises or lowers a period's places (never below those confirmed); raising
@@ -371,22 +365,16 @@ func (s *Server) setPeriodCapacity(c echo.Context) error {
 		return err
 	}
 	s.audit(c, "programme.capacity", p.ID, p.CountyID, p.SchoolID, per.Label)
-	if err := s.promoteCare(c, p, per.ID); err != nil {
+	if err := s.promoteCare(c, p, per.ID, ""); err != nil {
 		return err
 	}
 	return s.getProgramme(c)
 }
 
-// promoteCare runs a period's waiting list and tells the families who got a place.
-func (s *Server) promoteCare(c echo.Context, p models.Programme, periodID string) error {
-	got, err := s.store.Promote(c.Request().Context(), periodID)
-	if err != nil {
-		return err
-	}
-	if len(got) == 0 {
-		return nil
-	}
-	return s.sendNotice(c, jobs.CarePromotedNotice(p, periodID, got))
+// promoteCare runs a period's waiting list and tells the families who got a place (all but the
+// enrolment except).
+func (s *Server) promoteCare(c echo.Context, p models.Programme, periodID, except string) error {
+	return s.promotePool(c, periodID, except, func(got []models.SignUp) models.Notice { return jobs.CarePromotedNotice(p, periodID, got) })
 }
 
 // programmeEnrolments lists a period's enrolments (the roster), or the whole programme's.
