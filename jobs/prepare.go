@@ -112,8 +112,20 @@ func (h *Handlers) prepareSMS(ctx context.Context, n models.Notice, m models.Mem
 		return fmt.Errorf("decrypt phone: %w", err)
 	}
 	if phone == "" {
-		p.skip = "no_phone"
-		return nil
+		// No number authorised in the mini-program: the school roster's, if it has one.
+		if phone, err = h.Store.RosterPhone(ctx, m.ID); err != nil {
+			return err
+		}
+		if phone == "" {
+			p.skip = "no_phone"
+			return nil
+		}
+		if first, err := h.firstToNumber(ctx, n.ID, h.Store.PhoneHash(phone), m.ID); err != nil {
+			return err
+		} else if !first {
+			p.skip = "same_number"
+			return nil
+		}
 	}
 	wait, keys, at, err := h.smsCount(ctx, h.Store.PhoneHash(phone))
 	if err != nil {
@@ -227,6 +239,28 @@ func (h *Handlers) smsCount(ctx context.Context, phoneHash string) (time.Duratio
 		return time.Duration(wait) * time.Millisecond, nil, 0, nil
 	}
 	return 0, keys, now.UnixMilli(), nil
+}
+
+// firstToNumber claims a roster number for one member per notice: two parents of a pupil who
+// both fall back to the roster's one number must not make it receive the notice twice. The
+// claim is the member's, so a retry of that member's delivery still goes.
+func (h *Handlers) firstToNumber(ctx context.Context, noticeID, phoneHash, memberID string) (bool, error) {
+	if h.Redis == nil {
+		return true, nil
+	}
+	key := "kehou:sms:once:" + noticeID + ":" + phoneHash
+	ok, err := h.Redis.SetNX(ctx, key, memberID, 30*24*time.Hour).Result()
+	if err != nil {
+		return false, fmt.Errorf("roster number claim: %w", err)
+	}
+	if ok {
+		return true, nil
+	}
+	owner, err := h.Redis.Get(ctx, key).Result()
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return false, fmt.Errorf("roster number claim: %w", err)
+	}
+	return owner == memberID, nil
 }
 
 // smsRelease undoes one counted send: the day's count goes down, and the last-send mark goes

@@ -19,6 +19,11 @@ type Child struct {
 	Grade       int       `bson:"grade" json:"grade"`
 	Class       string    `bson:"class" json:"class"`
 	BindCodeEnc []byte    `bson:"bind_code_enc" json:"-"`
+	// A guardian's mobile from the roster, encrypted, with its lookup hash and masked form: SMS
+	// notices go there for a parent who has not authorised a number in the mini-program.
+	PhoneEnc    []byte `bson:"phone_enc,omitempty" json:"-"`
+	PhoneHash   string `bson:"phone_hash,omitempty" json:"-"`
+	PhoneMasked string `bson:"phone_masked,omitempty" json:"guardian_phone,omitempty"`
 	CreatedAt   time.Time `bson:"created_at" json:"created_at"`
 	UpdatedAt   time.Time `bson:"updated_at" json:"updated_at"`
 }

@@ -90,6 +90,14 @@ func TestParseRosterLimitsAndEncodings(t *testing.T) {
 	if _, _, err := ParseRoster(strings.NewReader("学号,姓名\n1,张三\n"), 1, 6); err != ErrRosterHeader {
 		t.Fatalf("missing columns: %v", err)
 	}
+	// The optional guardian phone column: normalised, empty allowed, a landline refused by line.
+	rows, errs, err = ParseRoster(strings.NewReader("学号,姓名,年级,班级,家长手机\nA1,张三,1,1班,138 1234 5678\nA2,李四,1,1班,\nA3,王五,1,1班,021-5555\n"), 1, 6)
+	if err != nil || len(rows) != 2 || len(errs) != 1 || errs[0].Line != 4 || errs[0].Field != "phone" || rows[1].Phone != "" {
+		t.Fatalf("phone column: %+v %+v %v", rows, errs, err)
+	}
+	if rows[0].Phone != "+8613812345678" {
+		t.Fatalf("phone with spaces: %q", rows[0].Phone)
+	}
 }
 
 func TestPasswords(t *testing.T) {

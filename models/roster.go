@@ -21,6 +21,7 @@ type RosterRow struct {
 	Name      string
 	Grade     int
 	Class     string
+	Phone     string // a guardian's mobile (+86…), optional: SMS goes there when no parent authorised one
 }
 
 // LineError is a problem with one line of an uploaded file, reported so that the school admin
@@ -47,6 +48,8 @@ var rosterColumns = map[string]string{
 	"姓名": "name", "name": "name",
 	"年级": "grade", "grade": "grade",
 	"班级": "class", "class": "class",
+	// Optional: a guardian's mobile number.
+	"家长手机": "phone", "家长手机号": "phone", "联系电话": "phone", "guardian_phone": "phone", "phone": "phone",
 }
 
 // ParseRoster reads a CSV roster (UTF-8 with or without BOM, or GB18030 as saved by Chinese
@@ -76,8 +79,10 @@ func ParseRoster(r io.Reader, lo, hi int) ([]RosterRow, []LineError, error) {
 			col[name] = i
 		}
 	}
-	if len(col) != 4 {
-		return nil, nil, ErrRosterHeader
+	for _, need := range []string{"student_no", "name", "grade", "class"} {
+		if _, ok := col[need]; !ok {
+			return nil, nil, ErrRosterHeader
+		}
 	}
 	var (
 		rows   []RosterRow
@@ -102,7 +107,7 @@ func ParseRoster(r io.Reader, lo, hi int) ([]RosterRow, []LineError, error) {
 			return nil, nil, ErrRosterTooLong
 		}
 		cell := func(name string) string {
-			if i := col[name]; i < len(rec) {
+			if i, ok := col[name]; ok && i < len(rec) {
 				return strings.TrimSpace(rec[i])
 			}
 			return ""
@@ -128,6 +133,12 @@ func ParseRoster(r io.Reader, lo, hi int) ([]RosterRow, []LineError, error) {
 			if n := utf8.RuneCountInString(row.Class); n == 0 || n > 16 {
 				bad("class", "班级应为1–16个字")
 				continue
+			}
+			if p := cell("phone"); p != "" {
+				if row.Phone, ok = NormalizeMobile(p); !ok {
+					bad("phone", "家长手机号应为11位手机号码")
+					continue
+				}
 			}
 			seen[row.StudentNo] = lineNo
 			rows = append(rows, row)

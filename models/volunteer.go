@@ -80,9 +80,11 @@ type Volunteer struct {
 
 var mobileRe = regexp.MustCompile(`^1[3-9][0-9]{9}$`)
 
-// NormalizeMobile turns a mainland mobile number into +86… form; ok is false when it is not one.
+// NormalizeMobile turns a mainland mobile number into +86… form, forgiving the spaces and dashes
+// of a spreadsheet; ok is false when it is not one.
 func NormalizeMobile(s string) (string, bool) {
-	s = strings.TrimPrefix(strings.TrimSpace(s), "+86")
+	s = strings.NewReplacer(" ", "", "-", "", "\u00a0", "").Replace(strings.TrimSpace(s))
+	s = strings.TrimPrefix(s, "+86")
 	if !mobileRe.MatchString(s) {
 		return "", false
 	}

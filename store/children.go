@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"math/big"
 
@@ -33,9 +34,10 @@ func (s *Store) ImportRoster(ctx context.Context, school models.School, rows []m
 		NameHash  string `bson:"name_hash"`
 		Grade     int    `bson:"grade"`
 		Class     string `bson:"class"`
+		PhoneHash string `bson:"phone_hash"`
 	}
 	var existing []known
-	if err := s.all(ctx, colChildren, bson.M{"school_id": school.ID}, options.Find().SetProjection(bson.M{"student_no": 1, "name_hash": 1, "grade": 1, "class": 1}), &existing); err != nil {
+	if err := s.all(ctx, colChildren, bson.M{"school_id": school.ID}, options.Find().SetProjection(bson.M{"student_no": 1, "name_hash": 1, "grade": 1, "class": 1, "phone_hash": 1}), &existing); err != nil {
 		return res, fmt.Errorf("import roster: %w", err)
 	}
 	byNo := make(map[string]known, len(existing))
@@ -46,19 +48,30 @@ func (s *Store) ImportRoster(ctx context.Context, school models.School, rows []m
 	var inserts []any
 	for _, r := range rows {
 		hash := s.sealer.Hash("child_name", models.NormalizeName(r.Name))
+		var phoneEnc []byte
+		phoneHash := ""
+		if r.Phone != "" {
+			phoneEnc, phoneHash = s.sealer.Seal(r.Phone, "roster-phone"), s.PhoneHash(r.Phone)
+		}
 		k, ok := byNo[r.StudentNo]
 		if !ok {
 			inserts = append(inserts, models.Child{ID: NewID(), SchoolID: school.ID, CountyID: school.CountyID, StudentNo: r.StudentNo,
 				NameEnc: s.sealer.Seal(r.Name, "child_name"), NameHash: hash, NameMasked: models.MaskName(r.Name),
-				Grade: r.Grade, Class: r.Class, BindCodeEnc: s.sealer.Seal(newBindCode(), "bind_code"), CreatedAt: now, UpdatedAt: now})
+				Grade: r.Grade, Class: r.Class, BindCodeEnc: s.sealer.Seal(newBindCode(), "bind_code"),
+				PhoneEnc: phoneEnc, PhoneHash: phoneHash, PhoneMasked: maskIf(r.Phone), CreatedAt: now, UpdatedAt: now})
 			continue
 		}
-		if k.NameHash == hash && k.Grade == r.Grade && k.Class == r.Class {
+		// A roster without a phone column (or an empty cell) keeps the number on file.
+		samePhone := r.Phone == "" || k.PhoneHash == phoneHash
+		if k.NameHash == hash && k.Grade == r.Grade && k.Class == r.Class && samePhone {
 			res.Unchanged++
 			continue
 		}
 		set := bson.M{"county_id": school.CountyID, "grade": r.Grade, "class": r.Class,
 			"name_enc": s.sealer.Seal(r.Name, "child_name"), "name_hash": hash, "name_masked": models.MaskName(r.Name), "updated_at": now}
+		if !samePhone {
+			set["phone_enc"], set["phone_hash"], set["phone_masked"] = phoneEnc, phoneHash, MaskPhone(r.Phone)
+		}
 		if k.NameHash != hash {
 			// Another name under the same student number may be another pupil (numbers get
 			// reused): the old parents' bindings go, and so does the old binding code, so that
@@ -125,4 +138,33 @@ func (s *Store) ChildName(c models.Child) (string, error) {
 // BindCode decrypts a child's binding code.
 func (s *Store) BindCode(c models.Child) (string, error) {
 	return s.sealer.Open(c.BindCodeEnc, "bind_code")
+}
+
+func maskIf(phone string) string {
+	if phone == "" {
+		return ""
+	}
+	return MaskPhone(phone)
+}
+
+// RosterPhone is the roster's guardian number of a child of the member (the first that has one),
+// "" when none: the SMS fallback for a parent who has not authorised a number.
+func (s *Store) RosterPhone(ctx context.Context, memberID string) (string, error) {
+	var gs []models.Guardianship
+	if err := s.all(ctx, colGuardians, bson.M{"member_id": memberID}, options.Find().SetProjection(bson.M{"child_id": 1}), &gs); err != nil {
+		return "", fmt.Errorf("roster phone: %w", err)
+	}
+	for _, g := range gs {
+		ch, err := findOne[models.Child](ctx, s.c(colChildren), bson.M{"_id": g.ChildID})
+		if errors.Is(err, ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return "", err
+		}
+		if len(ch.PhoneEnc) > 0 {
+			return s.sealer.Open(ch.PhoneEnc, "roster-phone")
+		}
+	}
+	return "", nil
 }
