@@ -9,21 +9,21 @@ import (
 // Child is a pupil on a school's roster. The name is personal information of a minor: it is
 // stored encrypted (NameEnc) with a keyed hash (NameHash) for matching, and shown masked.
 type Child struct {
-	ID          string    `bson:"_id" json:"id"`
-	SchoolID    string    `bson:"school_id" json:"school_id"`
-	CountyID    string    `bson:"county_id" json:"county_id"`
-	StudentNo   string    `bson:"student_no" json:"student_no"`
-	NameEnc     []byte    `bson:"name_enc" json:"-"`
-	NameHash    string    `bson:"name_hash" json:"-"`
-	NameMasked  string    `bson:"name_masked" json:"name"`
-	Grade       int       `bson:"grade" json:"grade"`
-	Class       string    `bson:"class" json:"class"`
-	BindCodeEnc []byte    `bson:"bind_code_enc" json:"-"`
+	ID          string `bson:"_id" json:"id"`
+	SchoolID    string `bson:"school_id" json:"school_id"`
+	CountyID    string `bson:"county_id" json:"county_id"`
+	StudentNo   string `bson:"student_no" json:"student_no"`
+	NameEnc     []byte `bson:"name_enc" json:"-"`
+	NameHash    string `bson:"name_hash" json:"-"`
+	NameMasked  string `bson:"name_masked" json:"name"`
+	Grade       int    `bson:"grade" json:"grade"`
+	Class       string `bson:"class" json:"class"`
+	BindCodeEnc []byte `bson:"bind_code_enc" json:"-"`
 	// A guardian's mobile from the roster, encrypted, with its lookup hash and masked form: SMS
 	// notices go there for a parent who has not authorised a number in the mini-program.
-	PhoneEnc    []byte `bson:"phone_enc,omitempty" json:"-"`
-	PhoneHash   string `bson:"phone_hash,omitempty" json:"-"`
-	PhoneMasked string `bson:"phone_masked,omitempty" json:"guardian_phone,omitempty"`
+	PhoneEnc    []byte    `bson:"phone_enc,omitempty" json:"-"`
+	PhoneHash   string    `bson:"phone_hash,omitempty" json:"-"`
+	PhoneMasked string    `bson:"phone_masked,omitempty" json:"guardian_phone,omitempty"`
 	CreatedAt   time.Time `bson:"created_at" json:"created_at"`
 	UpdatedAt   time.Time `bson:"updated_at" json:"updated_at"`
 }
