@@ -39,6 +39,7 @@ type settings struct {
 	fanoutBatch int    // 0: the jobs package's default
 	sendChunk   int    // 0: the jobs package's default
 	skipBare    bool
+	floor       bool // measure only the store's floor (the inserts every broadcast needs)
 	cpuProfile  string // file for a CPU profile of the broadcast phase
 	verbose     bool
 }
@@ -65,6 +66,7 @@ func main() {
 	flag.IntVar(&o.sendChunk, "send-chunk", 0, "deliveries per send task (0: the jobs default)")
 	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the broadcast phase to this file (FerretDB runs in-process, so it shows the store's work too)")
 	flag.BoolVar(&o.skipBare, "skip-bare", false, "skip the bare asynq measurement")
+	flag.BoolVar(&o.floor, "floor", false, "measure only the store's floor: the receipt and delivery inserts every broadcast needs, against bare asynq")
 	flag.BoolVar(&o.verbose, "v", false, "log the jobs' info messages")
 	flag.Parse()
 	log.SetFlags(log.Ltime | log.Lmicroseconds)
@@ -134,6 +136,16 @@ func run(o settings) error {
 		if err != nil {
 			return fmt.Errorf("bare asynq: %w", err)
 		}
+	}
+
+	if o.floor {
+		log.Printf("floor: %d receipts and delivery records", o.n)
+		f, err := runFloor(ctx, b.st, o.n, max(o.fanoutBatch, 500), max(o.sendChunk, 200))
+		if err != nil {
+			return fmt.Errorf("floor: %w", err)
+		}
+		f.print(os.Stdout, r.bare, r.bareRan)
+		return nil
 	}
 
 	mem.startPhase()
