@@ -15,7 +15,12 @@ import (
 const (
 	PoolCarePeriod = "care_period"
 	PoolShift      = "shift"
+	PoolCourse     = "course" // a course of a selection menu; sign-ups of kind SignUpCourse
 )
+
+// SignUpCourse marks a sign-up that is a place in a course (owner: the course; ProgrammeID:
+// the selection).
+const SignUpCourse = "course"
 
 // SignUpCare marks a sign-up that is a summer-care enrolment (events leave Kind empty).
 const SignUpCare = "care"

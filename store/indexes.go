@@ -37,6 +37,10 @@ const (
 	colVolunteers   = "volunteers"
 	colShifts       = "shifts"
 	colApplications = "applications"
+	colPlans        = "plans"
+	colInstitutions = "institutions"
+	colSelections   = "selections"
+	colRequests     = "course_requests"
 )
 
 func unique(keys ...string) mongo.IndexModel {
@@ -80,6 +84,10 @@ func (s *Store) EnsureIndexes(ctx context.Context) error {
 		colProgrammes:   {plain("school_id"), plain("county_id"), plain("status")},
 		colVolunteers:   {plain("county_id"), plain("school_id"), plain("phone_hash")},
 		colShifts:       {plain("programme_id"), plain("starts_at")},
+		colPlans:        {plain("school_id"), plain("county_id", "term"), plain("items.institution_id")},
+		colInstitutions: {plain("county_id")},
+		colSelections:   {plain("school_id"), plain("county_id")},
+		colRequests:     {plain("selection_id"), plain("member_id")},
 		colApplications: {unique("shift_id", "volunteer_id", "active"), plain("volunteer_id", "year"), plain("school_id", "year"), plain("county_id", "year"), plain("programme_id")},
 	}
 	for name, models := range want {

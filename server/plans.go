@@ -1,0 +1,366 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"kehou/models"
+	"kehou/store"
+)
+
+// termParam reads the route's :term, else ?term= (default: the current term).
+func (s *Server) termParam(c echo.Context) (string, error) {
+	term := c.Param("term")
+	if term == "" {
+		term = c.QueryParam("term")
+	}
+	if term == "" {
+		return models.TermOf(s.now()), nil
+	}
+	if !models.ValidTerm(term) {
+		return "", models.FieldErrors{"term": "学期应如 2026-autumn 或 2027-spring"}
+	}
+	return term, nil
+}
+
+// planView is a school's plan with its compliance (plan null when the school has none).
+type planView struct {
+	School     models.School     `json:"school"`
+	Plan       *models.Plan      `json:"plan"`
+	Compliance models.Compliance `json:"compliance"`
+}
+
+// compliance computes the compliance of each school's plan, reading the institutions once.
+func (s *Server) compliance(ctx context.Context, schools []models.School, plans map[string]models.Plan) ([]planView, error) {
+	var ids []string
+	for _, p := range plans {
+		for _, it := range p.Items {
+			if it.InstitutionID != "" && !slices.Contains(ids, it.InstitutionID) {
+				ids = append(ids, it.InstitutionID)
+			}
+		}
+	}
+	insts, err := s.store.InstitutionsByID(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]planView, 0, len(schools))
+	for _, sc := range schools {
+		v := planView{School: sc}
+		if p, ok := plans[sc.ID]; ok {
+			v.Plan = &p
+		}
+		v.Compliance = models.Check(v.Plan, insts)
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+// getPlan shows a school's plan for a term with its compliance.
+func (s *Server) getPlan(c echo.Context) error {
+	ctx := c.Request().Context()
+	sc, err := s.store.SchoolInScope(ctx, scopeOf(c), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	term, err := s.termParam(c)
+	if err != nil {
+		return err
+	}
+	plans := map[string]models.Plan{}
+	if p, err := s.store.Plan(ctx, sc.ID, term); err == nil {
+		plans[sc.ID] = p
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	views, err := s.compliance(ctx, []models.School{sc}, plans)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, views[0])
+}
+
+type planForm struct {
+	Days    []models.ServiceDay `json:"days"`
+	Items   []models.PlanItem   `json:"items"`
+	FeeNote string              `json:"fee_note"`
+}
+
+func (f *planForm) validate() error { return nil } // checked on the plan
+
+// savePlan writes a school's plan for a term (its own staff, or county and city staff within
+// scope). Items run by an institution must name an approved one from the registry.
+func (s *Server) savePlan(c echo.Context) error {
+	ctx := c.Request().Context()
+	sc, err := s.store.SchoolInScope(ctx, scopeOf(c), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	var f planForm
+	if err := bind(c, &f); err != nil {
+		return err
+	}
+	p := models.Plan{SchoolID: sc.ID, CountyID: sc.CountyID, Term: c.Param("term"), Days: f.Days, Items: f.Items,
+		FeeNote: strings.TrimSpace(f.FeeNote), UpdatedBy: staffOf(c).ID}
+	if p.Days == nil {
+		p.Days = []models.ServiceDay{}
+	}
+	if p.Items == nil {
+		p.Items = []models.PlanItem{}
+	}
+	fe := models.FieldErrors{}
+	if err := p.Validate(); err != nil {
+		fe = err.(models.FieldErrors)
+	}
+	for i, it := range p.Items {
+		if it.Provider != models.ProviderInstitution || it.InstitutionID == "" {
+			continue
+		}
+		in, err := s.store.Institution(ctx, it.InstitutionID)
+		switch {
+		case errors.Is(err, store.ErrNotFound) || (err == nil && in.CountyID != "" && in.CountyID != sc.CountyID):
+			fe.Add(fmt.Sprintf("items[%d].institution_id", i), "名录中没有该机构")
+		case err != nil:
+			return err
+		case in.Status != models.InstitutionApproved:
+			fe.Add(fmt.Sprintf("items[%d].institution_id", i), "该机构未准入或已暂停，不能承办服务")
+		}
+	}
+	if err := fe.Err(); err != nil {
+		return err
+	}
+	if err := s.store.SavePlan(ctx, &p); err != nil {
+		return err
+	}
+	s.audit(c, "plan.save", p.ID, sc.CountyID, sc.ID, p.Term)
+	return s.getPlan(c)
+}
+
+// levelFigures are the compliance counts of a county or the city.
+type levelFigures struct {
+	ID                  string  `json:"id,omitempty"`
+	Name                string  `json:"name"`
+	Schools             int     `json:"schools"`
+	WithPlan            int     `json:"with_plan"`
+	FivePlusTwo         int     `json:"five_plus_two"`
+	FivePlusTwoRate     float64 `json:"five_plus_two_rate"`
+	TwoPlusN            int     `json:"two_plus_n"`
+	TwoPlusNRate        float64 `json:"two_plus_n_rate"`
+	Urban               int     `json:"urban_schools"`
+	UrbanTwoPlusThree   int     `json:"urban_two_plus_three"`
+	UrbanTwoPlusThreeRt float64 `json:"urban_two_plus_three_rate"`
+	MeetsTarget         bool    `json:"meets_target"` // all schools 2+N and ≥ 80% of urban schools 2+3
+}
+
+// City targets of the plan (every school 2+N; at least 80% of urban schools 2+3).
+const (
+	targetTwoPlusN          = 1.0
+	targetUrbanTwoPlusThree = 0.8
+)
+
+func (l *levelFigures) add(v planView) {
+	l.Schools++
+	c := v.Compliance
+	for cond, n := range map[bool]*int{c.HasPlan: &l.WithPlan, c.FivePlusTwo: &l.FivePlusTwo, c.TwoPlusN: &l.TwoPlusN} {
+		if cond {
+			*n++
+		}
+	}
+	if v.School.Location == models.LocationUrban {
+		l.Urban++
+		if c.TwoPlusThree {
+			l.UrbanTwoPlusThree++
+		}
+	}
+}
+
+func (l *levelFigures) finish() {
+	rate := func(n, d int) float64 {
+		if d == 0 {
+			return 0
+		}
+		return float64(n*1000/d) / 1000
+	}
+	l.FivePlusTwoRate, l.TwoPlusNRate, l.UrbanTwoPlusThreeRt = rate(l.FivePlusTwo, l.Schools), rate(l.TwoPlusN, l.Schools), rate(l.UrbanTwoPlusThree, l.Urban)
+	l.MeetsTarget = l.Schools > 0 && l.TwoPlusNRate >= targetTwoPlusN && (l.Urban == 0 || l.UrbanTwoPlusThreeRt >= targetUrbanTwoPlusThree)
+}
+
+// shortSchool is a school that falls short, and why.
+type shortSchool struct {
+	SchoolID string   `json:"school_id"`
+	Name     string   `json:"name"`
+	CountyID string   `json:"county_id"`
+	Location string   `json:"location"`
+	Reasons  []string `json:"reasons"`
+}
+
+// complianceReport is the bureau's view: figures per county and for the whole scope, the
+// targets beside them, and the schools that fall short with the reasons.
+type complianceReport struct {
+	Term     string             `json:"term"`
+	Targets  map[string]float64 `json:"targets"`
+	Total    levelFigures       `json:"total"`
+	Counties []levelFigures     `json:"counties"`
+	Short    []shortSchool      `json:"short"`
+	Schools  []planView         `json:"schools"`
+}
+
+// planCompliance reports the term's plan compliance within scope.
+func (s *Server) planCompliance(c echo.Context) error {
+	ctx := c.Request().Context()
+	term, err := s.termParam(c)
+	if err != nil {
+		return err
+	}
+	scope := scopeOf(c)
+	schools, err := s.store.SchoolsInScope(ctx, scope)
+	if err != nil {
+		return err
+	}
+	plans, err := s.store.PlansOfTerm(ctx, scope, term)
+	if err != nil {
+		return err
+	}
+	views, err := s.compliance(ctx, schools, plans)
+	if err != nil {
+		return err
+	}
+	r := complianceReport{Term: term, Targets: map[string]float64{"two_plus_n_rate": targetTwoPlusN, "urban_two_plus_three_rate": targetUrbanTwoPlusThree},
+		Counties: []levelFigures{}, Short: []shortSchool{}, Schools: views}
+	r.Total.Name = "合计"
+	byCounty := map[string]*levelFigures{}
+	var order []string
+	for _, v := range views {
+		r.Total.add(v)
+		lf := byCounty[v.School.CountyID]
+		if lf == nil {
+			co, err := s.store.County(ctx, v.School.CountyID)
+			if err != nil && !errors.Is(err, store.ErrNotFound) {
+				return err
+			}
+			lf = &levelFigures{ID: v.School.CountyID, Name: co.Name}
+			byCounty[v.School.CountyID] = lf
+			order = append(order, v.School.CountyID)
+		}
+		lf.add(v)
+		cp := v.Compliance
+		short := !cp.FivePlusTwo || !cp.TwoPlusN || (v.School.Location == models.LocationUrban && !cp.TwoPlusThree)
+		if short {
+			r.Short = append(r.Short, shortSchool{SchoolID: v.School.ID, Name: v.School.Name, CountyID: v.School.CountyID,
+				Location: v.School.Location, Reasons: cp.Reasons})
+		}
+	}
+	r.Total.finish()
+	for _, id := range order {
+		byCounty[id].finish()
+		r.Counties = append(r.Counties, *byCounty[id])
+	}
+	return c.JSON(http.StatusOK, r)
+}
+
+type institutionForm struct {
+	Name       *string  `json:"name"`
+	Licence    *string  `json:"licence"`
+	Categories []string `json:"categories"`
+	Status     *string  `json:"status"`
+	Notes      *string  `json:"notes"`
+}
+
+func (f *institutionForm) validate() error { return nil } // checked on the institution
+
+func (f *institutionForm) apply(in *models.Institution) {
+	for dst, v := range map[*string]*string{&in.Name: f.Name, &in.Licence: f.Licence, &in.Status: f.Status, &in.Notes: f.Notes} {
+		if v != nil {
+			*dst = strings.TrimSpace(*v)
+		}
+	}
+	if f.Categories != nil {
+		in.Categories = f.Categories
+	}
+}
+
+func (s *Server) listInstitutions(c echo.Context) error {
+	list, err := s.store.Institutions(c.Request().Context(), scopeOf(c))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, listBody[models.Institution]{Items: list})
+}
+
+// createInstitution registers an institution in the caller's county (or the city's registry).
+func (s *Server) createInstitution(c echo.Context) error {
+	scope := scopeOf(c)
+	if !scope.CanManageSchools() {
+		return errForbidden
+	}
+	var f institutionForm
+	if err := bind(c, &f); err != nil {
+		return err
+	}
+	in := models.Institution{CountyID: scope.CountyID, Status: models.InstitutionApproved}
+	f.apply(&in)
+	if err := in.Validate(); err != nil {
+		return err
+	}
+	if err := s.store.CreateInstitution(c.Request().Context(), &in); err != nil {
+		return err
+	}
+	s.audit(c, "institution.create", in.ID, in.CountyID, "", in.Name)
+	return c.JSON(http.StatusCreated, in)
+}
+
+// institutionUpdate is an institution with the plans its change affects.
+type institutionUpdate struct {
+	models.Institution
+	// Plans with an item the institution runs: when it is no longer approved, these are
+	// flagged (their items stop counting toward compliance).
+	AffectedPlans []string `json:"affected_plans"`
+}
+
+// updateInstitution changes an entry the caller keeps (a county its own, the city any);
+// suspending or removing one flags every plan that uses it.
+func (s *Server) updateInstitution(c echo.Context) error {
+	ctx := c.Request().Context()
+	scope := scopeOf(c)
+	if !scope.CanManageSchools() {
+		return errForbidden
+	}
+	in, err := s.store.Institution(ctx, c.Param("id"))
+	if err != nil {
+		return err
+	}
+	if scope.Role != models.RoleCity && in.CountyID != scope.CountyID {
+		if in.CountyID == "" {
+			return newAPIError(http.StatusForbidden, "forbidden", "市级名录中的机构由市教育局维护")
+		}
+		return errNotFound
+	}
+	var f institutionForm
+	if err := bind(c, &f); err != nil {
+		return err
+	}
+	was := in.Status
+	f.apply(&in)
+	if err := in.Validate(); err != nil {
+		return err
+	}
+	if err := s.store.UpdateInstitution(ctx, &in); err != nil {
+		return err
+	}
+	s.audit(c, "institution.update", in.ID, in.CountyID, "", was+"→"+in.Status)
+	plans, err := s.store.PlansUsing(ctx, in.ID)
+	if err != nil {
+		return err
+	}
+	out := institutionUpdate{Institution: in, AffectedPlans: []string{}}
+	for _, p := range plans {
+		out.AffectedPlans = append(out.AffectedPlans, p.ID)
+	}
+	return c.JSON(http.StatusOK, out)
+}

@@ -1,0 +1,121 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"kehou/models"
+)
+
+// CreateSelection stores a draft selection; the caller has set the commitment and sealed seed.
+func (s *Store) CreateSelection(ctx context.Context, sel *models.Selection) error {
+	sel.ID, sel.Status, sel.CreatedAt = NewID(), models.SelectionDraft, s.now()
+	for i := range sel.Courses {
+		sel.Courses[i].ID = NewID()
+		if sel.Courses[i].Grades == nil {
+			sel.Courses[i].Grades = []int{}
+		}
+	}
+	return insert(ctx, s.c(colSelections), sel)
+}
+
+// SealSeed encrypts a draw seed until the draw; OpenSeed reads it back.
+func (s *Store) SealSeed(seed, selectionID string) []byte {
+	return s.sealer.Seal(seed, "seed:"+selectionID)
+}
+
+// OpenSeed decrypts a selection's sealed seed.
+func (s *Store) OpenSeed(sel models.Selection) (string, error) {
+	return s.sealer.Open(sel.SeedEnc, "seed:"+sel.ID)
+}
+
+// Selection returns one selection.
+func (s *Store) Selection(ctx context.Context, id string) (models.Selection, error) {
+	return findOne[models.Selection](ctx, s.c(colSelections), bson.M{"_id": id})
+}
+
+// SelectionInScope returns the selection when the staff scope covers its school.
+func (s *Store) SelectionInScope(ctx context.Context, scope models.Scope, id string) (models.Selection, error) {
+	sel, err := s.Selection(ctx, id)
+	if err != nil {
+		return sel, err
+	}
+	if !scope.AllowsSchool(sel.SchoolID, sel.CountyID) {
+		return models.Selection{}, ErrNotFound
+	}
+	return sel, nil
+}
+
+// Selections lists the selections of schools within scope.
+func (s *Store) Selections(ctx context.Context, scope models.Scope, p Page) ([]models.Selection, string, error) {
+	return list(ctx, s.c(colSelections), scopeFilter(scope, "school_id"), p, func(x models.Selection) string { return x.ID })
+}
+
+// SelectionsOfSchools lists the published (open or drawn) selections of the given schools.
+func (s *Store) SelectionsOfSchools(ctx context.Context, schoolIDs []string) ([]models.Selection, error) {
+	var out []models.Selection
+	f := bson.M{"school_id": bson.M{"$in": schoolIDs}, "status": bson.M{"$in": bson.A{models.SelectionOpen, models.SelectionDrawn}}}
+	if err := s.all(ctx, colSelections, f, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}), &out); err != nil {
+		return nil, fmt.Errorf("selections: %w", err)
+	}
+	return out, nil
+}
+
+// SetSelectionStatus moves a selection to status to from one of from (ErrEventState if none).
+func (s *Store) SetSelectionStatus(ctx context.Context, id, to string, from ...string) error {
+	return s.setStatus(ctx, colSelections, id, to, from)
+}
+
+// RevealSeed records the draw: the seed becomes public (ErrEventState unless still open).
+func (s *Store) RevealSeed(ctx context.Context, id, seed string, at time.Time) error {
+	res, err := s.c(colSelections).UpdateOne(ctx, bson.M{"_id": id, "status": models.SelectionOpen},
+		bson.M{"$set": bson.M{"status": models.SelectionDrawn, "seed": seed, "drawn_at": at}})
+	if err != nil {
+		return fmt.Errorf("reveal seed: %w", err)
+	}
+	if res.MatchedCount == 0 {
+		return ErrEventState
+	}
+	return nil
+}
+
+// SaveRequest stores a child's ranked choices (replacing earlier ones).
+func (s *Store) SaveRequest(ctx context.Context, r *models.CourseRequest) error {
+	r.ID, r.UpdatedAt = r.SelectionID+":"+r.ChildID, s.now()
+	if _, err := s.c(colRequests).ReplaceOne(ctx, bson.M{"_id": r.ID}, r, options.Replace().SetUpsert(true)); err != nil {
+		return fmt.Errorf("save request: %w", err)
+	}
+	return nil
+}
+
+// Requests lists every request of a selection, in id order.
+func (s *Store) Requests(ctx context.Context, selectionID string) ([]models.CourseRequest, error) {
+	out := []models.CourseRequest{}
+	f := bson.M{"selection_id": selectionID}
+	if err := s.all(ctx, colRequests, f, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}), &out); err != nil {
+		return nil, fmt.Errorf("requests: %w", err)
+	}
+	return out, nil
+}
+
+// RequestCode is a child's anonymised code in a selection's public draw: an HMAC, so it cannot
+// be traced to the child without the server's key, yet is stable per child and selection.
+func (s *Store) RequestCode(selectionID, childID string) string {
+	return s.sealer.Hash("draw:"+selectionID, childID)[:12]
+}
+
+// CreateCoursePools gives each course of a drawn selection its pool of places (idempotent).
+func (s *Store) CreateCoursePools(ctx context.Context, sel models.Selection) error {
+	docs := make([]any, len(sel.Courses))
+	now := s.now()
+	for i, c := range sel.Courses {
+		docs[i] = models.Pool{ID: c.ID, Kind: models.PoolCourse, OwnerID: sel.ID, Capacity: c.Capacity, Free: c.Capacity, Holders: []string{},
+			StartsAt: sel.Closes, EndsAt: sel.Closes.AddDate(0, 6, 0), UpdatedAt: now}
+	}
+	_, err := s.insertIgnoringDuplicates(ctx, colPools, docs)
+	return err
+}
