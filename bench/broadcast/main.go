@@ -39,7 +39,7 @@ type settings struct {
 	fanoutBatch int    // 0: the jobs package's default
 	sendChunk   int    // 0: the jobs package's default
 	skipBare    bool
-	floor       bool // measure only the store's floor (the inserts every broadcast needs)
+	floor       bool   // measure only the store's floor (the inserts every broadcast needs)
 	cpuProfile  string // file for a CPU profile of the broadcast phase
 	verbose     bool
 }
