@@ -135,6 +135,10 @@ func (h *Handlers) HandlePlacesReconcile(ctx context.Context, _ *asynq.Task) err
 		}
 		var n models.Notice
 		switch p.Kind {
+		case models.PoolCourse:
+			if n, err = h.afterCoursePromotion(ctx, p.OwnerID, p.ID, got); err != nil {
+				return err
+			}
 		case models.PoolCarePeriod:
 			prog, err := h.Store.Programme(ctx, p.OwnerID)
 			if err != nil {

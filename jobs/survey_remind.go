@@ -76,13 +76,7 @@ func anonNote(sv models.Survey) string {
 	return ""
 }
 
-func truncate(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n])
-}
+func truncate(s string, n int) string { return models.Truncate(s, n) }
 
 // surveyRemindEvery is how often due reminders are looked for.
 const surveyRemindEvery = 5 * time.Minute

@@ -226,3 +226,11 @@ func firstLine(s string) string {
 	}
 	return s
 }
+
+// Truncate keeps the first n characters of s.
+func Truncate(s string, n int) string {
+	if r := []rune(s); len(r) > n {
+		return string(r[:n])
+	}
+	return s
+}

@@ -167,10 +167,14 @@ const (
 func (l *levelFigures) add(v planView) {
 	l.Schools++
 	c := v.Compliance
-	for cond, n := range map[bool]*int{c.HasPlan: &l.WithPlan, c.FivePlusTwo: &l.FivePlusTwo, c.TwoPlusN: &l.TwoPlusN} {
-		if cond {
-			*n++
-		}
+	if c.HasPlan {
+		l.WithPlan++
+	}
+	if c.FivePlusTwo {
+		l.FivePlusTwo++
+	}
+	if c.TwoPlusN {
+		l.TwoPlusN++
 	}
 	if v.School.Location == models.LocationUrban {
 		l.Urban++

@@ -59,6 +59,13 @@ func (s *Server) routes(e *echo.Echo) {
 	member.POST("/shifts/:id/applications", s.apply)
 	member.GET("/applications", s.myApplications)
 	member.POST("/applications/:id/withdraw", s.withdraw)
+	member.GET("/selections", s.mpSelections)
+	member.GET("/selections/:id", s.mpSelection)
+	member.PUT("/selections/:id/requests", s.saveCourseRequest)
+	member.POST("/selections/:id/drop", s.dropCourse)
+
+	// The lottery's public data: anyone may recompute a draw (kehou verify-draw).
+	api.GET("/public/draws/:id", s.publicDraw)
 
 	admin := api.Group("/admin")
 	admin.POST("/login", s.adminLogin, staffLogin)
@@ -142,6 +149,18 @@ func (s *Server) routes(e *echo.Echo) {
 	staff.POST("/volunteers/:id/credentials/:cid/verify", s.verifyCredential)
 	staff.GET("/volunteer-hours", s.volunteerHours)
 	staff.GET("/schools/:id/teacher-hours", s.exportTeacherHours)
+
+	staff.GET("/plans", s.planCompliance)
+	staff.GET("/schools/:id/plans/:term", s.getPlan)
+	staff.PUT("/schools/:id/plans/:term", s.savePlan)
+	staff.GET("/institutions", s.listInstitutions)
+	staff.POST("/institutions", s.createInstitution, s.idempotent)
+	staff.PATCH("/institutions/:id", s.updateInstitution)
+	staff.GET("/selections", s.listSelections)
+	staff.POST("/selections", s.createSelection, s.idempotent)
+	staff.GET("/selections/:id", s.getSelection)
+	staff.POST("/selections/:id/publish", s.publishSelection)
+	staff.POST("/selections/:id/draw", s.drawSelection)
 
 	staff.GET("/robots", s.listRobots)
 	staff.POST("/robots", s.createRobot, s.idempotent)

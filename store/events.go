@@ -169,11 +169,11 @@ func (s *Store) ClaimPoolReminder(ctx context.Context, id string) (bool, error) 
 	return res.MatchedCount == 1, nil
 }
 
-// OpenPools lists the pools with waiting lists (open-day sessions, summer-care periods) that
+// OpenPools lists the pools with waiting lists (open-day sessions, summer-care periods, courses) that
 // have not ended and are not closed, for the reconciler.
 func (s *Store) OpenPools(ctx context.Context, now time.Time) ([]models.Pool, error) {
 	var pools []models.Pool
-	f := bson.M{"kind": bson.M{"$in": bson.A{models.PoolEventSession, models.PoolCarePeriod}}, "closed": false, "ends_at": bson.M{"$gt": now}}
+	f := bson.M{"kind": bson.M{"$in": bson.A{models.PoolEventSession, models.PoolCarePeriod, models.PoolCourse}}, "closed": false, "ends_at": bson.M{"$gt": now}}
 	if err := s.all(ctx, colPools, f, options.Find().SetProjection(bson.M{"_id": 1, "kind": 1, "owner_id": 1}), &pools); err != nil {
 		return nil, fmt.Errorf("open pools: %w", err)
 	}

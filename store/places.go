@@ -57,6 +57,16 @@ func (s *Store) PoolsOf(ctx context.Context, ownerID string) (map[string]models.
 // owner gets that one back (created false), whatever the concurrency: the unique index decides.
 // The answer is the truth at the time: confirmed means the pool holds its places.
 func (s *Store) Join(ctx context.Context, su models.SignUp) (models.SignUp, bool, error) {
+	return s.join(ctx, su, false)
+}
+
+// JoinAhead signs a child up ahead of any waiting list: a lottery winner takes its place even
+// when the waiting lists of the same draw were (partly) written by an earlier, interrupted run.
+func (s *Store) JoinAhead(ctx context.Context, su models.SignUp) (models.SignUp, bool, error) {
+	return s.join(ctx, su, true)
+}
+
+func (s *Store) join(ctx context.Context, su models.SignUp, ahead bool) (models.SignUp, bool, error) {
 	now := s.now()
 	su.ID, su.Status, su.Active, su.Places = NewID(), models.SignUpWaiting, "", 1+su.Companions
 	su.CreatedAt, su.UpdatedAt = now, now
@@ -68,9 +78,12 @@ func (s *Store) Join(ctx context.Context, su models.SignUp) (models.SignUp, bool
 	if err != nil {
 		return su, false, err
 	}
-	// The fast path: nobody waiting and enough free places.
-	res, err := s.c(colPools).UpdateOne(ctx,
-		bson.M{"_id": su.PoolID, "closed": false, "waiters": 0, "free": bson.M{"$gte": su.Places}, "holders": bson.M{"$ne": su.ID}},
+	// The fast path: nobody waiting (or ahead of them) and enough free places.
+	take := bson.M{"_id": su.PoolID, "closed": false, "waiters": 0, "free": bson.M{"$gte": su.Places}, "holders": bson.M{"$ne": su.ID}}
+	if ahead {
+		delete(take, "waiters")
+	}
+	res, err := s.c(colPools).UpdateOne(ctx, take,
 		bson.M{"$inc": bson.M{"free": -su.Places}, "$push": bson.M{"holders": su.ID}, "$set": bson.M{"updated_at": s.now()}})
 	if err != nil {
 		return su, true, fmt.Errorf("take places: %w", err)

@@ -23,6 +23,14 @@ func (s *Store) CreateSelection(ctx context.Context, sel *models.Selection) erro
 	return insert(ctx, s.c(colSelections), sel)
 }
 
+// SetSelectionSeed stores a selection's sealed seed.
+func (s *Store) SetSelectionSeed(ctx context.Context, id string, sealed []byte) error {
+	if _, err := s.c(colSelections).UpdateOne(ctx, bson.M{"_id": id}, bson.M{"$set": bson.M{"seed_enc": sealed}}); err != nil {
+		return fmt.Errorf("selection seed: %w", err)
+	}
+	return nil
+}
+
 // SealSeed encrypts a draw seed until the draw; OpenSeed reads it back.
 func (s *Store) SealSeed(seed, selectionID string) []byte {
 	return s.sealer.Seal(seed, "seed:"+selectionID)
@@ -118,4 +126,51 @@ func (s *Store) CreateCoursePools(ctx context.Context, sel models.Selection) err
 	}
 	_, err := s.insertIgnoringDuplicates(ctx, colPools, docs)
 	return err
+}
+
+// Request returns a child's request in a selection.
+func (s *Store) Request(ctx context.Context, selectionID, childID string) (models.CourseRequest, error) {
+	return findOne[models.CourseRequest](ctx, s.c(colRequests), bson.M{"_id": selectionID + ":" + childID})
+}
+
+// ActiveSignUp returns a child's confirmed or waiting sign-up of an owner (a course).
+func (s *Store) ActiveSignUp(ctx context.Context, ownerID, childID string) (models.SignUp, error) {
+	return findOne[models.SignUp](ctx, s.c(colSignUps), bson.M{"owner_id": ownerID, "child_id": childID, "active": ""})
+}
+
+// EndRuledOutWaits cancels a child's waits in a selection for courses it can no longer take
+// beside the courses it holds (a clash in time, or the limits reached).
+func (s *Store) EndRuledOutWaits(ctx context.Context, selectionID, childID string, courses map[string]models.DrawCourse, rules models.SelectionRules) error {
+	var sus []models.SignUp
+	if err := s.all(ctx, colSignUps, bson.M{"programme_id": selectionID, "child_id": childID, "active": ""}, nil, &sus); err != nil {
+		return fmt.Errorf("course waits: %w", err)
+	}
+	var held []models.DrawCourse
+	for _, su := range sus {
+		if su.Status == models.SignUpConfirmed {
+			held = append(held, courses[su.PoolID])
+		}
+	}
+	ext := 0
+	for _, h := range held {
+		if h.Extended {
+			ext++
+		}
+	}
+	for _, su := range sus {
+		if su.Status != models.SignUpWaiting {
+			continue
+		}
+		c := courses[su.PoolID]
+		out := len(held) >= rules.MaxCourses || (c.Extended && rules.MaxExtended > 0 && ext >= rules.MaxExtended)
+		for _, h := range held {
+			out = out || h.Clash(c)
+		}
+		if out {
+			if _, _, err := s.CancelSignUp(ctx, su.ID); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }

@@ -4,6 +4,7 @@
 //	kehou api      only the HTTP API (needs KEHOU_MONGO_URI and KEHOU_REDIS_ADDR)
 //	kehou worker   only the asynq workers and the periodic scheduler (same)
 //	kehou seed     load the demo city into an empty database
+//	kehou verify-draw <draw.json or URL> [code]   recompute a published course-selection draw
 //	kehou version  print the version
 //
 // main parses the configuration once and calls run; everything else is wired in app.go.
@@ -33,6 +34,8 @@ commands:
   api      start only the HTTP API
   worker   start only the workers and the periodic scheduler
   seed     load the demo city into an empty database
+  verify-draw <draw.json or URL> [code]
+           recompute a published course-selection draw from its public data
   version  print the version
 
 Configuration is read from KEHOU_* environment variables; see README.md.
@@ -49,6 +52,9 @@ func main() {
 }
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) >= 1 && args[0] == "verify-draw" {
+		return verifyDraw(ctx, args[1:], stdout)
+	}
 	if len(args) != 1 {
 		fmt.Fprint(stderr, usage)
 		return errors.New("expected one command")

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"time"
 
 	"kehou/config"
 	"kehou/models"
@@ -71,6 +72,7 @@ func seedDemo(ctx context.Context, cfg *config.Config, st *store.Store) (bool, e
 			return false, err
 		}
 	}
+	var schools []models.School
 	for si, ds := range demoSchools {
 		sc := ds.school
 		sc.CountyID = counties[ds.county].ID
@@ -96,8 +98,57 @@ func seedDemo(ctx context.Context, cfg *config.Config, st *store.Store) (bool, e
 		if _, err := st.ImportRoster(ctx, sc, rows); err != nil {
 			return false, err
 		}
+		schools = append(schools, sc)
 	}
-	return true, nil
+	return true, seedPlans(ctx, st, counties[0], schools)
+}
+
+// seedPlans gives the demo schools plans for the current term that show each way of meeting or
+// missing the targets: 东湖区实验小学 meets 2+3 (one item run by an approved institution),
+// 东湖区第一初级中学 offers 2+2, 青石镇中心小学 serves four days only, and 青石初级中学 names a
+// suspended institution, whose item does not count.
+func seedPlans(ctx context.Context, st *store.Store, county models.County, schools []models.School) error {
+	good := models.Institution{CountyID: county.ID, Name: "东湖青少年科技中心", Licence: "DH-2025-017", Categories: []string{"science", "arts"},
+		Status: models.InstitutionApproved, Notes: "2025年度评估：良好"}
+	bad := models.Institution{CountyID: county.ID, Name: "启航艺术培训", Licence: "DH-2024-233", Categories: []string{"arts"},
+		Status: models.InstitutionSuspended, Notes: "2026年投诉核实，暂停合作"}
+	for _, in := range []*models.Institution{&good, &bad} {
+		if err := st.CreateInstitution(ctx, in); err != nil {
+			return err
+		}
+	}
+	days := func(n int, end string) []models.ServiceDay {
+		var out []models.ServiceDay
+		for d := 1; d <= n; d++ {
+			out = append(out, models.ServiceDay{Weekday: d, Start: "16:30", End: end})
+		}
+		return out
+	}
+	item := func(cat, name string, inst string) models.PlanItem {
+		it := models.PlanItem{Category: cat, Name: name, Provider: models.ProviderTeachers}
+		if inst != "" {
+			it.Provider, it.InstitutionID = models.ProviderInstitution, inst
+		}
+		return it
+	}
+	basics := []models.PlanItem{item("homework", "作业辅导", ""), item("sports", "体育锻炼", "")}
+	plans := [][]models.PlanItem{
+		append(append([]models.PlanItem{}, basics...), item("science", "机器人", good.ID), item("arts", "合唱团", ""), item("reading", "整本书阅读", "")),
+		append(append([]models.PlanItem{}, basics...), item("science", "科学实验", ""), item("clubs", "棋类社团", "")),
+		append(append([]models.PlanItem{}, basics...), item("labour", "种植园", "")),
+		append(append([]models.PlanItem{}, basics...), item("reading", "阅读", ""), item("arts", "舞蹈", bad.ID)),
+	}
+	term := models.TermOf(time.Now())
+	for i, sc := range schools {
+		p := models.Plan{SchoolID: sc.ID, CountyID: sc.CountyID, Term: term, Days: days(5, "18:30"), Items: plans[i], FeeNote: "按物价部门核定标准收取服务费"}
+		if i == 2 {
+			p.Days = days(4, "18:30")
+		}
+		if err := st.SavePlan(ctx, &p); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // seedCommand is `kehou seed`: the demo city into an empty database, never into production.
