@@ -45,7 +45,10 @@ func Run(m *testing.M) int {
 		return 1
 	}
 	defer stack.Close()
-	client, err = mongo.Connect(devstack.MongoClientOptions(stack.MongoURI()))
+	// The embedded store runs every operation on one connection, so a concurrency test that
+	// starts hundreds of operations at once queues them there for longer than the 30 s a
+	// request would wait in production; tests allow the queue three minutes.
+	client, err = mongo.Connect(devstack.MongoClientOptions(stack.MongoURI()).SetServerSelectionTimeout(3 * time.Minute))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "testenv: connect:", err)
 		return 1
