@@ -68,6 +68,7 @@ func (h *Handlers) Register(mux *asynq.ServeMux) {
 	mux.HandleFunc(TypeEventRemind, h.HandleEventRemind)
 	mux.HandleFunc(TypePlacesReconcile, h.HandlePlacesReconcile)
 	mux.HandleFunc(TypeShiftAlert, h.HandleShiftAlert)
+	mux.HandleFunc(TypeComplaintSweep, h.HandleComplaintSweep)
 }
 
 // RetryDelay backs off from base, doubling per retry up to ten minutes, so a provider outage

@@ -25,6 +25,7 @@ var Schedule = []Periodic{
 	{Every: 15 * time.Minute, New: NewEventRemindTask},
 	{Every: 5 * time.Minute, New: NewPlacesReconcileTask},
 	{Every: 15 * time.Minute, New: NewShiftAlertTask},
+	{Every: time.Hour, New: NewComplaintSweepTask},
 }
 
 // periodID names the period that contains t, e.g. "session:purge:2026-11-29T16:00Z".

@@ -63,6 +63,9 @@ func (s *Server) routes(e *echo.Echo) {
 	member.GET("/selections/:id", s.mpSelection)
 	member.PUT("/selections/:id/requests", s.saveCourseRequest)
 	member.POST("/selections/:id/drop", s.dropCourse)
+	member.POST("/complaints", s.submitComplaint, s.limitSubject("complaint", 5), s.idempotent)
+	member.GET("/complaints", s.myComplaints)
+	member.POST("/complaints/:id/rating", s.rateComplaint)
 
 	// The lottery's public data: anyone may recompute a draw (kehou verify-draw).
 	api.GET("/public/draws/:id", s.publicDraw)
@@ -161,6 +164,15 @@ func (s *Server) routes(e *echo.Echo) {
 	staff.GET("/selections/:id", s.getSelection)
 	staff.POST("/selections/:id/publish", s.publishSelection)
 	staff.POST("/selections/:id/draw", s.drawSelection)
+
+	staff.GET("/complaints", s.listComplaints)
+	staff.POST("/complaints", s.createComplaint, s.idempotent)
+	staff.POST("/complaints/import", s.importTickets)
+	staff.GET("/complaints/stats", s.complaintStats)
+	staff.GET("/complaints/export", s.exportComplaints)
+	staff.GET("/complaints/:id", s.getComplaint)
+	staff.POST("/complaints/:id/look-back", s.recordLookBack)
+	staff.POST("/complaints/:id/:step", s.complaintStep)
 
 	staff.GET("/robots", s.listRobots)
 	staff.POST("/robots", s.createRobot, s.idempotent)

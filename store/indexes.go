@@ -41,6 +41,7 @@ const (
 	colInstitutions = "institutions"
 	colSelections   = "selections"
 	colRequests     = "course_requests"
+	colComplaints   = "complaints"
 )
 
 func unique(keys ...string) mongo.IndexModel {
@@ -88,6 +89,7 @@ func (s *Store) EnsureIndexes(ctx context.Context) error {
 		colInstitutions: {plain("county_id")},
 		colSelections:   {plain("school_id"), plain("county_id")},
 		colRequests:     {plain("selection_id"), plain("member_id")},
+		colComplaints:   {unique("source_key"), plain("county_id", "status"), plain("school_id"), plain("member_id"), plain("status", "deadline")},
 		colApplications: {unique("shift_id", "volunteer_id", "active"), plain("volunteer_id", "year"), plain("school_id", "year"), plain("county_id", "year"), plain("programme_id")},
 	}
 	for name, models := range want {

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -91,9 +90,6 @@ func (s *Store) InstitutionsByID(ctx context.Context, ids []string) (map[string]
 	}
 	return out, nil
 }
-
-// ErrNotYours is a change to a registry entry another level keeps (a county editing the city's).
-var ErrNotYours = errors.New("the entry is kept by another office")
 
 // UpdateInstitution saves an institution's record.
 func (s *Store) UpdateInstitution(ctx context.Context, in *models.Institution) error {

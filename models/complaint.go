@@ -1,0 +1,189 @@
+package models
+
+import (
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Complaints and suggestions (投诉台账): intake from parents and from the 12345 hotline, phone,
+// e-mail or visits; a workflow from receipt to closing with every step recorded; escalation
+// when a school misses its deadline; and a look-back six months after closing.
+
+// Complaint sources.
+const (
+	SourceMiniProgram = "mp"
+	Source12345       = "12345"
+	SourcePhone       = "phone"
+	SourceEmail       = "email"
+	SourceVisit       = "visit"
+)
+
+// ComplaintSources lists the sources; SourceNames are what the ledger shows.
+var (
+	ComplaintSources = []string{SourceMiniProgram, Source12345, SourcePhone, SourceEmail, SourceVisit}
+	SourceNames      = map[string]string{SourceMiniProgram: "小程序", Source12345: "12345热线", SourcePhone: "举报电话", SourceEmail: "举报邮箱", SourceVisit: "来访"}
+)
+
+// Complaint categories.
+var (
+	ComplaintCategories    = []string{"fees", "safety", "quality", "staff", "food", "schedule", "other"}
+	ComplaintCategoryNames = map[string]string{"fees": "收费", "safety": "安全", "quality": "服务质量", "staff": "教师行为",
+		"food": "餐饮", "schedule": "时间安排", "other": "其他"}
+)
+
+// Complaint statuses, in workflow order.
+const (
+	ComplaintReceived   = "received"
+	ComplaintAssigned   = "assigned"
+	ComplaintInProgress = "in_progress"
+	ComplaintRectified  = "rectified"
+	ComplaintVerified   = "verified"
+	ComplaintClosed     = "closed"
+	ComplaintDismissed  = "dismissed"
+)
+
+// ComplaintStatusNames are the statuses as the ledger shows them.
+var ComplaintStatusNames = map[string]string{ComplaintReceived: "已受理", ComplaintAssigned: "已交办", ComplaintInProgress: "办理中",
+	ComplaintRectified: "已整改", ComplaintVerified: "已核查", ComplaintClosed: "已办结", ComplaintDismissed: "不予受理"}
+
+// Who may move a complaint: the county (or city) that keeps the ledger, or the school it was
+// assigned to.
+const (
+	ActorCounty = "county"
+	ActorSchool = "school"
+)
+
+// transitions lists the allowed moves and who makes them.
+var transitions = map[string]map[string]string{
+	ComplaintReceived:   {ComplaintAssigned: ActorCounty, ComplaintDismissed: ActorCounty},
+	ComplaintAssigned:   {ComplaintInProgress: ActorSchool, ComplaintRectified: ActorSchool, ComplaintDismissed: ActorCounty, ComplaintAssigned: ActorCounty},
+	ComplaintInProgress: {ComplaintRectified: ActorSchool, ComplaintDismissed: ActorCounty},
+	ComplaintRectified:  {ComplaintVerified: ActorCounty, ComplaintInProgress: ActorCounty}, // back when the rectification falls short
+	ComplaintVerified:   {ComplaintClosed: ActorCounty},
+}
+
+// CanMove says why actor may not move a complaint from one status to another ("" when it may).
+func CanMove(from, to, actor string) string {
+	who, ok := transitions[from][to]
+	switch {
+	case !ok:
+		return fmt.Sprintf("“%s”的件不能改为“%s”", ComplaintStatusNames[from], ComplaintStatusNames[to])
+	case who != actor:
+		if who == ActorSchool {
+			return "这一步由承办学校办理"
+		}
+		return "这一步由区县教育局办理"
+	}
+	return ""
+}
+
+// ComplaintStep is one recorded step: who, when, what.
+type ComplaintStep struct {
+	At     time.Time `bson:"at" json:"at"`
+	By     string    `bson:"by" json:"by"` // staff id, "parent" or "system"
+	Status string    `bson:"status" json:"status"`
+	Note   string    `bson:"note,omitempty" json:"note,omitempty"`
+}
+
+// LookBack is the half-yearly look-back (回头看) of a closed complaint.
+type LookBack struct {
+	OpenedAt   time.Time `bson:"opened_at" json:"opened_at"`
+	Recurred   *bool     `bson:"recurred,omitempty" json:"recurred,omitempty"` // nil until the county records it
+	Note       string    `bson:"note,omitempty" json:"note,omitempty"`
+	RecordedAt time.Time `bson:"recorded_at,omitempty" json:"recorded_at,omitzero"`
+	RecordedBy string    `bson:"recorded_by,omitempty" json:"-"`
+}
+
+// Complaint is one entry of the ledger.
+type Complaint struct {
+	ID         string          `bson:"_id" json:"id"`
+	Source     string          `bson:"source" json:"source"`
+	SourceRef  string          `bson:"source_ref,omitempty" json:"source_ref,omitempty"` // e.g. the 12345 ticket number
+	SourceKey  string          `bson:"source_key" json:"-"`                              // source:ref, or the id when there is no ref: unique
+	ReceivedOn time.Time       `bson:"received_on" json:"received_on"`                   // the day it came in, 00:00 Shanghai
+	CountyID   string          `bson:"county_id" json:"county_id"`
+	SchoolID   string          `bson:"school_id,omitempty" json:"school_id,omitempty"`
+	Category   string          `bson:"category" json:"category"`
+	Text       string          `bson:"text" json:"text"`
+	Anonymous  bool            `bson:"anonymous" json:"anonymous"`
+	MemberID   string          `bson:"member_id,omitempty" json:"-"` // the parent, to be told of progress; never shown
+	Status     string          `bson:"status" json:"status"`
+	Deadline   time.Time       `bson:"deadline,omitempty" json:"deadline,omitzero"`
+	Escalated  bool            `bson:"escalated" json:"escalated"`
+	Outcome    string          `bson:"outcome,omitempty" json:"outcome,omitempty"` // what was done (rectified), or why dismissed
+	Evidence   []string        `bson:"evidence,omitempty" json:"evidence,omitempty"`
+	ClosedAt   time.Time       `bson:"closed_at,omitempty" json:"closed_at,omitzero"`
+	Steps      []ComplaintStep `bson:"steps" json:"steps"`
+	Rating     int             `bson:"rating,omitempty" json:"rating,omitempty"` // the parent's 1–5 on the handling
+	RatingNote string          `bson:"rating_note,omitempty" json:"rating_note,omitempty"`
+	LookBack   *LookBack       `bson:"look_back,omitempty" json:"look_back,omitempty"`
+	CreatedAt  time.Time       `bson:"created_at" json:"created_at"`
+	UpdatedAt  time.Time       `bson:"updated_at" json:"updated_at"`
+}
+
+// Open reports whether the complaint is still being handled.
+func (c Complaint) Open() bool {
+	return c.Status != ComplaintClosed && c.Status != ComplaintDismissed
+}
+
+// Overdue reports whether the assigned school has missed the deadline.
+func (c Complaint) Overdue(now time.Time) bool {
+	return (c.Status == ComplaintAssigned || c.Status == ComplaintInProgress) && !c.Deadline.IsZero() && now.After(c.Deadline)
+}
+
+// Summary is the first 50 characters, for the ledger's 内容摘要 column.
+func (c Complaint) Summary() string {
+	s := strings.Join(strings.Fields(c.Text), " ")
+	if utf8.RuneCountInString(s) > 50 {
+		return string([]rune(s)[:50]) + "…"
+	}
+	return s
+}
+
+// Validate checks an intake.
+func (c Complaint) Validate() error {
+	f := FieldErrors{}
+	f.CheckOneOf("source", c.Source, ComplaintSources...)
+	f.CheckOneOf("category", c.Category, ComplaintCategories...)
+	f.CheckText("text", c.Text, 2000)
+	f.CheckOptionalText("source_ref", c.SourceRef, 40)
+	if c.Source == Source12345 && strings.TrimSpace(c.SourceRef) == "" {
+		f.Add("source_ref", "12345来件请填写工单编号")
+	}
+	if c.ReceivedOn.IsZero() {
+		f.Add("received_on", MsgRequired)
+	}
+	return f.Err()
+}
+
+// AddWorkingDays is the end of the n-th working day after from (Shanghai; Saturdays and Sundays
+// are not working days, and public holidays are not known to it: a county moving a deadline
+// over a holiday re-assigns with a later one).
+func AddWorkingDays(from time.Time, n int) time.Time {
+	d := from.In(Shanghai)
+	d = time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, Shanghai)
+	for n > 0 {
+		d = d.AddDate(0, 0, 1)
+		if wd := d.Weekday(); wd != time.Saturday && wd != time.Sunday {
+			n--
+		}
+	}
+	return d.AddDate(0, 0, 1).Add(-time.Second).UTC() // 23:59:59 of that day
+}
+
+// LookBackAfter is how long after closing a complaint is looked back at.
+const LookBackAfter = 6 * 30 * 24 * time.Hour
+
+// DefaultDeadlineDays is the working days a school has by default.
+const DefaultDeadlineDays = 5
+
+// ValidRating checks a parent's rating of the handling.
+func ValidRating(r int) bool { return r >= 1 && r <= 5 }
+
+// StartOfDay is 00:00 Shanghai of the day t falls on.
+func StartOfDay(t time.Time) time.Time {
+	l := t.In(Shanghai)
+	return time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, Shanghai).UTC()
+}
