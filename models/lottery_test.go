@@ -175,3 +175,25 @@ func TestPlanCompliance(t *testing.T) {
 }
 
 func mustDay(s string) time.Time { t, _ := ParseDay(s); return t }
+
+func TestSelectionChoicesRules(t *testing.T) {
+	sel := Selection{Rules: SelectionRules{MaxCourses: 2, MaxExtended: 1, MaxChoices: 3}, Courses: []Course{
+		{ID: "a", Name: "陶艺", Category: "arts", Grades: []int{3, 4}},
+		{ID: "b", Name: "围棋", Category: "clubs"},
+		{ID: "c", Name: "跑步", Category: "sports"},
+		{ID: "d", Name: "书法", Category: "arts"},
+	}}
+	if err := sel.CheckChoices(3, []string{"a", "b", "c"}); err != nil {
+		t.Fatalf("good choices: %v", err)
+	}
+	fe, _ := sel.CheckChoices(5, []string{"a", "b", "b", "x"}).(FieldErrors)
+	if fe["choices[0]"] == "" || fe["choices[2]"] == "" || fe["choices[3]"] == "" || fe["choices"] == "" {
+		t.Fatalf("grade, repeat, unknown and too many: %v", fe)
+	}
+	if fe, _ := sel.CheckChoices(3, nil).(FieldErrors); fe["choices"] == "" {
+		t.Fatal("no choice accepted")
+	}
+	if !sel.Courses[0].Extended() || sel.Courses[2].Extended() {
+		t.Fatal("extended categories")
+	}
+}
