@@ -69,6 +69,7 @@ func (h *Handlers) Register(mux *asynq.ServeMux) {
 	mux.HandleFunc(TypePlacesReconcile, h.HandlePlacesReconcile)
 	mux.HandleFunc(TypeShiftAlert, h.HandleShiftAlert)
 	mux.HandleFunc(TypeComplaintSweep, h.HandleComplaintSweep)
+	mux.HandleFunc(TypeMonthlyReport, h.HandleMonthlyReport)
 }
 
 // RetryDelay backs off from base, doubling per retry up to ten minutes, so a provider outage

@@ -51,10 +51,10 @@ func TestSchedulersEnqueueEachPeriodOnce(t *testing.T) {
 		}
 		return out
 	}
-	// Hourly purges and the complaint sweep, the minutely reconciler, survey reminders and
+	// Hourly purges, the complaint sweep and the monthly report, the minutely reconciler, survey reminders and
 	// places every 5 minutes, event reminders and shift alerts every 15.
 	want := map[string]int{TypeSessionPurge: 1, TypeIdempotencyPurge: 1, TypeNoticeReconcile: 1,
-		TypeSurveyRemind: 1, TypeEventRemind: 1, TypePlacesReconcile: 1, TypeShiftAlert: 1, TypeComplaintSweep: 1}
+		TypeSurveyRemind: 1, TypeEventRemind: 1, TypePlacesReconcile: 1, TypeShiftAlert: 1, TypeComplaintSweep: 1, TypeMonthlyReport: 1}
 	if got := count(); !maps.Equal(got, want) {
 		t.Fatalf("five schedulers in one minute: %v, want %v", got, want)
 	}
@@ -65,7 +65,7 @@ func TestSchedulersEnqueueEachPeriodOnce(t *testing.T) {
 	}
 	enqueueDue(context.Background(), client, now.Add(time.Hour), testenv.Logger()) // next hour
 	want = map[string]int{TypeSessionPurge: 2, TypeIdempotencyPurge: 2, TypeNoticeReconcile: 3,
-		TypeSurveyRemind: 3, TypeEventRemind: 3, TypePlacesReconcile: 3, TypeShiftAlert: 3, TypeComplaintSweep: 2}
+		TypeSurveyRemind: 3, TypeEventRemind: 3, TypePlacesReconcile: 3, TypeShiftAlert: 3, TypeComplaintSweep: 2, TypeMonthlyReport: 2}
 	if got := count(); !maps.Equal(got, want) {
 		t.Fatalf("next hour: %v, want %v", got, want)
 	}

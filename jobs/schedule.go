@@ -26,6 +26,7 @@ var Schedule = []Periodic{
 	{Every: 5 * time.Minute, New: NewPlacesReconcileTask},
 	{Every: 15 * time.Minute, New: NewShiftAlertTask},
 	{Every: time.Hour, New: NewComplaintSweepTask},
+	{Every: time.Hour, New: NewMonthlyReportTask},
 }
 
 // periodID names the period that contains t, e.g. "session:purge:2026-11-29T16:00Z".

@@ -322,3 +322,8 @@ func Suppress(siblings []*GroupResult) {
 		hidden += smallest.Responses
 	}
 }
+
+// Counts are the tally's raw figures: answers, satisfied of rated, aware of asked.
+func (t *Tally) Counts() (n, sat, rated, aware, asked int) {
+	return t.n, t.sat, t.satN, t.aware, t.awareN
+}

@@ -174,6 +174,10 @@ func (s *Server) routes(e *echo.Echo) {
 	staff.POST("/complaints/:id/look-back", s.recordLookBack)
 	staff.POST("/complaints/:id/:step", s.complaintStep)
 
+	staff.GET("/reports/:month", s.getMonthlyReport)
+	staff.GET("/reports/:month/export", s.exportMonthlyReport)
+	staff.GET("/dashboard", s.dashboard)
+
 	staff.GET("/robots", s.listRobots)
 	staff.POST("/robots", s.createRobot, s.idempotent)
 	staff.DELETE("/robots/:id", s.deleteRobot)

@@ -42,6 +42,7 @@ const (
 	colSelections   = "selections"
 	colRequests     = "course_requests"
 	colComplaints   = "complaints"
+	colReports      = "monthly_reports"
 )
 
 func unique(keys ...string) mongo.IndexModel {

@@ -1,0 +1,57 @@
+package jobs
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/hibiken/asynq"
+
+	"kehou/models"
+)
+
+// TypeMonthlyReport builds last month's report once it has ended and pushes a summary to the
+// bureau's group robots.
+const TypeMonthlyReport = "report:monthly"
+
+// NewMonthlyReportTask builds last month's report if it is not built yet (periodic).
+func NewMonthlyReportTask() *asynq.Task { return asynq.NewTask(TypeMonthlyReport, nil) }
+
+// HandleMonthlyReport builds the previous month's report the first time it runs in a month (on
+// the 1st, hourly; any later run finds it stored) and, when it built it, posts a short summary
+// to the city's own group robots.
+func (h *Handlers) HandleMonthlyReport(ctx context.Context, _ *asynq.Task) error {
+	l := h.now().In(models.Shanghai)
+	month := time.Date(l.Year(), l.Month(), 1, 0, 0, 0, 0, models.Shanghai).AddDate(0, -1, 0).Format("2006-01")
+	r, built, err := h.Store.EnsureMonthlyReport(ctx, month)
+	if err != nil || !built {
+		return err
+	}
+	h.Log.Info("monthly report built", "month", month)
+	robots, err := h.Store.Robots(ctx, models.Scope{Role: models.RoleCity})
+	if err != nil {
+		return err
+	}
+	var ids []string
+	for _, rb := range robots {
+		if rb.CountyID == "" && rb.SchoolID == "" {
+			ids = append(ids, rb.ID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	f := r.City
+	pct := func(v *float64) string {
+		if v == nil {
+			return "—"
+		}
+		return fmt.Sprintf("%.1f%%", *v*100)
+	}
+	body := fmt.Sprintf("%s课后服务月报：学校%d所，2+N达标率%s（目标100%%），城区2+3比例%s（目标80%%）；家长满意度%s，知晓率%s；"+
+		"问卷答卷%d份；通知%d条；志愿服务%s小时；新增投诉%d件，办结%d件，逾期%d件。详见管理后台月报。",
+		month, f.Schools, pct(f.TwoPlusNRate()), pct(f.UrbanTwoPlusThreeRate()), pct(f.SatisfactionRate()), pct(f.AwarenessRate()),
+		f.SurveyResponses, f.NoticesSent, models.Hours(f.VolunteerMinutes), f.ComplaintsNew, f.ComplaintsClosed, f.ComplaintsOverdue)
+	return h.notify(ctx, models.Notice{Kind: models.NoticeGeneral, Title: month + "课后服务月报", Body: body,
+		Audience: models.Audience{Kind: models.AudienceMembers}, Channels: []string{}, Sender: "市教育局", Robots: ids})
+}

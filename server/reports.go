@@ -1,0 +1,210 @@
+package server
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"kehou/models"
+	"kehou/store"
+)
+
+// reportView is a month's report as a scope sees it: its own level's figures and the levels
+// below it.
+type reportView struct {
+	Month    string               `json:"month"`
+	BuiltAt  time.Time            `json:"built_at"`
+	Level    string               `json:"level"`
+	Name     string               `json:"name"`
+	Figures  models.Figures       `json:"figures"`
+	Rates    map[string]*float64  `json:"rates"`
+	Counties []models.LevelReport `json:"counties,omitempty"`
+	Schools  []models.LevelReport `json:"schools,omitempty"`
+}
+
+func rates(f models.Figures) map[string]*float64 {
+	return map[string]*float64{"two_plus_n": f.TwoPlusNRate(), "urban_two_plus_three": f.UrbanTwoPlusThreeRate(),
+		"satisfaction": f.SatisfactionRate(), "awareness": f.AwarenessRate(), "notice_confirmed": f.ConfirmRate(), "families_bound": f.CoverageRate()}
+}
+
+// viewOf cuts a report to a scope.
+func viewOf(r models.MonthlyReport, scope models.Scope) reportView {
+	v := reportView{Month: r.ID, BuiltAt: r.BuiltAt}
+	switch scope.Role {
+	case models.RoleCity:
+		v.Level, v.Name, v.Figures, v.Counties, v.Schools = "city", "全市", r.City, r.Counties, r.Schools
+	case models.RoleCounty:
+		v.Level, v.Schools = "county", []models.LevelReport{}
+		for _, c := range r.Counties {
+			if c.ID == scope.CountyID {
+				v.Name, v.Figures = c.Name, c.Figures
+			}
+		}
+		for _, s := range r.Schools {
+			if s.CountyID == scope.CountyID {
+				v.Schools = append(v.Schools, s)
+			}
+		}
+	default:
+		v.Level = "school"
+		for _, s := range r.Schools {
+			if s.ID == scope.SchoolID {
+				v.Name, v.Figures = s.Name, s.Figures
+			}
+		}
+	}
+	v.Rates = rates(v.Figures)
+	return v
+}
+
+// monthlyReport reads (building the first time) the report of a month that has ended.
+func (s *Server) monthlyReport(c echo.Context, month string) (models.MonthlyReport, error) {
+	from, _, ok := models.MonthBounds(month)
+	if !ok {
+		return models.MonthlyReport{}, models.FieldErrors{"month": "月份应如 2026-11"}
+	}
+	if !from.Before(startOfMonth(s.now())) {
+		return models.MonthlyReport{}, newAPIError(http.StatusConflict, "report_not_ready", "该月尚未结束，月报在次月1日生成")
+	}
+	r, _, err := s.store.EnsureMonthlyReport(c.Request().Context(), month)
+	return r, err
+}
+
+func startOfMonth(t time.Time) time.Time {
+	from, _, _ := models.MonthBounds(models.MonthOf(t))
+	return from
+}
+
+// getMonthlyReport answers a month's report within the caller's scope.
+func (s *Server) getMonthlyReport(c echo.Context) error {
+	r, err := s.monthlyReport(c, c.Param("month"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, viewOf(r, scopeOf(c)))
+}
+
+var figureColumns = []struct {
+	title string
+	get   func(models.Figures) string
+}{
+	{"学校数", func(f models.Figures) string { return strconv.Itoa(f.Schools) }},
+	{"2+N学校", func(f models.Figures) string { return strconv.Itoa(f.PlansTwoPlusN) }},
+	{"2+N达标率", func(f models.Figures) string { return pct(f.TwoPlusNRate()) }},
+	{"城区学校", func(f models.Figures) string { return strconv.Itoa(f.UrbanSchools) }},
+	{"城区2+3学校", func(f models.Figures) string { return strconv.Itoa(f.UrbanTwoPlusThree) }},
+	{"城区2+3比例", func(f models.Figures) string { return pct(f.UrbanTwoPlusThreeRate()) }},
+	{"5+2学校", func(f models.Figures) string { return strconv.Itoa(f.PlansFivePlusTwo) }},
+	{"在册学生", func(f models.Figures) string { return strconv.Itoa(f.Pupils) }},
+	{"已绑定家长", func(f models.Figures) string { return strconv.Itoa(f.Families) }},
+	{"问卷答卷", func(f models.Figures) string { return strconv.Itoa(f.SurveyResponses) }},
+	{"满意度", func(f models.Figures) string { return pct(f.SatisfactionRate()) }},
+	{"知晓率", func(f models.Figures) string { return pct(f.AwarenessRate()) }},
+	{"发布通知", func(f models.Figures) string { return strconv.Itoa(f.NoticesSent) }},
+	{"通知送达人数", func(f models.Figures) string { return strconv.Itoa(f.NoticeRecipients) }},
+	{"回执确认", func(f models.Figures) string { return strconv.Itoa(f.NoticesConfirmed) }},
+	{"开放日报名", func(f models.Figures) string { return strconv.Itoa(f.OpenDaySignUps) }},
+	{"开放日签到", func(f models.Figures) string { return strconv.Itoa(f.OpenDayCheckIns) }},
+	{"托管名额", func(f models.Figures) string { return strconv.Itoa(f.CarePlaces) }},
+	{"托管报名", func(f models.Figures) string { return strconv.Itoa(f.CareEnrolled) }},
+	{"志愿服务时长（小时）", func(f models.Figures) string { return models.Hours(f.VolunteerMinutes) }},
+	{"新增投诉", func(f models.Figures) string { return strconv.Itoa(f.ComplaintsNew) }},
+	{"办结投诉", func(f models.Figures) string { return strconv.Itoa(f.ComplaintsClosed) }},
+	{"逾期投诉", func(f models.Figures) string { return strconv.Itoa(f.ComplaintsOverdue) }},
+	{"回头看", func(f models.Figures) string { return strconv.Itoa(f.LookBacks) }},
+}
+
+func figuresSheet(name string, levels []models.LevelReport) xlsxSheet {
+	sh := xlsxSheet{Name: name, Header: []string{"名称"}}
+	for _, col := range figureColumns {
+		sh.Header = append(sh.Header, col.title)
+	}
+	for _, l := range levels {
+		row := []string{l.Name}
+		for _, col := range figureColumns {
+			row = append(row, col.get(l.Figures))
+		}
+		sh.Rows = append(sh.Rows, row)
+	}
+	return sh
+}
+
+// exportMonthlyReport downloads a month's report as XLSX, a sheet per level within scope.
+func (s *Server) exportMonthlyReport(c echo.Context) error {
+	r, err := s.monthlyReport(c, c.Param("month"))
+	if err != nil {
+		return err
+	}
+	v := viewOf(r, scopeOf(c))
+	sheets := []xlsxSheet{figuresSheet(map[string]string{"city": "市级", "county": "区县", "school": "学校"}[v.Level], []models.LevelReport{{Name: v.Name, Figures: v.Figures}})}
+	if len(v.Counties) > 0 {
+		sheets = append(sheets, figuresSheet("区县", v.Counties))
+	}
+	if len(v.Schools) > 0 && v.Level != "school" {
+		sheets = append(sheets, figuresSheet("学校", v.Schools))
+	}
+	s.audit(c, "report.export", r.ID, scopeOf(c).CountyID, scopeOf(c).SchoolID, "")
+	return sendXLSX(c, sheets, "课后服务月报-"+r.ID+".xlsx")
+}
+
+// headline is one dashboard figure with its month-over-month change and the target, if any.
+type headline struct {
+	Key      string   `json:"key"`
+	Title    string   `json:"title"`
+	Value    *float64 `json:"value"`
+	Previous *float64 `json:"previous"`
+	Change   *float64 `json:"change"` // value − previous
+	Target   *float64 `json:"target,omitempty"`
+	Meets    *bool    `json:"meets,omitempty"`
+}
+
+// dashboard gives the console's headline figures: the last complete month's against the month
+// before, with the city targets beside the policy figures.
+func (s *Server) dashboard(c echo.Context) error {
+	cur := models.MonthOf(startOfMonth(s.now()).Add(-time.Hour))
+	prevMonth := models.MonthOf(startOfMonth(startOfMonth(s.now()).Add(-time.Hour)).Add(-time.Hour))
+	r, err := s.monthlyReport(c, cur)
+	if err != nil {
+		return err
+	}
+	p, err := s.monthlyReport(c, prevMonth)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	scope := scopeOf(c)
+	now, before := viewOf(r, scope).Figures, viewOf(p, scope).Figures
+	count := func(n int) *float64 { v := float64(n); return &v }
+	target := func(v float64) *float64 { return &v }
+	items := []headline{
+		{Key: "two_plus_n", Title: "2+N达标率", Value: now.TwoPlusNRate(), Previous: before.TwoPlusNRate(), Target: target(targetTwoPlusN)},
+		{Key: "urban_two_plus_three", Title: "城区学校2+3比例", Value: now.UrbanTwoPlusThreeRate(), Previous: before.UrbanTwoPlusThreeRate(), Target: target(targetUrbanTwoPlusThree)},
+		{Key: "satisfaction", Title: "家长满意度", Value: now.SatisfactionRate(), Previous: before.SatisfactionRate()},
+		{Key: "awareness", Title: "政策知晓率", Value: now.AwarenessRate(), Previous: before.AwarenessRate()},
+		{Key: "families_bound", Title: "家长绑定率", Value: now.CoverageRate(), Previous: before.CoverageRate()},
+		{Key: "complaints_new", Title: "新增投诉", Value: count(now.ComplaintsNew), Previous: count(before.ComplaintsNew)},
+		{Key: "complaints_overdue", Title: "逾期投诉", Value: count(now.ComplaintsOverdue), Previous: count(before.ComplaintsOverdue)},
+		{Key: "volunteer_hours", Title: "志愿服务时长（小时）", Value: count(now.VolunteerMinutes / 60), Previous: count(before.VolunteerMinutes / 60)},
+	}
+	for i := range items {
+		h := &items[i]
+		if h.Value != nil && h.Previous != nil {
+			d := float64(int((*h.Value-*h.Previous)*10000+0.5*sign(*h.Value-*h.Previous))) / 10000
+			h.Change = &d
+		}
+		if h.Target != nil && h.Value != nil {
+			m := *h.Value >= *h.Target
+			h.Meets = &m
+		}
+	}
+	return c.JSON(http.StatusOK, map[string]any{"month": cur, "previous_month": prevMonth, "items": items})
+}
+
+func sign(v float64) float64 {
+	if v < 0 {
+		return -1
+	}
+	return 1
+}
