@@ -60,6 +60,7 @@ var sentinels = []struct {
 	{store.ErrCredentialGone, errNotFound},
 	{store.ErrProfileBusy, &apiError{Status: http.StatusServiceUnavailable, Code: "busy", Message: "操作过于频繁，请稍后重试", RetryAfter: 2}},
 	{store.ErrComplaintState, newAPIError(http.StatusConflict, "complaint_state", "该件的办理状态已变化，请刷新后重试")},
+	{store.ErrCaseState, newAPIError(http.StatusConflict, "case_state", "案例当前的状态不允许此操作")},
 	{store.ErrPoolChanged, &apiError{Status: http.StatusServiceUnavailable, Code: "busy", Message: "报名人数较多，请稍后重试", RetryAfter: 2}},
 	{wechat.ErrInvalidCode, newAPIError(http.StatusUnauthorized, "invalid_code", "登录凭证无效或已过期，请重新进入小程序")},
 }

@@ -177,6 +177,11 @@ func (s *Server) routes(e *echo.Echo) {
 	staff.GET("/reports/:month", s.getMonthlyReport)
 	staff.GET("/reports/:month/export", s.exportMonthlyReport)
 	staff.GET("/dashboard", s.dashboard)
+	staff.GET("/cases", s.listCases)
+	staff.POST("/cases", s.submitCase, s.idempotent)
+	staff.GET("/cases/featured", s.featuredCases)
+	staff.POST("/cases/:id/review", s.reviewCase)
+	staff.POST("/cases/:id/feature", s.featureCase)
 
 	staff.GET("/robots", s.listRobots)
 	staff.POST("/robots", s.createRobot, s.idempotent)

@@ -43,6 +43,7 @@ const (
 	colRequests     = "course_requests"
 	colComplaints   = "complaints"
 	colReports      = "monthly_reports"
+	colCases        = "cases"
 )
 
 func unique(keys ...string) mongo.IndexModel {
@@ -90,6 +91,7 @@ func (s *Store) EnsureIndexes(ctx context.Context) error {
 		colInstitutions: {plain("county_id")},
 		colSelections:   {plain("school_id"), plain("county_id")},
 		colRequests:     {plain("selection_id"), plain("member_id")},
+		colCases:        {plain("school_id"), plain("county_id"), plain("status", "feature_month")},
 		colComplaints:   {unique("source_key"), plain("county_id", "status"), plain("school_id"), plain("member_id"), plain("status", "deadline")},
 		colApplications: {unique("shift_id", "volunteer_id", "active"), plain("volunteer_id", "year"), plain("school_id", "year"), plain("county_id", "year"), plain("programme_id")},
 	}
