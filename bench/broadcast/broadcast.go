@@ -12,6 +12,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
+	"kehou/bench/internal/memwatch"
 	"kehou/bots"
 	"kehou/bots/outbox"
 	"kehou/config"
@@ -35,14 +36,14 @@ type bcResult struct {
 	Ops        []opStat // database time by command, during the broadcast
 	OpsTotal   time.Duration
 	OpsWall    time.Duration
-	Mem        memPeak // from the start of the phase until the end was seen, not the queries after
+	Mem        memwatch.Peak // from the start of the phase until the end was seen, not the queries after
 }
 
 // runBroadcast sends one notice to every guardian of the seeded school on the SMS channel, with
 // the outbox standing in for the provider (SMS needs no consent, and an interval and daily
 // limit of 0 switch the per-number limits off while keeping their Redis round trip), and
 // waits until every delivery is recorded.
-func (b *bench) runBroadcast(ctx context.Context, school models.School, mem *memSampler) (bcResult, error) {
+func (b *bench) runBroadcast(ctx context.Context, school models.School, mem *memwatch.Sampler) (bcResult, error) {
 	var res bcResult
 	if err := b.rdb.FlushDB(ctx).Err(); err != nil {
 		return res, fmt.Errorf("flush redis: %w", err)
@@ -95,7 +96,7 @@ func (b *bench) runBroadcast(ctx context.Context, school models.School, mem *mem
 		return res, err
 	}
 	res.Done, res.Detected = done, time.Since(t0)
-	res.Mem = mem.endPhase()
+	res.Mem = mem.EndPhase()
 	res.Ops, res.OpsTotal = b.db.top(12)
 	res.OpsWall = res.Detected
 	stop()

@@ -24,6 +24,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
+	"kehou/bench/internal/memwatch"
 	"kehou/devstack"
 	"kehou/store"
 )
@@ -123,16 +124,16 @@ func run(o settings) error {
 		return err
 	}
 
-	mem := startMemSampler(50 * time.Millisecond)
-	defer mem.close()
+	mem := memwatch.Start(50 * time.Millisecond)
+	defer mem.Close()
 	var r report
 	r.opts = o
 
 	if !o.skipBare {
-		mem.startPhase()
+		mem.StartPhase()
 		log.Printf("bare asynq: %d no-op tasks, concurrency %d", o.n, o.concurrency)
 		r.bare, err = runBare(ctx, b.rdb, o.n, o.concurrency)
-		r.bareMem, r.bareRan = mem.endPhase(), true
+		r.bareMem, r.bareRan = mem.EndPhase(), true
 		if err != nil {
 			return fmt.Errorf("bare asynq: %w", err)
 		}
@@ -148,17 +149,17 @@ func run(o settings) error {
 		return nil
 	}
 
-	mem.startPhase()
+	mem.StartPhase()
 	log.Printf("seed: %d pupils, parents and guardianships", o.n)
 	r.seed, err = seed(ctx, b.st, b.mdb, o.n)
-	r.seedMem = mem.endPhase()
+	r.seedMem = mem.EndPhase()
 	if err != nil {
 		r.seedErr = err
 		r.print(os.Stdout)
 		return fmt.Errorf("seed: %w", err)
 	}
 
-	mem.startPhase()
+	mem.StartPhase()
 	stopProfile, err := startCPUProfile(o.cpuProfile)
 	if err != nil {
 		return err

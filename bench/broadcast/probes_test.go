@@ -7,6 +7,8 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/event"
+
+	"kehou/bench/internal/memwatch"
 )
 
 func TestDBMonitorKeysByCommandAndCollection(t *testing.T) {
@@ -44,10 +46,10 @@ func TestDBMonitorKeysByCommandAndCollection(t *testing.T) {
 
 // TestMemSamplerSeesTheProcess reads /proc/self/status: kehou is built and tested on Linux only.
 func TestMemSamplerSeesTheProcess(t *testing.T) {
-	m := startMemSampler(time.Millisecond)
-	defer m.close()
-	m.startPhase()
-	p := m.endPhase()
+	m := memwatch.Start(time.Millisecond)
+	defer m.Close()
+	m.StartPhase()
+	p := m.EndPhase()
 	if p.Heap == 0 || p.RSS == 0 || p.HWM < p.RSS/2 {
 		t.Fatalf("peaks %+v: want a heap, an RSS and a high-water mark", p)
 	}

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"kehou/bench/internal/memwatch"
 )
 
 // report gathers every phase's figures for the summary.
@@ -16,10 +18,10 @@ type report struct {
 	opts    settings
 	bareRan bool
 	bare    bareResult
-	bareMem memPeak
+	bareMem memwatch.Peak
 	seed    seeded
 	seedErr error
-	seedMem memPeak
+	seedMem memwatch.Peak
 	bcRan   bool
 	bc      bcResult
 }
@@ -40,22 +42,22 @@ func (r *report) print(w io.Writer) {
 			note = fmt.Sprintf("NOT DONE: %d of %d processed", r.bare.Processed, o.n)
 		}
 		fmt.Fprintf(tw, "bare asynq\t%s\t%s tasks/s\t%s\t%s\t%s\t%s\n", round(r.bare.Elapsed), rate(r.bare.Processed, r.bare.Elapsed),
-			mib(r.bareMem.Heap), mib(r.bareMem.RSS), hwm(r.bareMem), note)
+			memwatch.MiB(r.bareMem.Heap), memwatch.MiB(r.bareMem.RSS), hwm(r.bareMem), note)
 	}
 	note := "not measured"
 	if r.seedErr != nil {
 		note = "FAILED: " + r.seedErr.Error()
 	}
 	fmt.Fprintf(tw, "seeding\t%s\t%s pupils/s\t%s\t%s\t%s\t%s\n", round(r.seed.Total), rate(o.n, r.seed.Total),
-		mib(r.seedMem.Heap), mib(r.seedMem.RSS), hwm(r.seedMem), note)
+		memwatch.MiB(r.seedMem.Heap), memwatch.MiB(r.seedMem.RSS), hwm(r.seedMem), note)
 	if r.bcRan {
 		bc := r.bc
 		if bc.Done {
 			fmt.Fprintf(tw, "broadcast\t%s\t%s deliveries/s\t%s\t%s\t%s\t%s\n", round(bc.LastSent), rate(bc.Recorded, bc.LastSent),
-				mib(bc.Mem.Heap), mib(bc.Mem.RSS), hwm(bc.Mem), "send → last delivery recorded")
+				memwatch.MiB(bc.Mem.Heap), memwatch.MiB(bc.Mem.RSS), hwm(bc.Mem), "send → last delivery recorded")
 		} else {
 			fmt.Fprintf(tw, "broadcast\t%s\t%s deliveries/s\t%s\t%s\t%s\tNOT DONE: %d of %d recorded when stopped\n",
-				round(bc.Detected), rate(bc.Recorded, bc.Detected), mib(bc.Mem.Heap), mib(bc.Mem.RSS), hwm(bc.Mem), bc.Recorded, o.n)
+				round(bc.Detected), rate(bc.Recorded, bc.Detected), memwatch.MiB(bc.Mem.Heap), memwatch.MiB(bc.Mem.RSS), hwm(bc.Mem), bc.Recorded, o.n)
 		}
 	}
 	tw.Flush()
@@ -127,11 +129,11 @@ func rate(n int, d time.Duration) string {
 	return fmt.Sprintf("%.0f", float64(n)/d.Seconds())
 }
 
-func hwm(p memPeak) string {
+func hwm(p memwatch.Peak) string {
 	if p.Reset {
-		return mib(p.HWM)
+		return memwatch.MiB(p.HWM)
 	}
-	return mib(p.HWM) + " (since start)"
+	return memwatch.MiB(p.HWM) + " (since start)"
 }
 
 func orDefault(v int) string {

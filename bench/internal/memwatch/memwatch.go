@@ -1,4 +1,6 @@
-package main
+// Package memwatch samples a benchmark's memory per phase: the Go heap and the process RSS
+// (FerretDB's SQLite runs in the process and allocates outside the Go heap).
+package memwatch
 
 import (
 	"bufio"
@@ -10,32 +12,32 @@ import (
 	"time"
 )
 
-// memPeak is the memory high-water mark of one phase.
-type memPeak struct {
+// Peak is the memory high-water mark of one phase.
+type Peak struct {
 	Heap  uint64 // largest sampled runtime.MemStats.HeapInuse
 	RSS   uint64 // largest sampled VmRSS
 	HWM   uint64 // the kernel's VmHWM at the end of the phase
 	Reset bool   // whether VmHWM was reset at the start of the phase (else it is since process start)
 }
 
-// memSampler samples the Go heap and the process RSS in the background. FerretDB runs in this
+// Sampler samples the Go heap and the process RSS in the background. FerretDB runs in this
 // process and its SQLite (modernc.org/sqlite) allocates outside the Go heap, so the RSS figures
 // are the ones that show the whole cost.
-type memSampler struct {
+type Sampler struct {
 	mu    sync.Mutex
-	peak  memPeak
+	peak  Peak
 	stop  chan struct{}
 	done  chan struct{}
 	every time.Duration
 }
 
-func startMemSampler(every time.Duration) *memSampler {
-	m := &memSampler{stop: make(chan struct{}), done: make(chan struct{}), every: every}
+func Start(every time.Duration) *Sampler {
+	m := &Sampler{stop: make(chan struct{}), done: make(chan struct{}), every: every}
 	go m.loop()
 	return m
 }
 
-func (m *memSampler) loop() {
+func (m *Sampler) loop() {
 	defer close(m.done)
 	t := time.NewTicker(m.every)
 	defer t.Stop()
@@ -49,7 +51,7 @@ func (m *memSampler) loop() {
 	}
 }
 
-func (m *memSampler) sample() {
+func (m *Sampler) sample() {
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	rss := procStatus("VmRSS")
@@ -59,20 +61,20 @@ func (m *memSampler) sample() {
 	m.mu.Unlock()
 }
 
-// startPhase forgets the peaks so far and asks the kernel to reset VmHWM to the current RSS
+// StartPhase forgets the peaks so far and asks the kernel to reset VmHWM to the current RSS
 // (writing 5 to /proc/self/clear_refs, Linux 4.0+), so that each phase has its own high-water
 // mark. The garbage of the previous phase is collected first, so it does not count here.
-func (m *memSampler) startPhase() {
+func (m *Sampler) StartPhase() {
 	runtime.GC()
 	reset := os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) == nil
 	m.mu.Lock()
-	m.peak = memPeak{Reset: reset}
+	m.peak = Peak{Reset: reset}
 	m.mu.Unlock()
 	m.sample()
 }
 
-// endPhase returns the phase's peaks.
-func (m *memSampler) endPhase() memPeak {
+// EndPhase returns the phase's peaks.
+func (m *Sampler) EndPhase() Peak {
 	m.sample()
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -81,7 +83,7 @@ func (m *memSampler) endPhase() memPeak {
 	return p
 }
 
-func (m *memSampler) close() {
+func (m *Sampler) Close() {
 	close(m.stop)
 	<-m.done
 }
@@ -108,5 +110,5 @@ func procStatus(field string) uint64 {
 	return 0
 }
 
-// mib formats bytes as MiB.
-func mib(b uint64) string { return strconv.FormatFloat(float64(b)/(1<<20), 'f', 1, 64) + " MiB" }
+// MiB formats bytes as MiB.
+func MiB(b uint64) string { return strconv.FormatFloat(float64(b)/(1<<20), 'f', 1, 64) + " MiB" }

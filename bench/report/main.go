@@ -1,0 +1,126 @@
+// Command report measures the monthly report on a year of a city's data in the embedded store:
+//
+//	go run ./bench/report -schools 1000 -families 200000
+//
+// It generates the year (not timed): counties and schools with plans, one pupil and one bound
+// family per family, quarterly satisfaction surveys answered by a share of the families, notices
+// with a receipt per family and confirmations, two open days per school with sign-ups, summer
+// care with enrolments and volunteer shifts, and complaints through the year. Then it builds
+// one month's report the way report:monthly does (store.BuildMonthlyReport) and reports the time
+// and the peak memory of the build: the Go heap and the process RSS (FerretDB's SQLite runs in
+// the process, outside the Go heap).
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"flag"
+	"fmt"
+	"log"
+	"log/slog"
+	"os"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"kehou/bench/internal/memwatch"
+	"kehou/devstack"
+	"kehou/store"
+)
+
+type settings struct {
+	schools, families int
+	surveys           int     // in the year
+	answerShare       float64 // of families answering each survey
+	notices           int     // per school in the year, each to all its families
+	complaints        int
+	month             string
+	dir               string
+}
+
+func main() {
+	var o settings
+	flag.IntVar(&o.schools, "schools", 1000, "schools (in 10 counties)")
+	flag.IntVar(&o.families, "families", 200000, "families (one pupil each)")
+	flag.IntVar(&o.surveys, "surveys", 4, "city-wide satisfaction surveys in the year")
+	flag.Float64Var(&o.answerShare, "answer-share", 0.3, "share of families answering each survey")
+	flag.IntVar(&o.notices, "notices", 6, "notices per school in the year, each to all its families")
+	flag.IntVar(&o.complaints, "complaints", 5000, "complaints in the year")
+	flag.StringVar(&o.month, "month", "2026-06", "the month whose report is built (the year is 2025-07 … 2026-06)")
+	flag.StringVar(&o.dir, "dir", "", "parent of the embedded store's temporary directory")
+	flag.Parse()
+	log.SetFlags(log.Ltime)
+	if err := run(o); err != nil {
+		log.Fatalf("report: %v", err)
+	}
+}
+
+func run(o settings) error {
+	ctx := context.Background()
+	dir, err := os.MkdirTemp(o.dir, "kehou-report-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	quiet := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	stack, err := devstack.Start(ctx, devstack.Options{Dir: dir, Logger: quiet, SnapshotEvery: -1})
+	if err != nil {
+		return err
+	}
+	defer stack.Close()
+	client, err := mongo.Connect(devstack.MongoClientOptions(stack.MongoURI()).SetServerSelectionTimeout(10 * time.Minute))
+	if err != nil {
+		return err
+	}
+	defer client.Disconnect(ctx)
+	key := make([]byte, 32)
+	_, _ = rand.Read(key)
+	db := client.Database("bench")
+	st, err := store.New(db, key)
+	if err != nil {
+		return err
+	}
+	if err := st.EnsureIndexes(ctx); err != nil {
+		return err
+	}
+	mem := memwatch.Start(50 * time.Millisecond)
+	defer mem.Close()
+
+	mem.StartPhase()
+	start := time.Now()
+	counts, err := generate(ctx, db, st, o)
+	if err != nil {
+		return err
+	}
+	genMem := mem.EndPhase()
+	log.Printf("generated in %s: %v", time.Since(start).Round(time.Second), counts)
+
+	mem.StartPhase()
+	start = time.Now()
+	r, err := st.BuildMonthlyReport(ctx, o.month)
+	took := time.Since(start)
+	buildMem := mem.EndPhase()
+	if err != nil {
+		return err
+	}
+	f := r.City
+	fmt.Printf("\nmonthly report %s for %d schools, %d families (a year of data: %v)\n", o.month, o.schools, o.families, counts)
+	fmt.Printf("  build: %.1f s   peak heap %s   peak RSS %s   VmHWM %s (generation: heap %s, RSS %s)\n", took.Seconds(),
+		memwatch.MiB(buildMem.Heap), memwatch.MiB(buildMem.RSS), memwatch.MiB(buildMem.HWM), memwatch.MiB(genMem.Heap), memwatch.MiB(genMem.RSS))
+	fmt.Printf("  city figures: schools %d, pupils %d, families %d, survey answers %d (satisfied %d of %d), notices %d, confirmations %d, "+
+		"open-day sign-ups %d, care enrolled %d of %d, volunteer minutes %d, complaints new %d closed %d overdue %d\n",
+		f.Schools, f.Pupils, f.Families, f.SurveyResponses, f.Satisfied, f.Rated, f.NoticesSent, f.NoticesConfirmed,
+		f.OpenDaySignUps, f.CareEnrolled, f.CarePlaces, f.VolunteerMinutes, f.ComplaintsNew, f.ComplaintsClosed, f.ComplaintsOverdue)
+	return nil
+}
+
+// insertAll inserts documents in unordered chunks.
+func insertAll(ctx context.Context, c *mongo.Collection, docs []any) error {
+	for i := 0; i < len(docs); i += 5000 {
+		if _, err := c.InsertMany(ctx, docs[i:min(i+5000, len(docs))], options.InsertMany().SetOrdered(false)); err != nil {
+			return fmt.Errorf("insert %s: %w", c.Name(), err)
+		}
+	}
+	return nil
+}
