@@ -62,6 +62,19 @@ func (s *Store) EnsureMonthlyReport(ctx context.Context, month string) (models.M
 // BuildMonthlyReport computes a month's figures for every school, county and the city, in one
 // streamed pass over each collection; memory grows with the number of schools, not families.
 func (s *Store) BuildMonthlyReport(ctx context.Context, month string) (models.MonthlyReport, error) {
+	return s.BuildMonthlyReportTraced(ctx, month, nil)
+}
+
+// BuildMonthlyReportTraced is BuildMonthlyReport telling trace how long each step took (for
+// bench/report).
+func (s *Store) BuildMonthlyReportTraced(ctx context.Context, month string, trace func(step string, took time.Duration)) (models.MonthlyReport, error) {
+	last := time.Now()
+	step := func(name string) {
+		if trace != nil {
+			trace(name, time.Since(last))
+		}
+		last = time.Now()
+	}
 	from, to, ok := models.MonthBounds(month)
 	if !ok {
 		return models.MonthlyReport{}, fmt.Errorf("bad month %q", month)
@@ -101,6 +114,7 @@ func (s *Store) BuildMonthlyReport(ctx context.Context, month string) (models.Mo
 		return &cityOnly
 	}
 
+	step("schools and counties")
 	// Plans of the month's term.
 	plans, err := s.PlansOfTerm(ctx, city, models.TermOf(from))
 	if err != nil {
@@ -136,6 +150,7 @@ func (s *Store) BuildMonthlyReport(ctx context.Context, month string) (models.Mo
 		}
 	}
 
+	step("plans")
 	type placed struct {
 		SchoolID string    `bson:"school_id"`
 		CountyID string    `bson:"county_id"`
@@ -148,6 +163,7 @@ func (s *Store) BuildMonthlyReport(ctx context.Context, month string) (models.Mo
 		return models.MonthlyReport{}, err
 	}
 
+	step("pupils and families")
 	// Survey answers submitted in the month, tallied with each survey's own definition.
 	var surveys []models.Survey
 	if err := s.all(ctx, colSurveys, bson.M{"status": bson.M{"$ne": models.SurveyDraft}, "opens_at": bson.M{"$lt": to}, "closes_at": bson.M{"$gte": from}}, nil, &surveys); err != nil {
@@ -179,6 +195,7 @@ func (s *Store) BuildMonthlyReport(ctx context.Context, month string) (models.Mo
 		}
 	}
 
+	step("survey answers")
 	// Notices sent in the month; confirmations made in the month (of any notice).
 	type noticeDoc struct {
 		ID       string    `bson:"_id"`
@@ -200,6 +217,7 @@ func (s *Store) BuildMonthlyReport(ctx context.Context, month string) (models.Mo
 	if err != nil {
 		return models.MonthlyReport{}, err
 	}
+	step("notices")
 	err = each(ctx, s, colReceipts, bson.M{"confirmed_at": in}, bson.M{"notice_id": 1}, func(r models.Receipt) {
 		if f := owner[r.NoticeID]; f != nil {
 			f.NoticesConfirmed++
@@ -209,6 +227,7 @@ func (s *Store) BuildMonthlyReport(ctx context.Context, month string) (models.Mo
 		return models.MonthlyReport{}, err
 	}
 
+	step("confirmations (receipts)")
 	// Open days and summer care: the month's pools, then their sign-ups.
 	pools := map[string]models.Pool{}
 	err = each(ctx, s, colPools, bson.M{"starts_at": in, "kind": bson.M{"$in": bson.A{models.PoolEventSession, models.PoolCarePeriod}}},
@@ -251,12 +270,14 @@ func (s *Store) BuildMonthlyReport(ctx context.Context, month string) (models.Mo
 			return models.MonthlyReport{}, err
 		}
 	}
+	step("open days and summer care")
 	err = each(ctx, s, colApplications, bson.M{"starts_at": in, "status": models.ApplicationApproved}, bson.M{"school_id": 1, "county_id": 1, "minutes": 1},
 		func(a models.Application) { at(a.SchoolID, a.CountyID).VolunteerMinutes += a.Minutes })
 	if err != nil {
 		return models.MonthlyReport{}, err
 	}
 
+	step("volunteer hours")
 	// Complaints: new and closed in the month, overdue at its end, look-backs opened in it.
 	err = each(ctx, s, colComplaints, bson.M{}, bson.M{"school_id": 1, "county_id": 1, "received_on": 1, "closed_at": 1, "status": 1, "deadline": 1, "look_back": 1},
 		func(c models.Complaint) {
@@ -279,6 +300,7 @@ func (s *Store) BuildMonthlyReport(ctx context.Context, month string) (models.Mo
 		return models.MonthlyReport{}, err
 	}
 
+	step("complaints")
 	// Roll up: schools into counties, counties (and city-level items) into the city.
 	r := models.MonthlyReport{ID: month, BuiltAt: s.now(), Counties: []models.LevelReport{}, Schools: []models.LevelReport{}}
 	sort.Slice(schools, func(i, j int) bool { return schools[i].Name < schools[j].Name })

@@ -98,12 +98,16 @@ func run(o settings) error {
 
 	mem.StartPhase()
 	start = time.Now()
-	r, err := st.BuildMonthlyReport(ctx, o.month)
+	var steps []string
+	r, err := st.BuildMonthlyReportTraced(ctx, o.month, func(step string, d time.Duration) {
+		steps = append(steps, fmt.Sprintf("%s %.1f s", step, d.Seconds()))
+	})
 	took := time.Since(start)
 	buildMem := mem.EndPhase()
 	if err != nil {
 		return err
 	}
+	fmt.Printf("\nsteps: %v\n", steps)
 	f := r.City
 	fmt.Printf("\nmonthly report %s for %d schools, %d families (a year of data: %v)\n", o.month, o.schools, o.families, counts)
 	fmt.Printf("  build: %.1f s   peak heap %s   peak RSS %s   VmHWM %s (generation: heap %s, RSS %s)\n", took.Seconds(),
