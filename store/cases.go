@@ -25,14 +25,7 @@ func (s *Store) CreateCase(ctx context.Context, c *models.Case) error {
 
 // CaseInScope returns a case of a school within scope.
 func (s *Store) CaseInScope(ctx context.Context, scope models.Scope, id string) (models.Case, error) {
-	c, err := findOne[models.Case](ctx, s.c(colCases), bson.M{"_id": id})
-	if err != nil {
-		return c, err
-	}
-	if !scope.AllowsSchool(c.SchoolID, c.CountyID) {
-		return models.Case{}, ErrNotFound
-	}
-	return c, nil
+	return findInScope(ctx, s.c(colCases), id, func(c models.Case) bool { return scope.AllowsSchool(c.SchoolID, c.CountyID) })
 }
 
 // Cases lists the cases within scope, optionally of a status or featured in a month.

@@ -38,14 +38,7 @@ func (s *Store) Event(ctx context.Context, id string) (models.Event, error) {
 
 // EventInScope returns the event when the staff scope covers its owner.
 func (s *Store) EventInScope(ctx context.Context, scope models.Scope, id string) (models.Event, error) {
-	e, err := s.Event(ctx, id)
-	if err != nil {
-		return e, err
-	}
-	if !scope.AllowsOwner(e.SchoolID, e.CountyID) {
-		return models.Event{}, ErrNotFound
-	}
-	return e, nil
+	return findInScope(ctx, s.c(colEvents), id, func(e models.Event) bool { return scope.AllowsOwner(e.SchoolID, e.CountyID) })
 }
 
 // Events lists events owned within scope.

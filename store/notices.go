@@ -30,14 +30,7 @@ func (s *Store) Notice(ctx context.Context, id string) (models.Notice, error) {
 
 // NoticeInScope returns the notice when the staff scope covers its sender.
 func (s *Store) NoticeInScope(ctx context.Context, scope models.Scope, id string) (models.Notice, error) {
-	n, err := s.Notice(ctx, id)
-	if err != nil {
-		return n, err
-	}
-	if !scope.AllowsOwner(n.SchoolID, n.CountyID) {
-		return models.Notice{}, ErrNotFound
-	}
-	return n, nil
+	return findInScope(ctx, s.c(colNotices), id, func(n models.Notice) bool { return scope.AllowsOwner(n.SchoolID, n.CountyID) })
 }
 
 // Notices lists notices sent from within a scope, newest last.

@@ -36,14 +36,7 @@ func (s *Store) Programme(ctx context.Context, id string) (models.Programme, err
 
 // ProgrammeInScope returns the programme when the staff scope covers its school.
 func (s *Store) ProgrammeInScope(ctx context.Context, scope models.Scope, id string) (models.Programme, error) {
-	p, err := s.Programme(ctx, id)
-	if err != nil {
-		return p, err
-	}
-	if !scope.AllowsSchool(p.SchoolID, p.CountyID) {
-		return models.Programme{}, ErrNotFound
-	}
-	return p, nil
+	return findInScope(ctx, s.c(colProgrammes), id, func(p models.Programme) bool { return scope.AllowsSchool(p.SchoolID, p.CountyID) })
 }
 
 // Programmes lists the programmes of schools within scope.

@@ -48,14 +48,7 @@ func (s *Store) Selection(ctx context.Context, id string) (models.Selection, err
 
 // SelectionInScope returns the selection when the staff scope covers its school.
 func (s *Store) SelectionInScope(ctx context.Context, scope models.Scope, id string) (models.Selection, error) {
-	sel, err := s.Selection(ctx, id)
-	if err != nil {
-		return sel, err
-	}
-	if !scope.AllowsSchool(sel.SchoolID, sel.CountyID) {
-		return models.Selection{}, ErrNotFound
-	}
-	return sel, nil
+	return findInScope(ctx, s.c(colSelections), id, func(x models.Selection) bool { return scope.AllowsSchool(x.SchoolID, x.CountyID) })
 }
 
 // Selections lists the selections of schools within scope.

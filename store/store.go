@@ -70,6 +70,20 @@ func findOne[T any](ctx context.Context, coll *mongo.Collection, filter any) (T,
 	return v, nil
 }
 
+// findInScope returns the document with id when allowed says the caller's scope covers it; one
+// outside the scope is ErrNotFound, exactly like a missing one.
+func findInScope[T any](ctx context.Context, coll *mongo.Collection, id string, allowed func(T) bool) (T, error) {
+	v, err := findOne[T](ctx, coll, bson.M{"_id": id})
+	if err != nil {
+		return v, err
+	}
+	if !allowed(v) {
+		var zero T
+		return zero, ErrNotFound
+	}
+	return v, nil
+}
+
 // insert adds a document, turning a unique-index violation into ErrConflict.
 func insert(ctx context.Context, coll *mongo.Collection, doc any) error {
 	_, err := coll.InsertOne(ctx, doc)
