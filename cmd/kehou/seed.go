@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"time"
 
+	"go.mongodb.org/mongo-driver/v2/bson"
+
 	"kehou/config"
 	"kehou/models"
 	"kehou/store"
@@ -100,7 +102,44 @@ func seedDemo(ctx context.Context, cfg *config.Config, st *store.Store) (bool, e
 		}
 		schools = append(schools, sc)
 	}
-	return true, seedPlans(ctx, st, counties[0], schools)
+	if err := seedPlans(ctx, st, counties[0], schools); err != nil {
+		return false, err
+	}
+	return true, seedComplaints(ctx, st, schools[0])
+}
+
+// seedComplaints puts two 12345 tickets of two months ago in 东湖区's ledger: one handled and
+// closed, one assigned to 东湖区实验小学 and never handled, so the hourly sweep escalates it as
+// soon as the system starts.
+func seedComplaints(ctx context.Context, st *store.Store, school models.School) error {
+	now := time.Now()
+	month := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, models.Shanghai).AddDate(0, -2, 0)
+	received := month.AddDate(0, 0, 9).UTC()
+	done := models.Complaint{Source: models.Source12345, SourceRef: "DEMO-" + month.Format("200601") + "-001", ReceivedOn: received,
+		CountyID: school.CountyID, SchoolID: school.ID, Category: "schedule", Text: "课后服务结束时间太早，家长下班来不及接。"}
+	late := models.Complaint{Source: models.Source12345, SourceRef: "DEMO-" + month.Format("200601") + "-002", ReceivedOn: received,
+		CountyID: school.CountyID, SchoolID: school.ID, Category: "food", Text: "课后服务点心质量差。"}
+	for _, c := range []*models.Complaint{&done, &late} {
+		if err := st.CreateComplaint(ctx, c, "seed"); err != nil {
+			return err
+		}
+		if _, err := st.MoveComplaint(ctx, c.ID, models.ComplaintReceived, models.ComplaintAssigned,
+			bson.M{"deadline": models.AddWorkingDays(received, models.DefaultDeadlineDays)}, models.ComplaintStep{By: "seed", Note: school.Name}); err != nil {
+			return err
+		}
+	}
+	steps := []struct{ from, to string }{{models.ComplaintAssigned, models.ComplaintRectified}, {models.ComplaintRectified, models.ComplaintVerified},
+		{models.ComplaintVerified, models.ComplaintClosed}}
+	for _, s := range steps {
+		set := bson.M{}
+		if s.to == models.ComplaintRectified {
+			set["outcome"] = "已将结束时间延至18:30"
+		}
+		if _, err := st.MoveComplaint(ctx, done.ID, s.from, s.to, set, models.ComplaintStep{By: "seed"}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // seedPlans gives the demo schools plans for the current term that show each way of meeting or
