@@ -429,7 +429,7 @@ func (s *Server) checkin(c echo.Context) error {
 	switch {
 	case errors.Is(err, models.ErrTokenExpired):
 		return newAPIError(http.StatusUnprocessableEntity, "checkin_expired", "入场码已过期")
-	case err != nil:
+	case err != nil || t.Kind != "": // a volunteer's attendance code is not an entry code
 		return newAPIError(http.StatusUnprocessableEntity, "checkin_invalid", "入场码无效")
 	}
 	if f.EventID != "" && f.EventID != t.EventID {

@@ -188,6 +188,7 @@ func TestVolunteerShiftsAndHours(t *testing.T) {
 	e.expect(scan(e.schA1, strings.Replace(code1, sa.ID, ta.ID, 1), "check_in"), http.StatusUnprocessableEntity, "checkin_invalid")
 	e.expect(scan(e.schA1, "s1"+code1[2:]+"x", "check_in"), http.StatusUnprocessableEntity, "checkin_invalid")
 	e.expect(scan(e.schA1, code1, "leave"), http.StatusUnprocessableEntity, "validation_failed")
+	e.expect(e.req(http.MethodPost, "/api/v1/admin/checkins", e.schA1, map[string]any{"token": code1}), http.StatusUnprocessableEntity, "checkin_invalid")
 	e.expect(scan(e.schA1, code1, "check_out"), http.StatusConflict, "not_checked_in")
 	e.expect(scan(e.schA1, code1, "check_in"), http.StatusOK, "")
 	e.expect(scan(e.schA1, code1, "check_in"), http.StatusConflict, "already_checked_in")
