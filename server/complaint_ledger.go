@@ -29,7 +29,11 @@ func uploadedTable(c echo.Context) ([][]string, error) {
 			return nil, models.FieldErrors{"file": "文件无法读取，请上传CSV或XLSX"}
 		}
 		defer f.Close()
-		return f.GetRows(f.GetSheetName(0), excelize.Options{RawCellValue: false})
+		rows, err := f.GetRows(f.GetSheetName(0))
+		if err != nil {
+			return nil, models.FieldErrors{"file": "工作表无法读取，请另存为CSV后上传"}
+		}
+		return rows, nil
 	}
 	raw = bytes.TrimPrefix(raw, []byte("\xef\xbb\xbf"))
 	if !utf8.Valid(raw) {
@@ -142,19 +146,13 @@ func (s *Server) exportComplaints(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	names := map[string]string{}
+	names, err := s.placeNames(ctx, scopeOf(c))
+	if err != nil {
+		return err
+	}
 	sheet := xlsxSheet{Name: "投诉台账", Header: []string{"序号", "来源", "编号", "日期", "学校", "类别", "内容摘要", "办理情况", "状态", "办结日期"}}
 	for i, cp := range list {
-		school := ""
-		if cp.SchoolID != "" {
-			if _, ok := names[cp.SchoolID]; !ok {
-				sc, err := s.store.School(ctx, cp.SchoolID)
-				if err == nil {
-					names[cp.SchoolID] = sc.Name
-				}
-			}
-			school = names[cp.SchoolID]
-		}
+		school := names[cp.SchoolID]
 		ref := cp.SourceRef
 		if ref == "" {
 			ref = cp.ID

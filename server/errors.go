@@ -51,7 +51,7 @@ var sentinels = []struct {
 	{store.ErrBadLogin, newAPIError(http.StatusUnauthorized, "bad_credentials", "用户名或密码错误")},
 	{store.ErrSurveyLocked, newAPIError(http.StatusConflict, "survey_locked", "问卷已有答卷或已结束，题目不能再修改")},
 	{store.ErrSurveyState, newAPIError(http.StatusConflict, "survey_state", "问卷当前的状态不允许此操作")},
-	{store.ErrEventState, newAPIError(http.StatusConflict, "event_state", "活动当前的状态不允许此操作")},
+	{store.ErrEventState, newAPIError(http.StatusConflict, "event_state", "当前的状态不允许此操作（可能已发布、已取消或已摇号），请刷新后重试")},
 	{store.ErrBelowHeld, newAPIError(http.StatusConflict, "capacity_below_confirmed", "名额不能少于已确认占用的名额")},
 	{store.ErrNoVolunteer, newAPIError(http.StatusNotFound, "no_volunteer_profile", "请先填写志愿者资料")},
 	{store.ErrShiftOverlap, newAPIError(http.StatusConflict, "shift_overlap", "您已报名或承担了同一时段的其他班次")},

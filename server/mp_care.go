@@ -1,14 +1,12 @@
 package server
 
 import (
-	"errors"
 	"net/http"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"kehou/models"
-	"kehou/store"
 )
 
 // mpPeriod is a period as parents see it: places left and which of their children it admits.
@@ -190,24 +188,11 @@ func (s *Server) enrol(c echo.Context) error {
 		}
 		return newAPIError(http.StatusConflict, "signup_closed", why)
 	}
-	su, created, err := s.store.Join(ctx, models.SignUp{Kind: models.SignUpCare, ProgrammeID: p.ID, PoolID: per.ID, OwnerID: per.ID,
+	su, status, err := s.joinPlaces(c, models.SignUp{Kind: models.SignUpCare, ProgrammeID: p.ID, PoolID: per.ID, OwnerID: per.ID,
 		ChildID: child.ID, MemberID: memberOf(c).ID, SchoolID: child.SchoolID, CountyID: child.CountyID, ChildName: child.NameMasked,
-		Grade: child.Grade, Class: child.Class})
+		Grade: child.Grade, Class: child.Class}, func(except string) error { return s.promoteCare(c, p, per.ID, except) })
 	if err != nil {
 		return err
-	}
-	if created && su.Status == models.SignUpWaiting {
-		// Places may be free with others queued (a cancellation a moment ago): the queue moves.
-		if err := s.promoteCare(c, p, per.ID, su.ID); err != nil && !errors.Is(err, store.ErrPoolChanged) {
-			return err
-		}
-		if su, err = s.store.Status(ctx, su); err != nil {
-			return err
-		}
-	}
-	status := http.StatusCreated
-	if !created {
-		status = http.StatusOK
 	}
 	return c.JSON(status, myEnrolmentOf(p, su))
 }
@@ -249,14 +234,8 @@ func (s *Server) cancelMyEnrolment(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if why := p.CanCancel(s.now()); why != "" && su.Status != models.SignUpCancelled {
-		return newAPIError(http.StatusConflict, "cancel_closed", why)
-	}
-	su, _, err = s.store.CancelSignUp(ctx, su.ID)
+	su, err = s.cancelPlaces(c, su, p.CanCancel(s.now()), func() error { return s.promoteCare(c, p, su.PoolID, "") })
 	if err != nil {
-		return err
-	}
-	if err := s.promoteCare(c, p, su.PoolID, ""); err != nil && !errors.Is(err, store.ErrPoolChanged) {
 		return err
 	}
 	return c.JSON(http.StatusOK, myEnrolmentOf(p, su))

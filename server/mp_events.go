@@ -191,25 +191,53 @@ func (s *Server) signUp(c echo.Context) error {
 	if 1+f.Companions > pools[ses.ID].Capacity {
 		return models.FieldErrors{"companions": "该场次名额少于您的随行人数"}
 	}
-	su, created, err := s.store.Join(ctx, models.SignUp{PoolID: ses.ID, OwnerID: e.ID, ChildID: child.ID, MemberID: memberOf(c).ID,
-		SchoolID: child.SchoolID, CountyID: child.CountyID, Companions: f.Companions, ChildName: child.NameMasked, Grade: child.Grade, Class: child.Class})
+	su, status, err := s.joinPlaces(c, models.SignUp{PoolID: ses.ID, OwnerID: e.ID, ChildID: child.ID, MemberID: memberOf(c).ID,
+		SchoolID: child.SchoolID, CountyID: child.CountyID, Companions: f.Companions, ChildName: child.NameMasked, Grade: child.Grade, Class: child.Class},
+		func(except string) error { return s.promote(c, e, ses.ID, except) })
 	if err != nil {
 		return err
 	}
-	if created && su.Status == models.SignUpWaiting {
-		// Places may be free with others queued (a cancellation a moment ago): the queue moves.
-		if err := s.promote(c, e, su.PoolID, su.ID); err != nil && !errors.Is(err, store.ErrPoolChanged) {
-			return err
+	return c.JSON(status, s.mySignUpOf(e, su))
+}
+
+// joinPlaces signs a child up for a pool (an open-day session, a summer-care period) and
+// answers with the standing that is true now, and 201 (200 when the child was signed up
+// already). A newcomer who had to queue runs the waiting list at once with promote (all but
+// itself are told): places may be free with others queued, after a cancellation a moment ago.
+func (s *Server) joinPlaces(c echo.Context, su models.SignUp, promote func(except string) error) (models.SignUp, int, error) {
+	ctx := c.Request().Context()
+	su, created, err := s.store.Join(ctx, su)
+	if err != nil {
+		return su, 0, err
+	}
+	if !created {
+		return su, http.StatusOK, nil
+	}
+	if su.Status == models.SignUpWaiting {
+		if err := promote(su.ID); err != nil && !errors.Is(err, store.ErrPoolChanged) {
+			return su, 0, err
 		}
 		if su, err = s.store.Status(ctx, su); err != nil {
-			return err
+			return su, 0, err
 		}
 	}
-	status := http.StatusCreated
-	if !created {
-		status = http.StatusOK
+	return su, http.StatusCreated, nil
+}
+
+// cancelPlaces cancels a sign-up of the caller's family unless closed says why it is too late
+// (a cancelled one is answered as it is), and gives its places to the waiting list at once.
+func (s *Server) cancelPlaces(c echo.Context, su models.SignUp, closed string, promote func() error) (models.SignUp, error) {
+	if closed != "" && su.Status != models.SignUpCancelled {
+		return su, newAPIError(http.StatusConflict, "cancel_closed", closed)
 	}
-	return c.JSON(status, s.mySignUpOf(e, su))
+	su, _, err := s.store.CancelSignUp(c.Request().Context(), su.ID)
+	if err != nil {
+		return su, err
+	}
+	if err := promote(); err != nil && !errors.Is(err, store.ErrPoolChanged) {
+		return su, err
+	}
+	return su, nil
 }
 
 // mySignUps lists the caller's sign-ups (of every child, every event) with check-in codes.
@@ -249,14 +277,8 @@ func (s *Server) cancelMySignUp(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if why := e.CanCancel(s.now()); why != "" && su.Status != models.SignUpCancelled {
-		return newAPIError(http.StatusConflict, "cancel_closed", why)
-	}
-	su, _, err = s.store.CancelSignUp(ctx, su.ID)
+	su, err = s.cancelPlaces(c, su, e.CanCancel(s.now()), func() error { return s.promote(c, e, su.PoolID, "") })
 	if err != nil {
-		return err
-	}
-	if err := s.promote(c, e, su.PoolID, ""); err != nil && !errors.Is(err, store.ErrPoolChanged) {
 		return err
 	}
 	return c.JSON(http.StatusOK, s.mySignUpOf(e, su))

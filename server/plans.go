@@ -238,17 +238,17 @@ func (s *Server) planCompliance(c echo.Context) error {
 	r := complianceReport{Term: term, Targets: map[string]float64{"two_plus_n_rate": targetTwoPlusN, "urban_two_plus_three_rate": targetUrbanTwoPlusThree},
 		Counties: []levelFigures{}, Short: []shortSchool{}, Schools: views}
 	r.Total.Name = "合计"
+	names, err := s.placeNames(ctx, scope)
+	if err != nil {
+		return err
+	}
 	byCounty := map[string]*levelFigures{}
 	var order []string
 	for _, v := range views {
 		r.Total.add(v)
 		lf := byCounty[v.School.CountyID]
 		if lf == nil {
-			co, err := s.store.County(ctx, v.School.CountyID)
-			if err != nil && !errors.Is(err, store.ErrNotFound) {
-				return err
-			}
-			lf = &levelFigures{ID: v.School.CountyID, Name: co.Name}
+			lf = &levelFigures{ID: v.School.CountyID, Name: names[v.School.CountyID]}
 			byCounty[v.School.CountyID] = lf
 			order = append(order, v.School.CountyID)
 		}

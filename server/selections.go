@@ -184,18 +184,19 @@ func (s *Server) drawSelection(c echo.Context) error {
 		return err
 	}
 	byCode := map[string]models.CourseRequest{}
+	ids := make([]string, 0, len(reqs))
 	for _, r := range reqs {
 		byCode[r.Code] = r
+		ids = append(ids, r.ChildID)
 	}
-	kids := map[string]models.Child{}
+	kids, err := s.store.ChildrenByID(ctx, ids)
+	if err != nil {
+		return err
+	}
 	join := func(courseID string, r models.CourseRequest, placed bool) error {
 		ch, ok := kids[r.ChildID]
 		if !ok {
-			var err error
-			if ch, err = s.store.Child(ctx, r.ChildID); err != nil {
-				return err
-			}
-			kids[r.ChildID] = ch
+			return nil // left the roster since choosing
 		}
 		do := s.store.Join
 		if placed {

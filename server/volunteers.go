@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -96,16 +97,13 @@ func (s *Server) volunteerHours(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	for i := range rows {
-		switch by {
-		case "school":
-			if sc, err := s.store.School(ctx, rows[i].Key); err == nil {
-				rows[i].Name = sc.Name
-			}
-		case "county":
-			if co, err := s.store.County(ctx, rows[i].Key); err == nil {
-				rows[i].Name = co.Name
-			}
+	if by != "volunteer" {
+		names, err := s.placeNames(ctx, scopeOf(c))
+		if err != nil {
+			return err
+		}
+		for i := range rows {
+			rows[i].Name = names[rows[i].Key]
 		}
 	}
 	if c.QueryParam("format") != "xlsx" {
@@ -118,6 +116,27 @@ func (s *Server) volunteerHours(c echo.Context) error {
 	}
 	s.audit(c, "volunteer.hours.export", by, scopeOf(c).CountyID, scopeOf(c).SchoolID, strconv.Itoa(year))
 	return sendXLSX(c, []xlsxSheet{sheet}, fmt.Sprintf("志愿服务时长-%d.xlsx", year))
+}
+
+// placeNames maps the ids of the schools and counties within scope to their names, in two
+// reads (reports name hundreds of rows).
+func (s *Server) placeNames(ctx context.Context, scope models.Scope) (map[string]string, error) {
+	schools, err := s.store.SchoolsInScope(ctx, scope)
+	if err != nil {
+		return nil, err
+	}
+	counties, err := s.store.Counties(ctx, scope)
+	if err != nil {
+		return nil, err
+	}
+	names := make(map[string]string, len(schools)+len(counties))
+	for _, sc := range schools {
+		names[sc.ID] = sc.Name
+	}
+	for _, co := range counties {
+		names[co.ID] = co.Name
+	}
+	return names, nil
 }
 
 // exportTeacherHours downloads, for a school's evaluations, the yearly volunteering hours of

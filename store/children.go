@@ -118,6 +118,22 @@ func (s *Store) Child(ctx context.Context, id string) (models.Child, error) {
 }
 
 // Children lists a school's pupils, optionally of one grade and class.
+// ChildrenByID reads many pupils in one query, by id (unknown ids are left out).
+func (s *Store) ChildrenByID(ctx context.Context, ids []string) (map[string]models.Child, error) {
+	out := map[string]models.Child{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var list []models.Child
+	if err := s.all(ctx, colChildren, bson.M{"_id": bson.M{"$in": ids}}, nil, &list); err != nil {
+		return nil, fmt.Errorf("children: %w", err)
+	}
+	for _, c := range list {
+		out[c.ID] = c
+	}
+	return out, nil
+}
+
 func (s *Store) Children(ctx context.Context, schoolID string, grade int, class string, p Page) ([]models.Child, string, error) {
 	f := bson.M{"school_id": schoolID}
 	if grade > 0 {
