@@ -18,8 +18,9 @@ import (
 type Stack struct {
 	log *slog.Logger
 
-	mongo *ferretInstance
-	redis *redisInstance
+	mongo    *ferretInstance
+	mongoDir string // FerretDB's SQLite files, one per database
+	redis    *redisInstance
 
 	// loopCancel and loopDone stop and await the periodic snapshot
 	// goroutine; both are nil when periodic snapshots are disabled.
@@ -63,7 +64,7 @@ func Start(ctx context.Context, opts Options) (*Stack, error) {
 		return nil, fmt.Errorf("devstack: start mongo: %w", err)
 	}
 
-	s := &Stack{log: log, mongo: m, redis: r}
+	s := &Stack{log: log, mongo: m, mongoDir: mongoDir, redis: r}
 	every := opts.SnapshotEvery
 	if every == 0 {
 		every = DefaultSnapshotEvery

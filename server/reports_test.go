@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"testing"
 	"time"
+
+	"kehou/models"
 )
 
 // TestMonthlyReport: October's figures on a fixed data set, checked by hand; the stored report
@@ -13,8 +15,32 @@ func TestMonthlyReport(t *testing.T) {
 	e := newEnv(t)
 	e.now = time.Date(2026, 10, 9, 2, 0, 0, 0, time.UTC) // Friday 9 October, 10:00 in Shanghai
 	e.relogin()
-	e.families(e.schoolA1, "A1", 3, 4) // 4 pupils, 4 bound families at A1
-	e.families(e.schoolB1, "B1", 2, 2) // 2 and 2 at B1
+	e.worker()
+	a1 := e.families(e.schoolA1, "A1", 3, 4) // 4 pupils, 4 bound families at A1
+	e.families(e.schoolB1, "B1", 2, 2)       // 2 and 2 at B1
+	// The satisfaction template at A1, answered by two families: overall 5 and 2, both joined
+	// (5 matrix rows each, rated like the overall score), aware A (aware) and C (not aware).
+	// Per answer 6 ratings: 6 + 0 of 12 satisfied; 1 of 2 aware.
+	sv := e.createSurvey(e.cntyA, map[string]any{"template": "after_school_satisfaction",
+		"audience": map[string]any{"kind": "schools", "school_ids": []string{e.schoolA1.ID}}})
+	e.publish(e.cntyA, sv.ID, map[string]any{"channels": []string{}})
+	for i, o := range []int{5, 2} {
+		aware := map[int]string{0: "A", 1: "C"}[i]
+		e.expect(e.req(http.MethodPost, "/api/v1/mp/surveys/"+sv.ID+"/answers", a1[i].token,
+			map[string]any{"answers": templateAnswers(o, aware, "A", []int{o, o, o, o, o}, "")}), http.StatusAccepted, "")
+	}
+	e.waitResponses(sv.ID, 2)
+	// A notice of A1 that asks for a receipt, confirmed by one family (twice: counted once).
+	n := models.Notice{SchoolID: e.schoolA1.ID, CountyID: e.countyA.ID, Sender: "甲一小学", Kind: models.NoticeGeneral,
+		Title: "通知", Body: "内容", RequireConfirm: true, Audience: models.Audience{Kind: models.AudienceScope}}
+	if err := e.st.CreateNotice(context.Background(), &n); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.st.AddRecipients(context.Background(), n, []string{e.memberID(a1[0].token), e.memberID(a1[1].token)}); err != nil {
+		t.Fatal(err)
+	}
+	e.expect(e.req(http.MethodPost, "/api/v1/mp/notices/"+n.ID+"/confirm", a1[0].token, nil), http.StatusOK, "")
+	e.expect(e.req(http.MethodPost, "/api/v1/mp/notices/"+n.ID+"/confirm", a1[0].token, nil), http.StatusOK, "")
 	term := "2026-autumn"
 	e.expect(e.req(http.MethodPut, "/api/v1/admin/schools/"+e.schoolA1.ID+"/plans/"+term, e.schA1, map[string]any{"days": fullWeek(),
 		"items": []map[string]any{planItem("homework", "作业", ""), planItem("sports", "体育", ""), planItem("science", "科学", ""),
@@ -40,6 +66,9 @@ func TestMonthlyReport(t *testing.T) {
 	if f.Schools != 3 || f.PlansTwoPlusN != 2 || f.PlansFivePlusTwo != 1 || f.UrbanSchools != 3 || f.UrbanTwoPlusThree != 1 ||
 		f.Pupils != 6 || f.Families != 6 || f.ComplaintsNew != 3 || f.ComplaintsClosed != 1 || f.ComplaintsOverdue != 1 {
 		t.Fatalf("city figures: %+v", f)
+	}
+	if f.SurveyResponses != 2 || f.Satisfied != 6 || f.Rated != 12 || f.Aware != 1 || f.AwareAsked != 2 || f.NoticesConfirmed != 1 {
+		t.Fatalf("city survey and receipt figures: %+v", f)
 	}
 	if r := city.Rates["two_plus_n"]; r == nil || *r < 0.666 || *r > 0.667 {
 		t.Fatalf("2+N rate: %v", r)

@@ -76,7 +76,7 @@ func (s *Store) ImportRoster(ctx context.Context, school models.School, rows []m
 			// Another name under the same student number may be another pupil (numbers get
 			// reused): the old parents' bindings go, and so does the old binding code, so that
 			// nobody keeps seeing a child who may not be theirs.
-			if _, err := s.c(colGuardians).DeleteMany(ctx, bson.M{"child_id": k.ID}); err != nil {
+			if err := s.deleteBindingsOf(ctx, k.ID); err != nil {
 				return res, fmt.Errorf("import roster: %w", err)
 			}
 			set["bind_code_enc"] = s.sealer.Seal(newBindCode(), "bind_code")
@@ -89,12 +89,14 @@ func (s *Store) ImportRoster(ctx context.Context, school models.School, rows []m
 	}
 	// A concurrent import of the same file may insert the same pupils first; the unique index
 	// (school, student number) keeps one of each.
-	n, err := s.insertIgnoringDuplicates(ctx, colChildren, inserts)
+	_, n, err := s.insertNew(ctx, colChildren, inserts)
 	if err != nil {
 		return res, fmt.Errorf("import roster: %w", err)
 	}
 	res.Created = n
-	return res, nil
+	d := countDelta{}
+	d.add(countsAll, school.ID, "", "pupils", n)
+	return res, s.applyCounts(ctx, d)
 }
 
 // bindCodeAlphabet leaves out 0/O and 1/I/L, which parents misread on paper.

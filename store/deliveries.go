@@ -16,23 +16,35 @@ import (
 // insertIgnoringDuplicates inserts docs unordered and counts how many were new; documents whose
 // id already exists (a retried fan-out) are left as they are.
 func (s *Store) insertIgnoringDuplicates(ctx context.Context, coll string, docs []any) (int, error) {
+	_, n, err := s.insertNew(ctx, coll, docs)
+	return n, err
+}
+
+// insertNew is insertIgnoringDuplicates that also tells which documents were new (the
+// report counters count only those).
+func (s *Store) insertNew(ctx context.Context, coll string, docs []any) ([]bool, int, error) {
 	if len(docs) == 0 {
-		return 0, nil
+		return nil, 0, nil
+	}
+	isNew := make([]bool, len(docs))
+	for i := range isNew {
+		isNew[i] = true
 	}
 	_, err := s.c(coll).InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
 	if err == nil {
-		return len(docs), nil
+		return isNew, len(docs), nil
 	}
 	var bwe mongo.BulkWriteException
 	if !errors.As(err, &bwe) || bwe.WriteConcernError != nil {
-		return 0, fmt.Errorf("insert %s: %w", coll, err)
+		return nil, 0, fmt.Errorf("insert %s: %w", coll, err)
 	}
 	for _, we := range bwe.WriteErrors {
-		if we.Code != 11000 {
-			return 0, fmt.Errorf("insert %s: %w", coll, err)
+		if we.Code != 11000 || we.Index < 0 || we.Index >= len(docs) {
+			return nil, 0, fmt.Errorf("insert %s: %w", coll, err)
 		}
+		isNew[we.Index] = false
 	}
-	return len(docs) - len(bwe.WriteErrors), nil
+	return isNew, len(docs) - len(bwe.WriteErrors), nil
 }
 
 // AddRecipients puts the notice in each member's inbox. It returns how many members were new

@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"kehou/models"
 )
@@ -58,6 +60,10 @@ func (s *Store) Bind(ctx context.Context, req BindRequest) (models.Guardianship,
 	err = insert(ctx, s.c(colGuardians), g)
 	if errors.Is(err, ErrConflict) {
 		g, err = findOne[models.Guardianship](ctx, s.c(colGuardians), bson.M{"child_id": child.ID, "member_id": req.MemberID})
+	} else if err == nil {
+		d := countDelta{}
+		countBindings(d, []models.Guardianship{g}, 1)
+		err = s.applyCounts(ctx, d)
 	}
 	if err != nil {
 		return models.Guardianship{}, models.Child{}, err
@@ -95,14 +101,39 @@ func (s *Store) DeleteGuardianship(ctx context.Context, id, memberID string) err
 	if memberID != "" {
 		f["member_id"] = memberID
 	}
-	res, err := s.c(colGuardians).DeleteOne(ctx, f)
+	var g models.Guardianship
+	err := s.c(colGuardians).FindOneAndDelete(ctx, f).Decode(&g)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return ErrNotFound
+	}
 	if err != nil {
 		return fmt.Errorf("delete guardianship: %w", err)
 	}
-	if res.DeletedCount == 0 {
-		return ErrNotFound
+	d := countDelta{}
+	countBindings(d, []models.Guardianship{g}, -1)
+	return s.applyCounts(ctx, d)
+}
+
+// deleteBindingsOf removes every binding of a child (its student number now names another
+// pupil), one by one so that each removal the counters see really happened.
+func (s *Store) deleteBindingsOf(ctx context.Context, childID string) error {
+	var gs []models.Guardianship
+	if err := s.all(ctx, colGuardians, bson.M{"child_id": childID}, options.Find(), &gs); err != nil {
+		return err
 	}
-	return nil
+	var gone []models.Guardianship
+	for _, g := range gs {
+		res, err := s.c(colGuardians).DeleteOne(ctx, bson.M{"_id": g.ID})
+		if err != nil {
+			return err
+		}
+		if res.DeletedCount == 1 {
+			gone = append(gone, g)
+		}
+	}
+	d := countDelta{}
+	countBindings(d, gone, -1)
+	return s.applyCounts(ctx, d)
 }
 
 // AddGuardianships inserts bindings in bulk (demo seeding, load tests); existing ones are kept.
@@ -117,6 +148,15 @@ func (s *Store) AddGuardianships(ctx context.Context, list []models.Guardianship
 		}
 		docs[i] = g
 	}
-	_, err := s.insertIgnoringDuplicates(ctx, colGuardians, docs)
-	return err
+	isNew, _, err := s.insertNew(ctx, colGuardians, docs)
+	if err != nil {
+		return err
+	}
+	d := countDelta{}
+	for i, doc := range docs {
+		if isNew[i] {
+			countBindings(d, []models.Guardianship{doc.(models.Guardianship)}, 1)
+		}
+	}
+	return s.applyCounts(ctx, d)
 }

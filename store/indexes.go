@@ -44,6 +44,7 @@ const (
 	colComplaints   = "complaints"
 	colReports      = "monthly_reports"
 	colCases        = "cases"
+	colCounts       = "report_counts"
 )
 
 func unique(keys ...string) mongo.IndexModel {
@@ -92,6 +93,7 @@ func (s *Store) EnsureIndexes(ctx context.Context) error {
 		colSelections:   {plain("school_id"), plain("county_id")},
 		colRequests:     {plain("selection_id"), plain("member_id")},
 		colCases:        {plain("school_id"), plain("county_id"), plain("status", "feature_month")},
+		colCounts:       {plain("month")},
 		colComplaints:   {unique("source_key"), plain("county_id", "status"), plain("school_id"), plain("member_id"), plain("status", "deadline")},
 		colApplications: {unique("shift_id", "volunteer_id", "active"), plain("volunteer_id", "year"), plain("school_id", "year"), plain("county_id", "year"), plain("programme_id")},
 	}

@@ -63,8 +63,14 @@ func (s *Store) MarkReceipt(ctx context.Context, noticeID, memberID string, conf
 		return models.Receipt{}, fmt.Errorf("mark read: %w", err)
 	}
 	if confirm {
-		if _, err := s.c(colReceipts).UpdateOne(ctx, bson.M{"_id": id, "confirmed_at": bson.M{"$exists": false}}, bson.M{"$set": bson.M{"confirmed_at": now}}); err != nil {
+		res, err := s.c(colReceipts).UpdateOne(ctx, bson.M{"_id": id, "confirmed_at": bson.M{"$exists": false}}, bson.M{"$set": bson.M{"confirmed_at": now}})
+		if err != nil {
 			return models.Receipt{}, fmt.Errorf("mark confirmed: %w", err)
+		}
+		if res.ModifiedCount == 1 {
+			if err := s.countConfirmation(ctx, noticeID, now); err != nil {
+				return models.Receipt{}, err
+			}
 		}
 	}
 	return s.Receipt(ctx, noticeID, memberID)

@@ -151,52 +151,34 @@ func (s *Store) BuildMonthlyReportTraced(ctx context.Context, month string, trac
 	}
 
 	step("plans")
-	type placed struct {
-		SchoolID string    `bson:"school_id"`
-		CountyID string    `bson:"county_id"`
-		At       time.Time `bson:"created_at"`
-	}
-	if err := each(ctx, s, colChildren, bson.M{}, bson.M{"school_id": 1}, func(c placed) { at(c.SchoolID, "").Pupils++ }); err != nil {
-		return models.MonthlyReport{}, err
-	}
-	if err := each(ctx, s, colGuardians, bson.M{"created_at": bson.M{"$lt": to}}, bson.M{"school_id": 1}, func(g placed) { at(g.SchoolID, "").Families++ }); err != nil {
+	// Pupils, families, survey answers and confirmations: from the report counters, kept as
+	// the data is written (see reportcounts.go), instead of scanning the largest collections.
+	fromMonth := models.MonthOf(from)
+	err = s.eachCounts(ctx, func(c Counts) {
+		f := at(c.SchoolID, c.CountyID)
+		switch {
+		case c.Month == countsAll:
+			f.Pupils += c.Pupils
+		case c.Month > fromMonth:
+			return
+		}
+		f.Families += c.Families // at the month's end: every earlier month's too
+		if c.Month != fromMonth {
+			return
+		}
+		f.SurveyResponses += c.Responses
+		f.Satisfied += c.Satisfied
+		f.Rated += c.Rated
+		f.Aware += c.Aware
+		f.AwareAsked += c.AwareAsked
+		f.NoticesConfirmed += c.Confirmed
+	})
+	if err != nil {
 		return models.MonthlyReport{}, err
 	}
 
-	step("pupils and families")
-	// Survey answers submitted in the month, tallied with each survey's own definition.
-	var surveys []models.Survey
-	if err := s.all(ctx, colSurveys, bson.M{"status": bson.M{"$ne": models.SurveyDraft}, "opens_at": bson.M{"$lt": to}, "closes_at": bson.M{"$gte": from}}, nil, &surveys); err != nil {
-		return models.MonthlyReport{}, fmt.Errorf("report surveys: %w", err)
-	}
-	for i := range surveys {
-		tallies := map[*models.Figures]*models.Tally{}
-		err := s.EachResponse(ctx, surveys[i].ID, city, func(r models.Response) error {
-			if r.SubmittedAt.Before(from) || !r.SubmittedAt.Before(to) {
-				return nil
-			}
-			f := at(r.SchoolID, r.CountyID)
-			if tallies[f] == nil {
-				tallies[f] = models.NewTally(&surveys[i])
-			}
-			tallies[f].Add(r.Answers)
-			return nil
-		})
-		if err != nil {
-			return models.MonthlyReport{}, err
-		}
-		for f, t := range tallies {
-			n, sat, rated, aware, asked := t.Counts()
-			f.SurveyResponses += n
-			f.Satisfied += sat
-			f.Rated += rated
-			f.Aware += aware
-			f.AwareAsked += asked
-		}
-	}
-
-	step("survey answers")
-	// Notices sent in the month; confirmations made in the month (of any notice).
+	step("counters: pupils, families, answers, confirmations")
+	// Notices sent in the month.
 	type noticeDoc struct {
 		ID       string    `bson:"_id"`
 		SchoolID string    `bson:"school_id"`
@@ -205,10 +187,8 @@ func (s *Store) BuildMonthlyReportTraced(ctx context.Context, month string, trac
 		Status   string    `bson:"status"`
 		Targeted int       `bson:"targeted"`
 	}
-	owner := map[string]*models.Figures{}
 	err = each(ctx, s, colNotices, bson.M{}, bson.M{"school_id": 1, "county_id": 1, "send_at": 1, "status": 1, "targeted": 1}, func(n noticeDoc) {
 		f := at(n.SchoolID, n.CountyID)
-		owner[n.ID] = f
 		if n.Status == models.NoticeSent && !n.SendAt.Before(from) && n.SendAt.Before(to) {
 			f.NoticesSent++
 			f.NoticeRecipients += n.Targeted
@@ -218,16 +198,6 @@ func (s *Store) BuildMonthlyReportTraced(ctx context.Context, month string, trac
 		return models.MonthlyReport{}, err
 	}
 	step("notices")
-	err = each(ctx, s, colReceipts, bson.M{"confirmed_at": in}, bson.M{"notice_id": 1}, func(r models.Receipt) {
-		if f := owner[r.NoticeID]; f != nil {
-			f.NoticesConfirmed++
-		}
-	})
-	if err != nil {
-		return models.MonthlyReport{}, err
-	}
-
-	step("confirmations (receipts)")
 	// Open days and summer care: the month's pools, then their sign-ups.
 	pools := map[string]models.Pool{}
 	err = each(ctx, s, colPools, bson.M{"starts_at": in, "kind": bson.M{"$in": bson.A{models.PoolEventSession, models.PoolCarePeriod}}},

@@ -47,7 +47,21 @@ func (s *Store) InsertResponses(ctx context.Context, rs []models.Response) (int,
 	for i := range rs {
 		docs[i] = rs[i]
 	}
-	return s.insertIgnoringDuplicates(ctx, colResponses, docs)
+	isNew, n, err := s.insertNew(ctx, colResponses, docs)
+	if err != nil {
+		return 0, err
+	}
+	var stored []models.Response
+	for i := range rs {
+		if isNew[i] {
+			stored = append(stored, rs[i])
+		}
+	}
+	d := countDelta{}
+	if err := s.countResponses(ctx, d, stored, map[string]*models.Survey{}); err != nil {
+		return n, err
+	}
+	return n, s.applyCounts(ctx, d)
 }
 
 // ResponseOf returns the stored answer of a respondent (RespondentKey) to a survey.

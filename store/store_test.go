@@ -16,13 +16,15 @@ func TestMain(m *testing.M) { os.Exit(testenv.Run(m)) }
 
 func newStore(t *testing.T) *Store {
 	t.Helper()
-	s, err := New(testenv.Mongo(t), testenv.Key())
+	db := testenv.Mongo(t)
+	s, err := New(db, testenv.Key())
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := s.EnsureIndexes(context.Background()); err != nil {
 		t.Fatal(err)
 	}
+	testenv.IndexIDs(t, db)
 	return s
 }
 

@@ -4,6 +4,7 @@
 //	kehou api      only the HTTP API (needs KEHOU_MONGO_URI and KEHOU_REDIS_ADDR)
 //	kehou worker   only the asynq workers and the periodic scheduler (same)
 //	kehou seed     load the demo city into an empty database
+//	kehou recount  rebuild the monthly report's counters from the data
 //	kehou verify-draw <draw.json or URL> [code]   recompute a published course-selection draw
 //	kehou version  print the version
 //
@@ -34,6 +35,7 @@ commands:
   api      start only the HTTP API
   worker   start only the workers and the periodic scheduler
   seed     load the demo city into an empty database
+  recount  rebuild the monthly report's counters from the data (stop api and worker first)
   verify-draw <draw.json or URL> [code]
            recompute a published course-selection draw from its public data
   version  print the version
@@ -78,6 +80,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return serve(ctx, cfg, log, stdout, cmd)
 	case "seed":
 		return seedCommand(ctx, cfg, log, stdout)
+	case "recount":
+		return recountCommand(ctx, cfg, log, stdout)
 	}
 	fmt.Fprint(stderr, usage)
 	return fmt.Errorf("unknown command %q", cmd)

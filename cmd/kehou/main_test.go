@@ -151,6 +151,13 @@ func TestRunRestartKeepsData(t *testing.T) {
 	}
 	first.stop()
 
+	// The operator's recount on the stopped system: the counters rebuilt from the data.
+	var recount bytes.Buffer
+	if err := run(context.Background(), []string{"recount"}, func(k string) string { return env[k] }, &recount, io.Discard); err != nil ||
+		!strings.Contains(recount.String(), "Report counters rebuilt") {
+		t.Fatalf("recount: %v %s", err, recount.String())
+	}
+
 	second := start(t, env)
 	defer second.stop()
 	if strings.Contains(second.stdout.String(), "password:") {

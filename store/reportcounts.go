@@ -1,0 +1,244 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"kehou/models"
+)
+
+// Report counters. The monthly report needs, per school, a count of the largest collections:
+// pupils on the rosters, parent bindings, survey answers (with their satisfied/rated and
+// aware/asked tallies) and confirmed receipts. Counting them by scanning took 150 s for a city
+// of 200,000 families on the embedded store, which reads every document of a collection for any
+// filter. So they are counted as the data is written, in one small document per school (or
+// county, for county-level items) and month, and the report reads those few thousand documents.
+//
+// A counter moves only when its write changed something (an answer newly stored, a binding
+// newly made or removed, a receipt newly confirmed), so retries and repeats count once. It is
+// moved right after that write, not atomically with it: a process killed between the two leaves
+// the counter one short. `kehou recount` rebuilds every counter from the data (RecountReports);
+// run it after such a crash, or once after upgrading a database that holds data written before
+// the counters existed.
+
+// countsAll is the month key of counters that are not per month (pupils on the rosters).
+const countsAll = "all"
+
+// Counts is one counter document: one school's (or county's, or the city's) counts in a month.
+type Counts struct {
+	ID         string `bson:"_id"`
+	Month      string `bson:"month"` // "2026-10", or countsAll
+	SchoolID   string `bson:"school_id,omitempty"`
+	CountyID   string `bson:"county_id,omitempty"`
+	Pupils     int    `bson:"pupils"`      // countsAll only: pupils on the school's roster
+	Families   int    `bson:"families"`    // bindings made in the month and not removed since
+	Responses  int    `bson:"responses"`   // survey answers submitted in the month
+	Satisfied  int    `bson:"satisfied"`   // their ratings of 4–5
+	Rated      int    `bson:"rated"`       // their ratings
+	Aware      int    `bson:"aware"`       // awareness questions answered "aware"
+	AwareAsked int    `bson:"aware_asked"` // awareness questions answered
+	Confirmed  int    `bson:"confirmed"`   // receipts confirmed in the month, by the notice's sender
+}
+
+// countKey names the counter document of a school (or, with no school, a county; with
+// neither, the city) in a month.
+func countKey(month, schoolID, countyID string) (string, bson.M) {
+	switch {
+	case schoolID != "":
+		return month + "|s:" + schoolID, bson.M{"month": month, "school_id": schoolID}
+	case countyID != "":
+		return month + "|c:" + countyID, bson.M{"month": month, "county_id": countyID}
+	}
+	return month + "|city", bson.M{"month": month}
+}
+
+// countDelta is a set of counter moves, gathered so that a batch of writes moves each counter
+// document once.
+type countDelta map[string]*countMove
+
+type countMove struct {
+	set bson.M
+	inc map[string]int
+}
+
+func (d countDelta) add(month, schoolID, countyID, field string, n int) {
+	if n == 0 {
+		return
+	}
+	id, set := countKey(month, schoolID, countyID)
+	m := d[id]
+	if m == nil {
+		m = &countMove{set: set, inc: map[string]int{}}
+		d[id] = m
+	}
+	m.inc[field] += n
+}
+
+// apply moves the counters: one upsert by _id each (an index seek on the embedded store too).
+func (s *Store) applyCounts(ctx context.Context, d countDelta) error {
+	for id, m := range d {
+		inc := bson.M{}
+		for k, v := range m.inc {
+			if v != 0 {
+				inc[k] = v
+			}
+		}
+		if len(inc) == 0 {
+			continue
+		}
+		upd := bson.M{"$inc": inc, "$setOnInsert": m.set}
+		_, err := s.c(colCounts).UpdateOne(ctx, bson.M{"_id": id}, upd, options.UpdateOne().SetUpsert(true))
+		if mongo.IsDuplicateKeyError(err) {
+			// Two first moves of the same counter raced to insert it: now it exists.
+			_, err = s.c(colCounts).UpdateOne(ctx, bson.M{"_id": id}, upd)
+		}
+		if err != nil {
+			return fmt.Errorf("report counters: %w", err)
+		}
+	}
+	return nil
+}
+
+// countResponses adds stored answers to their month's counters, tallied with their survey's
+// definition as the report does.
+func (s *Store) countResponses(ctx context.Context, d countDelta, rs []models.Response, surveys map[string]*models.Survey) error {
+	type group struct{ survey, month, school, county string }
+	tallies := map[group]*models.Tally{}
+	for _, r := range rs {
+		sv := surveys[r.SurveyID]
+		if sv == nil {
+			got, err := s.Survey(ctx, r.SurveyID)
+			if errors.Is(err, ErrNotFound) {
+				continue // an answer to a deleted survey counts nowhere
+			}
+			if err != nil {
+				return err
+			}
+			sv = &got
+			surveys[r.SurveyID] = sv
+		}
+		g := group{r.SurveyID, models.MonthOf(r.SubmittedAt), r.SchoolID, r.CountyID}
+		if tallies[g] == nil {
+			tallies[g] = models.NewTally(sv)
+		}
+		tallies[g].Add(r.Answers)
+	}
+	for g, t := range tallies {
+		n, sat, rated, aware, asked := t.Counts()
+		d.add(g.month, g.school, g.county, "responses", n)
+		d.add(g.month, g.school, g.county, "satisfied", sat)
+		d.add(g.month, g.school, g.county, "rated", rated)
+		d.add(g.month, g.school, g.county, "aware", aware)
+		d.add(g.month, g.school, g.county, "aware_asked", asked)
+	}
+	return nil
+}
+
+// countBindings moves the families counter of each binding's school in the month it was made
+// (by sign: +1 made, -1 removed).
+func countBindings(d countDelta, gs []models.Guardianship, sign int) {
+	for _, g := range gs {
+		d.add(models.MonthOf(g.CreatedAt), g.SchoolID, "", "families", sign)
+	}
+}
+
+// countConfirmation counts a receipt confirmed now for the notice's sender.
+func (s *Store) countConfirmation(ctx context.Context, noticeID string, at time.Time) error {
+	n, err := s.Notice(ctx, noticeID)
+	if errors.Is(err, ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	d := countDelta{}
+	d.add(models.MonthOf(at), n.SchoolID, n.CountyID, "confirmed", 1)
+	return s.applyCounts(ctx, d)
+}
+
+// eachCounts streams the counter documents (a few per school and month).
+func (s *Store) eachCounts(ctx context.Context, fn func(Counts)) error {
+	return each(ctx, s, colCounts, bson.M{}, nil, fn)
+}
+
+// RecountReports rebuilds every report counter from the data, by scanning pupils, bindings,
+// survey answers and confirmed receipts once each (minutes for a large city on the embedded
+// store; seconds on MongoDB). Stop writers first: a write made during the recount may be
+// counted twice.
+func (s *Store) RecountReports(ctx context.Context) error {
+	d := countDelta{}
+	type pupil struct {
+		SchoolID string `bson:"school_id"`
+	}
+	if err := each(ctx, s, colChildren, bson.M{}, bson.M{"school_id": 1}, func(c pupil) { d.add(countsAll, c.SchoolID, "", "pupils", 1) }); err != nil {
+		return err
+	}
+	if err := each(ctx, s, colGuardians, bson.M{}, bson.M{"school_id": 1, "created_at": 1}, func(g models.Guardianship) {
+		countBindings(d, []models.Guardianship{g}, 1)
+	}); err != nil {
+		return err
+	}
+	surveys := map[string]*models.Survey{}
+	var batch []models.Response
+	var ferr error
+	flush := func() {
+		if ferr == nil && len(batch) > 0 {
+			ferr = s.countResponses(ctx, d, batch, surveys)
+		}
+		batch = batch[:0]
+	}
+	err := each(ctx, s, colResponses, bson.M{}, bson.M{"survey_id": 1, "school_id": 1, "county_id": 1, "answers": 1, "submitted_at": 1}, func(r models.Response) {
+		if batch = append(batch, r); len(batch) == 1000 {
+			flush()
+		}
+	})
+	flush()
+	if err = errors.Join(err, ferr); err != nil {
+		return err
+	}
+	type noticeOwner struct {
+		ID       string `bson:"_id"`
+		SchoolID string `bson:"school_id"`
+		CountyID string `bson:"county_id"`
+	}
+	owners := map[string]noticeOwner{}
+	if err := each(ctx, s, colNotices, bson.M{}, bson.M{"school_id": 1, "county_id": 1}, func(n noticeOwner) { owners[n.ID] = n }); err != nil {
+		return err
+	}
+	err = each(ctx, s, colReceipts, bson.M{"confirmed_at": bson.M{"$exists": true}}, bson.M{"notice_id": 1, "confirmed_at": 1}, func(r models.Receipt) {
+		if n, ok := owners[r.NoticeID]; ok && !r.ConfirmedAt.IsZero() {
+			d.add(models.MonthOf(r.ConfirmedAt), n.SchoolID, n.CountyID, "confirmed", 1)
+		}
+	})
+	if err != nil {
+		return err
+	}
+	if _, err := s.c(colCounts).DeleteMany(ctx, bson.M{}); err != nil {
+		return fmt.Errorf("recount: %w", err)
+	}
+	docs := make([]any, 0, len(d))
+	for id, m := range d {
+		doc := bson.M{"_id": id}
+		for k, v := range m.set {
+			doc[k] = v
+		}
+		for k, v := range m.inc {
+			doc[k] = v
+		}
+		docs = append(docs, doc)
+	}
+	for len(docs) > 0 {
+		n := min(len(docs), 1000)
+		if _, err := s.c(colCounts).InsertMany(ctx, docs[:n]); err != nil {
+			return fmt.Errorf("recount: %w", err)
+		}
+		docs = docs[n:]
+	}
+	return nil
+}
