@@ -168,8 +168,8 @@ func maskIf(phone string) string {
 // RosterPhone is the roster's guardian number of a child of the member (the first that has one),
 // "" when none: the SMS fallback for a parent who has not authorised a number.
 func (s *Store) RosterPhone(ctx context.Context, memberID string) (string, error) {
-	var gs []models.Guardianship
-	if err := s.all(ctx, colGuardians, bson.M{"member_id": memberID}, options.Find().SetProjection(bson.M{"child_id": 1}), &gs); err != nil {
+	gs, err := s.GuardianshipsOfMember(ctx, memberID)
+	if err != nil {
 		return "", fmt.Errorf("roster phone: %w", err)
 	}
 	for _, g := range gs {

@@ -45,6 +45,7 @@ const (
 	colReports      = "monthly_reports"
 	colCases        = "cases"
 	colCounts       = "report_counts"
+	colMemberBinds  = "member_bindings"
 )
 
 func unique(keys ...string) mongo.IndexModel {
@@ -94,6 +95,7 @@ func (s *Store) EnsureIndexes(ctx context.Context) error {
 		colRequests:     {plain("selection_id"), plain("member_id")},
 		colCases:        {plain("school_id"), plain("county_id"), plain("status", "feature_month")},
 		colCounts:       {plain("month")},
+		colMemberBinds:  {plain("ids")},
 		colComplaints:   {unique("source_key"), plain("county_id", "status"), plain("school_id"), plain("member_id"), plain("status", "deadline")},
 		colApplications: {unique("shift_id", "volunteer_id", "active"), plain("volunteer_id", "year"), plain("school_id", "year"), plain("county_id", "year"), plain("programme_id")},
 	}

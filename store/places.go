@@ -122,46 +122,47 @@ func (s *Store) Status(ctx context.Context, su models.SignUp) (models.SignUp, er
 	return su, nil
 }
 
-// promoter coalesces the promotions of one pool within this process: while one runs, others
-// only ask it to run again, so a burst of cancellations reads the waiting list a few times
-// rather than once each. Promotions in other processes are safe too (every move of places is a
-// conditional update of the pool), just not coalesced with these.
+// promoter coalesces the promotions of one pool within this process. Rounds run one at a
+// time; a caller whose request came before the start of a finished round has been served by it
+// and returns at once, so a burst of sign-ups or cancellations reads the waiting list a few
+// times rather than once each, and no caller runs more than one round (an earlier version let
+// the running caller loop for everyone arriving meanwhile: in a 10,000-family opening burst a
+// few requests ran past a minute). Promotions in other processes are safe too (every move of
+// places is a conditional update of the pool), just not coalesced with these.
 type promoter struct {
-	mu      sync.Mutex
-	running bool
-	again   bool
+	round     sync.Mutex // held while a round runs
+	mu        sync.Mutex // guards the counters
+	requested uint64     // requests so far
+	served    uint64     // every request up to this one has had a round start after it
 }
 
 // Promote gives free places to the pool's waiting sign-ups in the order they came, skipping
 // (not dropping) parties that no longer fit, until none fits. A full pool costs one read. It
-// returns the sign-ups it confirmed (none when it handed the work to a promotion already
-// running in this process).
+// returns the sign-ups it confirmed (none when a round run by another caller served it).
 func (s *Store) Promote(ctx context.Context, poolID string) ([]models.SignUp, error) {
 	v, _ := s.promoters.LoadOrStore(poolID, &promoter{})
 	p := v.(*promoter)
 	p.mu.Lock()
-	if p.running {
-		p.again = true
+	p.requested++
+	mine := p.requested
+	p.mu.Unlock()
+
+	p.round.Lock()
+	defer p.round.Unlock()
+	p.mu.Lock()
+	if p.served >= mine {
 		p.mu.Unlock()
 		return nil, nil
 	}
-	p.running = true
+	upTo := p.requested // this round starts after every request made so far
 	p.mu.Unlock()
-	var promoted []models.SignUp
-	for {
+	promoted, err := s.promoteOnce(ctx, poolID)
+	if err == nil {
 		p.mu.Lock()
-		p.again = false
-		p.mu.Unlock()
-		got, err := s.promoteOnce(ctx, poolID)
-		promoted = append(promoted, got...)
-		p.mu.Lock()
-		if err != nil || !p.again {
-			p.running = false
-			p.mu.Unlock()
-			return promoted, err
-		}
+		p.served = max(p.served, upTo)
 		p.mu.Unlock()
 	}
+	return promoted, err
 }
 
 func (s *Store) promoteOnce(ctx context.Context, poolID string) ([]models.SignUp, error) {

@@ -146,3 +146,33 @@ func mustChild(t *testing.T, s *Store, sc models.School, no string) models.Child
 	}
 	return c
 }
+
+// TestBindingsListedUnderTheParent: a binding written before the parents' lists existed is
+// still found, and a new binding does not hide it; an unbinding drops it from the list.
+func TestBindingsListedUnderTheParent(t *testing.T) {
+	s := newStore(t)
+	sc := schoolWithRoster(t, s)
+	ctx := context.Background()
+	old := models.Guardianship{ID: "old-binding", ChildID: mustChild(t, s, sc, "1").ID, MemberID: "m1", SchoolID: sc.ID, CreatedAt: s.now()}
+	if _, err := s.c(colGuardians).InsertOne(ctx, old); err != nil { // as written before the lists
+		t.Fatal(err)
+	}
+	g2, _, err := s.Bind(ctx, BindRequest{MemberID: "m1", SchoolID: sc.ID, StudentNo: "2", Name: "李雷"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	gs, err := s.GuardianshipsOfMember(ctx, "m1")
+	if err != nil || len(gs) != 2 || gs[0].ID != "old-binding" || gs[1].ID != g2.ID {
+		t.Fatalf("bindings: %+v %v", gs, err)
+	}
+	if err := s.DeleteGuardianship(ctx, "old-binding", "m1"); err != nil {
+		t.Fatal(err)
+	}
+	mb, err := findOne[memberBindings](ctx, s.c(colMemberBinds), bson.M{"_id": "m1"})
+	if gs, _ := s.GuardianshipsOfMember(ctx, "m1"); err != nil || len(gs) != 1 || len(mb.IDs) != 1 || mb.IDs[0] != g2.ID {
+		t.Fatalf("after unbinding: %+v, list %+v %v", gs, mb, err)
+	}
+	if gs, err := s.GuardianshipsOfMember(ctx, "nobody"); err != nil || len(gs) != 0 {
+		t.Fatalf("a parent with no bindings: %+v %v", gs, err)
+	}
+}

@@ -80,6 +80,7 @@ func Drive(client *http.Client, c int, name string, n int, req func(i int) *http
 				resp, err := client.Do(req(i))
 				if err != nil {
 					codes[i] = -1
+					log.Printf("http: %s: request %d: %v", name, i, err) // a transport error: say which
 					continue
 				}
 				_, _ = io.Copy(io.Discard, resp.Body)
