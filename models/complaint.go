@@ -158,20 +158,9 @@ func (c Complaint) Validate() error {
 	return f.Err()
 }
 
-// AddWorkingDays is the end of the n-th working day after from (Shanghai; Saturdays and Sundays
-// are not working days, and public holidays are not known to it: a county moving a deadline
-// over a holiday re-assigns with a later one).
-func AddWorkingDays(from time.Time, n int) time.Time {
-	d := from.In(Shanghai)
-	d = time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, Shanghai)
-	for n > 0 {
-		d = d.AddDate(0, 0, 1)
-		if wd := d.Weekday(); wd != time.Saturday && wd != time.Sunday {
-			n--
-		}
-	}
-	return d.AddDate(0, 0, 1).Add(-time.Second).UTC() // 23:59:59 of that day
-}
+// AddWorkingDays is the end of the n-th working day after from (Shanghai), counting Monday
+// to Friday only; Calendars.AddWorkingDays also knows the year's holidays.
+func AddWorkingDays(from time.Time, n int) time.Time { return Calendars(nil).AddWorkingDays(from, n) }
 
 // LookBackAfter is how long after closing a complaint is looked back at.
 const LookBackAfter = 6 * 30 * 24 * time.Hour

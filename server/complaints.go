@@ -196,7 +196,11 @@ func (s *Server) complaintStep(c echo.Context) error {
 		if days == 0 {
 			days = models.DefaultDeadlineDays
 		}
-		set["school_id"], set["deadline"], set["escalated"] = sc.ID, models.AddWorkingDays(s.now(), days), false
+		deadline, err := s.addWorkingDays(c, s.now(), days)
+		if err != nil {
+			return err
+		}
+		set["school_id"], set["deadline"], set["escalated"] = sc.ID, deadline, false
 		note = strings.TrimSpace(sc.Name + "，" + note)
 	case "start":
 		to = models.ComplaintInProgress

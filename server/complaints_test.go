@@ -235,3 +235,32 @@ func TestOverdueEscalationAndLookBack(t *testing.T) {
 	}
 	e.expect(e.req(http.MethodPost, "/api/v1/admin/complaints/"+cp.ID+"/look-back", e.cntyA, map[string]any{"recurred": true}), http.StatusConflict, "complaint_state")
 }
+
+// TestCalendarMovesDeadlines: the city enters a year's holidays and a worked Saturday; a
+// complaint assigned before them gets a deadline counted around them. Only the city may edit.
+func TestCalendarMovesDeadlines(t *testing.T) {
+	e := newEnv(t)
+	e.now = time.Date(2026, 11, 27, 2, 0, 0, 0, time.UTC) // Friday 10:00 in Shanghai
+	e.relogin()
+	cal := map[string]any{"holidays": []string{"2026-12-01", "2026-11-30"}, "workdays": []string{"2026-12-05"}}
+	e.expect(e.req(http.MethodPut, "/api/v1/admin/calendar/2026", e.cntyA, cal), http.StatusForbidden, "forbidden")
+	r := e.req(http.MethodPut, "/api/v1/admin/calendar/2026", e.city, map[string]any{"holidays": []string{"2026-13-01"}, "workdays": []string{"2026-12-04"}})
+	if r.Code != http.StatusUnprocessableEntity || r.envelope(t).Fields["holidays[0]"] == "" || r.envelope(t).Fields["workdays[0]"] == "" {
+		t.Fatalf("bad calendar: %d %s", r.Code, r.Body)
+	}
+	e.expect(e.req(http.MethodPut, "/api/v1/admin/calendar/2026", e.city, cal), http.StatusOK, "")
+	var got models.Calendar
+	e.req(http.MethodGet, "/api/v1/admin/calendar/2026", e.schA1, nil).json(t, &got)
+	if got.Year != 2026 || len(got.Holidays) != 2 || got.Holidays[0] != "2026-11-30" || len(got.Workdays) != 1 {
+		t.Fatalf("calendar as a school sees it: %+v", got)
+	}
+	cp := e.complaint(e.cntyA, map[string]any{"source": "phone", "received_on": "2026-11-27", "category": "fees", "text": "收费问题"})
+	r = e.step(e.cntyA, cp.ID, "assign", map[string]any{"school_id": e.schoolA1.ID})
+	e.expect(r, http.StatusOK, "")
+	r.json(t, &cp)
+	// Five working days from Friday 27 November: Mon 30 and Tue 1 are holidays; Wed 2, Thu 3,
+	// Fri 4, Sat 5 (worked), Mon 7 December.
+	if d := cp.Deadline.In(models.Shanghai).Format("2006-01-02 15:04"); d != "2026-12-07 23:59" {
+		t.Fatalf("deadline %s", d)
+	}
+}

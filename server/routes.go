@@ -165,6 +165,8 @@ func (s *Server) routes(e *echo.Echo) {
 	staff.POST("/selections/:id/publish", s.publishSelection)
 	staff.POST("/selections/:id/draw", s.drawSelection)
 
+	staff.GET("/calendar/:year", s.getCalendar)
+	staff.PUT("/calendar/:year", s.putCalendar)
 	staff.GET("/complaints", s.listComplaints)
 	staff.POST("/complaints", s.createComplaint, s.idempotent)
 	staff.POST("/complaints/import", s.importTickets)

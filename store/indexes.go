@@ -46,6 +46,7 @@ const (
 	colCases        = "cases"
 	colCounts       = "report_counts"
 	colMemberBinds  = "member_bindings"
+	colCalendars    = "calendars"
 )
 
 func unique(keys ...string) mongo.IndexModel {
