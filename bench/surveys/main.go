@@ -53,6 +53,7 @@ type bench struct {
 	uri    string
 	mdb    *mongo.Database
 	st     *store.Store
+	stack  *devstack.Stack
 	log    *slog.Logger
 }
 
@@ -95,7 +96,7 @@ func run(o settings) error {
 		return fmt.Errorf("start embedded store: %w", err)
 	}
 	defer stack.Close()
-	b.uri = stack.MongoURI()
+	b.uri, b.stack = stack.MongoURI(), stack
 	if b.client, err = mongo.Connect(devstack.MongoClientOptions(b.uri)); err != nil {
 		return err
 	}
