@@ -64,6 +64,7 @@ func newBC(t *testing.T, n int) *bcEnv {
 		t.Fatal(err)
 	}
 	testenv.IndexIDs(t, db)
+	e.st.SetPointReads(true) // as kehou run does on the embedded store
 	e.queue = asynq.NewClientFromRedisClient(e.rdb)
 	t.Cleanup(func() { e.queue.Close() })
 	e.wx = wxfake.New()

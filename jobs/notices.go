@@ -113,6 +113,9 @@ func (h *Handlers) HandleNoticeFanout(ctx context.Context, t *asynq.Task) error 
 	if err := h.queueRobots(ctx, n); err != nil {
 		return err
 	}
+	if store.Streamable(n) {
+		return h.streamFanout(ctx, n)
+	}
 	cursor, batch := n.FanoutCursor, n.FanoutBatches
 	for {
 		members, next, done, err := h.Store.AudienceBatch(ctx, n, cursor, h.fanoutBatch())
@@ -140,6 +143,35 @@ func (h *Handlers) HandleNoticeFanout(ctx context.Context, t *asynq.Task) error 
 			return err
 		}
 	}
+}
+
+// streamFanout fans out a notice to pupils' guardians in one pass over the audience
+// (store.StreamAudience). A run cut short starts the pass again: what the first run created
+// exists already and is not created twice; batch numbers continue from the checkpoint, so the
+// second run's batches are new ones and carry only deliveries that are new.
+func (h *Handlers) streamFanout(ctx context.Context, n models.Notice) error {
+	batch := n.FanoutBatches
+	err := h.Store.StreamAudience(ctx, n, h.fanoutBatch(), func(members []string) error {
+		added, err := h.Store.AddRecipients(ctx, n, members)
+		if err != nil {
+			return err
+		}
+		if len(n.Channels) > 0 {
+			if err := h.queueBatches(ctx, n.ID, n.Channels[0], fmt.Sprintf("b%d", batch), members); err != nil {
+				return err
+			}
+		}
+		if err := h.Store.CheckpointFanout(ctx, n.ID, "stream", added, false); err != nil {
+			return err
+		}
+		batch++
+		return ctx.Err()
+	})
+	if err != nil {
+		return err
+	}
+	h.Log.Info("notice fanned out", "notice", n.ID, "batches", batch)
+	return h.Store.CheckpointFanout(ctx, n.ID, "stream", 0, true)
 }
 
 // queueBatches creates the deliveries of members on a channel in send batches and enqueues a

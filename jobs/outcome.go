@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
 	"time"
 
 	"kehou/bots"
@@ -78,30 +77,19 @@ func (h *Handlers) record(ctx context.Context, n models.Notice, p sendPayload, c
 	if err := h.fallBack(ctx, n, p.Channel, claim, fallback); err != nil {
 		return err
 	}
-	type write struct {
-		ids []string
-		o   store.Outcome
-	}
-	var writes []write
 	for k, ids := range groups {
-		writes = append(writes, write{ids, store.Outcome{Status: k.status, Reason: k.reason, Code: k.code}})
-	}
-	writes = append(writes, write{retry, store.Outcome{Status: models.DeliveryQueued, Reason: "retrying"}},
-		write{waitIDs, store.Outcome{Status: models.DeliveryQueued, Reason: bots.ReasonRateLimited, NotBefore: h.now().Add(wait)}})
-	// The largest group is written last as "everything still under the claim": one equality
-	// update instead of a long $in list (see store.QueueDeliveries).
-	sort.Slice(writes, func(i, j int) bool { return len(writes[i].ids) < len(writes[j].ids) })
-	for i, w := range writes {
-		ids := w.ids
-		if i == len(writes)-1 {
-			ids = nil
-		}
-		if len(w.ids) == 0 {
-			continue
-		}
-		if err := h.Store.FinishDeliveries(ctx, claim, ids, w.o); err != nil {
+		if err := h.Store.FinishDeliveries(ctx, claim, ids, store.Outcome{Status: k.status, Reason: k.reason, Code: k.code}); err != nil {
 			return err
 		}
+	}
+	if err := h.Store.FinishDeliveries(ctx, claim, retry, store.Outcome{Status: models.DeliveryQueued, Reason: "retrying"}); err != nil {
+		return err
+	}
+	if err := h.Store.FinishDeliveries(ctx, claim, waitIDs, store.Outcome{Status: models.DeliveryQueued, Reason: bots.ReasonRateLimited, NotBefore: h.now().Add(wait)}); err != nil {
+		return err
+	}
+	if err := h.Store.ReleaseBatch(ctx, p.Batch, claim); err != nil {
+		return err
 	}
 	if len(waitIDs) > 0 {
 		task, opts := newSendTask(p, fmt.Sprintf("%s:w:%s", p.Batch, claim), wait)

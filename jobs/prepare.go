@@ -50,7 +50,7 @@ func (h *Handlers) prepare(ctx context.Context, n models.Notice, channel string,
 		out[i] = p
 		m, ok := members[d.MemberID]
 		switch {
-		case d.Attempts > MaxDeliveryAttempts:
+		case d.Attempts >= MaxDeliveryAttempts:
 			p.skip = "too_many_attempts"
 		case channel == bots.ChannelWeCom || channel == bots.ChannelDingTalk:
 			err = h.prepareRobot(ctx, n, d, p)

@@ -47,11 +47,18 @@ func (h *Handlers) HandleNoticeReconcile(ctx context.Context, _ *asynq.Task) err
 	if err != nil {
 		return err
 	}
-	batches := map[sendPayload]bool{}
+	batches := map[sendPayload][]string{}
 	for _, d := range stuck {
-		batches[sendPayload{d.NoticeID, d.Channel, d.Batch}] = true
+		b := sendPayload{d.NoticeID, d.Channel, d.Batch}
+		batches[b] = append(batches[b], d.MemberID)
 	}
-	for b := range batches {
+	for b, members := range batches {
+		if ok, err := h.Store.RepairBatch(ctx, b.NoticeID, b.Channel, b.Batch, members); err != nil || !ok {
+			if err != nil {
+				return err
+			}
+			continue
+		}
 		task, opts := newSendTask(b, b.Batch+":r", 0)
 		if err := h.enqueue(ctx, task, opts); err != nil {
 			return err

@@ -62,23 +62,42 @@ func (h *Handlers) HandleNoticeSend(ctx context.Context, t *asynq.Task) error {
 	}
 	claim := store.NewID()
 	claimed, err := h.Store.ClaimBatch(ctx, p.Batch, taskID(ctx), claim, now.Add(-h.after(h.SendingAfter, DefaultSendingAfter)))
-	if err != nil || len(claimed) == 0 {
-		return err
+	if err != nil {
+		return err // ErrBatchBusy too: asynq tries again once the other task is done
 	}
+	if len(claimed) == 0 {
+		return h.Store.ReleaseBatch(context.WithoutCancel(ctx), p.Batch, claim)
+	}
+	// Outcomes are written even when shutdown cancels the task: what was sent must be recorded.
+	// The lock is released only once they are: if writing them fails, the batch stays locked
+	// and the next run settles the unwritten ones as unknown instead of sending them again.
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+	defer cancel()
 	if n.Status == models.NoticeCancelled {
-		return h.Store.FinishDeliveries(ctx, claim, nil, store.Outcome{Status: models.DeliverySkipped, Reason: "cancelled"})
+		if err := h.Store.FinishDeliveries(wctx, claim, deliveryIDs(claimed), store.Outcome{Status: models.DeliverySkipped, Reason: "cancelled"}); err != nil {
+			return err
+		}
+		return h.Store.ReleaseBatch(wctx, p.Batch, claim)
 	}
 	preps, err := h.prepare(ctx, n, p.Channel, claimed)
 	if err != nil {
 		h.refundAll(ctx, preps)
-		_ = h.Store.FinishDeliveries(context.WithoutCancel(ctx), claim, nil, store.Outcome{Status: models.DeliveryQueued, Reason: "prepare_failed"})
+		if err := h.Store.FinishDeliveries(wctx, claim, deliveryIDs(claimed), store.Outcome{Status: models.DeliveryQueued, Reason: "prepare_failed"}); err != nil {
+			return err
+		}
+		_ = h.Store.ReleaseBatch(wctx, p.Batch, claim)
 		return err
 	}
 	results := h.send(ctx, p.Channel, preps)
-	// Outcomes are written even when shutdown cancels the task: what was sent must be recorded.
-	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
-	defer cancel()
 	return h.record(wctx, n, p, claim, results)
+}
+
+func deliveryIDs(ds []models.Delivery) []string {
+	ids := make([]string, len(ds))
+	for i, d := range ds {
+		ids[i] = d.ID
+	}
+	return ids
 }
 
 // refundAll gives back the consent credits a half-prepared batch spent.

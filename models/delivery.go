@@ -63,3 +63,26 @@ type Consent struct {
 
 // MaxConsentCredits bounds stored one-time credits; WeChat itself keeps a similar cap.
 const MaxConsentCredits = 50
+
+// SendBatch is one send task's share of a broadcast: the members whose deliveries on one
+// channel it carries. Deliveries join a batch only when they are created in it, so a batch
+// never holds a delivery another batch also sends.
+type SendBatch struct {
+	ID        string    `bson:"_id"`
+	NoticeID  string    `bson:"notice_id"`
+	Channel   string    `bson:"channel"`
+	Members   []string  `bson:"members"`
+	Attempts  int       `bson:"attempts"`             // claims made; 0 means every delivery is as created
+	NotBefore time.Time `bson:"not_before,omitempty"` // deferred (quiet hours): the reconciler waits
+	CreatedAt time.Time `bson:"created_at"`
+}
+
+// SendLock says that one task is sending a batch. It exists only while the batch is being
+// sent; one left behind by a dead worker names the deliveries whose outcome is unknown.
+type SendLock struct {
+	ID      string    `bson:"_id"` // the batch
+	Claim   string    `bson:"claim"`
+	Task    string    `bson:"task"`
+	At      time.Time `bson:"at"`
+	Claimed []string  `bson:"claimed"` // delivery ids being sent
+}

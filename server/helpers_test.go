@@ -74,6 +74,7 @@ func newEnv(t *testing.T, opts ...func(*env)) *env {
 		t.Fatal(err)
 	}
 	testenv.IndexIDs(t, e.db)
+	e.st.SetPointReads(true) // as kehou run does on the embedded store
 	e.rdb = testenv.Redis(t, redisDB)
 	e.fake = wxfake.New()
 	if _, err := e.fake.Start(); err != nil {

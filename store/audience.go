@@ -206,3 +206,101 @@ func (s *Store) volunteersBatch(ctx context.Context, n models.Notice, cursor str
 	}
 	return members, apps[len(apps)-1].ID, len(apps) < limit, nil
 }
+
+// Streamable reports whether StreamAudience resolves the notice's audience: the guardians of
+// pupils chosen by scope, school, grade, class or name. Reminders, survey audiences, member
+// lists and volunteers page with AudienceBatch.
+func Streamable(n models.Notice) bool {
+	switch n.Audience.Kind {
+	case models.AudienceScope, models.AudienceSchools, models.AudienceGrades, models.AudienceClasses, models.AudienceChildren:
+		return true
+	}
+	return false
+}
+
+// StreamAudience calls fn with a Streamable notice's recipients, up to size member ids at a
+// time, from one pass over the guardianships of the schools the notice may reach (and, for
+// grades, classes and named pupils, one pass over the pupils first, keeping only their ids).
+// One pass, not a sorted page per batch: the embedded FerretDB sorts and filters in memory, so
+// each page used to read the whole school again (quadratic in the audience, and about 3.5 KiB
+// of memory per pupil for the sort). A member reached through two pupils may come twice, in
+// different calls; recipients and deliveries have ids derived from the member, so the second
+// time adds nothing. An interrupted stream is simply run again.
+func (s *Store) StreamAudience(ctx context.Context, n models.Notice, size int, fn func(members []string) error) error {
+	gf, err := s.guardianScope(ctx, n)
+	if err != nil {
+		return err
+	}
+	var pupils map[string]bool // nil: every pupil of the schools
+	switch n.Audience.Kind {
+	case models.AudienceGrades, models.AudienceClasses, models.AudienceChildren:
+		pupils = map[string]bool{}
+		if err := each(ctx, s, colChildren, childFilter(n), bson.M{"_id": 1}, func(k idDoc) { pupils[k.ID] = true }); err != nil {
+			return fmt.Errorf("audience pupils: %w", err)
+		}
+		if len(pupils) == 0 {
+			return nil
+		}
+	}
+	cur, err := s.c(colGuardians).Find(ctx, gf, options.Find().SetProjection(bson.M{"child_id": 1, "member_id": 1}).SetBatchSize(1000))
+	if err != nil {
+		return fmt.Errorf("audience guardians: %w", err)
+	}
+	defer cur.Close(ctx)
+	chunk := make([]string, 0, size)
+	seen := make(map[string]bool, size)
+	for cur.Next(ctx) {
+		var g models.Guardianship
+		if err := cur.Decode(&g); err != nil {
+			return fmt.Errorf("audience guardians: %w", err)
+		}
+		if (pupils != nil && !pupils[g.ChildID]) || seen[g.MemberID] {
+			continue
+		}
+		seen[g.MemberID] = true
+		chunk = append(chunk, g.MemberID)
+		if len(chunk) == size {
+			if err := fn(chunk); err != nil {
+				return err
+			}
+			chunk, seen = chunk[:0], make(map[string]bool, size)
+		}
+	}
+	if err := cur.Err(); err != nil {
+		return fmt.Errorf("audience guardians: %w", err)
+	}
+	if len(chunk) > 0 {
+		return fn(chunk)
+	}
+	return nil
+}
+
+// guardianScope selects the guardianships of the schools a notice may reach, by the schools'
+// current ids (a school moved to another county since must not widen an old notice).
+func (s *Store) guardianScope(ctx context.Context, n models.Notice) (bson.M, error) {
+	var schools []string
+	limited := false
+	switch {
+	case n.SchoolID != "":
+		schools, limited = []string{n.SchoolID}, true
+	case n.CountyID != "":
+		limited = true
+		if err := each(ctx, s, colSchools, bson.M{"county_id": n.CountyID}, bson.M{"_id": 1}, func(d idDoc) { schools = append(schools, d.ID) }); err != nil {
+			return nil, err
+		}
+	}
+	if n.Audience.Kind == models.AudienceSchools || (n.Audience.Kind == models.AudienceGrades && len(n.Audience.SchoolIDs) > 0) {
+		if limited {
+			schools = slices.DeleteFunc(schools, func(id string) bool { return !slices.Contains(n.Audience.SchoolIDs, id) })
+		} else {
+			schools, limited = n.Audience.SchoolIDs, true
+		}
+	}
+	switch {
+	case !limited:
+		return bson.M{}, nil
+	case len(schools) == 1:
+		return bson.M{"school_id": schools[0]}, nil
+	}
+	return bson.M{"school_id": bson.M{"$in": schools}}, nil
+}

@@ -47,6 +47,8 @@ const (
 	colCounts       = "report_counts"
 	colMemberBinds  = "member_bindings"
 	colCalendars    = "calendars"
+	colSendBatches  = "send_batches"
+	colSendLocks    = "send_locks"
 )
 
 func unique(keys ...string) mongo.IndexModel {
@@ -80,6 +82,8 @@ func (s *Store) EnsureIndexes(ctx context.Context) error {
 		colReceipts:     {plain("member_id", "send_at"), plain("notice_id")},
 		colConsents:     {plain("member_id")},
 		colOutbox:       {plain("group")},
+		colSendBatches:  {plain("notice_id")},
+		colSendLocks:    {plain("at")},
 		colRobots:       {plain("school_id"), plain("county_id")},
 		colSurveys:      {plain("status", "closes_at"), plain("county_id"), plain("school_id")},
 		colResponses:    {unique("survey_id", "respondent"), plain("survey_id", "school_id")},

@@ -78,10 +78,10 @@ func (s *Store) Phone(m models.Member) (string, error) {
 // PhoneHash is the lookup hash of a number (for per-number rate limits without the number).
 func (s *Store) PhoneHash(phone string) string { return s.sealer.Hash("phone", phone) }
 
-// MembersByID loads members in one query.
+// MembersByID loads members by id.
 func (s *Store) MembersByID(ctx context.Context, ids []string) (map[string]models.Member, error) {
-	var list []models.Member
-	if err := s.all(ctx, colMembers, bson.M{"_id": bson.M{"$in": ids}}, options.Find(), &list); err != nil {
+	list, err := byIDs[models.Member](ctx, s, colMembers, ids)
+	if err != nil {
 		return nil, fmt.Errorf("members: %w", err)
 	}
 	out := make(map[string]models.Member, len(list))

@@ -30,6 +30,46 @@ type Store struct {
 	sealer    *Sealer
 	now       func() time.Time
 	promoters sync.Map // pool id → *promoter
+
+	// pointReads makes reads of many documents by id one {_id} lookup each instead of one
+	// {_id: {$in}} query: FerretDB v1 answers only an exact {_id} filter from its index and
+	// reads the whole collection for anything else (ARCHITECTURE.md), while on MongoDB $in is
+	// one indexed round trip. Set for the embedded store.
+	pointReads bool
+}
+
+// SetPointReads chooses one lookup per id for multi-document reads by id (the embedded store).
+func (s *Store) SetPointReads(on bool) { s.pointReads = on }
+
+// byIDs reads the documents of coll with the given ids (missing ones are skipped), in one
+// query or one lookup per id (see pointReads).
+func byIDs[T any](ctx context.Context, s *Store, coll string, ids []string) ([]T, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	var out []T
+	if !s.pointReads {
+		cur, err := s.c(coll).Find(ctx, bson.M{"_id": bson.M{"$in": ids}})
+		if err != nil {
+			return nil, fmt.Errorf("find %s: %w", coll, err)
+		}
+		if err := cur.All(ctx, &out); err != nil {
+			return nil, fmt.Errorf("find %s: %w", coll, err)
+		}
+		return out, nil
+	}
+	out = make([]T, 0, len(ids))
+	for _, id := range ids {
+		v, err := findOne[T](ctx, s.c(coll), bson.M{"_id": id})
+		if errors.Is(err, ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, nil
 }
 
 // New returns a Store over db; key encrypts personal data and keys lookup hashes.

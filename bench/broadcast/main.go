@@ -127,6 +127,7 @@ func run(o settings) error {
 	if err := stack.IndexIDs(ctx, "bench"); err != nil {
 		return err
 	}
+	b.st.SetPointReads(true)
 
 	mem := memwatch.Start(50 * time.Millisecond)
 	defer mem.Close()

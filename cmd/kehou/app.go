@@ -78,6 +78,7 @@ func open(ctx context.Context, cfg *config.Config, log *slog.Logger) (*infra, er
 		if err := in.stack.IndexIDs(ctx, cfg.MongoDB); err != nil {
 			return nil, err
 		}
+		in.store.SetPointReads(true)
 	}
 	addr := cfg.RedisAddr
 	if addr == "" {
