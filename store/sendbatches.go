@@ -121,11 +121,18 @@ func (s *Store) ClaimBatch(ctx context.Context, batch, task, claim string, deadB
 		ids[i] = models.DeliveryID(b.NoticeID, m, b.Channel)
 	}
 	now := s.now()
-	lock := models.SendLock{ID: batch, Claim: claim, Task: task, At: now, Claimed: ids}
+	// The lock names what it sends before anything is sent: on the first claim every
+	// delivery of the batch; otherwise nothing until the deliveries are read below (a lock
+	// that died naming too much would make unsent deliveries unknown).
+	lock := models.SendLock{ID: batch, Claim: claim, Task: task, At: now, Claimed: []string{}}
+	if b.Attempts == 0 {
+		lock.Claimed = ids
+	}
 	took := false
 	_, err = s.c(colSendLocks).InsertOne(ctx, lock)
 	switch {
 	case mongo.IsDuplicateKeyError(err):
+		lock.Claimed = []string{}
 		if took, err = s.takeOver(ctx, lock, deadBefore); err != nil {
 			return nil, err
 		}
