@@ -98,6 +98,9 @@ type memberBindings struct {
 func (s *Store) noteBindings(ctx context.Context, byMember map[string][]string) error {
 	var missing bson.A
 	for m := range byMember {
+		if s.listsDone.Load() {
+			break // a parent without a list has no bindings on file
+		}
 		if _, err := findOne[memberBindings](ctx, s.c(colMemberBinds), bson.M{"_id": m}); errors.Is(err, ErrNotFound) {
 			missing = append(missing, m)
 		} else if err != nil {
@@ -138,6 +141,9 @@ func (s *Store) forgetBinding(ctx context.Context, memberID, id string) error {
 // through the parent's list.
 func (s *Store) GuardianshipsOfMember(ctx context.Context, memberID string) ([]models.Guardianship, error) {
 	mb, err := findOne[memberBindings](ctx, s.c(colMemberBinds), bson.M{"_id": memberID})
+	if errors.Is(err, ErrNotFound) && s.listsDone.Load() {
+		return []models.Guardianship{}, nil
+	}
 	if errors.Is(err, ErrNotFound) {
 		if err := s.noteBindings(ctx, map[string][]string{memberID: nil}); err != nil {
 			return nil, err
@@ -251,4 +257,38 @@ func (s *Store) AddGuardianships(ctx context.Context, list []models.Guardianship
 		}
 	}
 	return s.applyCounts(ctx, d)
+}
+
+// bindingListsMark is the member_bindings document that says every parent's list is complete.
+const bindingListsMark = "~complete"
+
+// completeBindingLists lists, once per database, the bindings made before parents' lists
+// existed, then marks the lists complete: from then on a parent without a list has no
+// bindings, and neither a new binding nor a parent's first visit has to look through the
+// bindings collection (a scan of it on the embedded store, for every chunk of a roster import).
+func (s *Store) completeBindingLists(ctx context.Context) error {
+	if _, err := findOne[memberBindings](ctx, s.c(colMemberBinds), bson.M{"_id": bindingListsMark}); err == nil {
+		s.listsDone.Store(true)
+		return nil
+	} else if !errors.Is(err, ErrNotFound) {
+		return err
+	}
+	byMember := map[string][]string{}
+	if err := each(ctx, s, colGuardians, bson.M{}, bson.M{"member_id": 1}, func(g models.Guardianship) {
+		byMember[g.MemberID] = append(byMember[g.MemberID], g.ID)
+	}); err != nil {
+		return fmt.Errorf("complete binding lists: %w", err)
+	}
+	for m, ids := range byMember {
+		_, err := s.c(colMemberBinds).UpdateOne(ctx, bson.M{"_id": m}, bson.M{"$addToSet": bson.M{"ids": bson.M{"$each": ids}}},
+			options.UpdateOne().SetUpsert(true))
+		if err != nil && !mongo.IsDuplicateKeyError(err) {
+			return fmt.Errorf("complete binding lists: %w", err)
+		}
+	}
+	if _, err := s.c(colMemberBinds).InsertOne(ctx, memberBindings{ID: bindingListsMark}); err != nil && !mongo.IsDuplicateKeyError(err) {
+		return fmt.Errorf("complete binding lists: %w", err)
+	}
+	s.listsDone.Store(true)
+	return nil
 }

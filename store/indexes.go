@@ -116,7 +116,7 @@ func (s *Store) EnsureIndexes(ctx context.Context) error {
 			return fmt.Errorf("ensure indexes on %s: %w", name, err)
 		}
 	}
-	return nil
+	return s.completeBindingLists(ctx)
 }
 
 // missingIndexes leaves out the indexes that already exist. Asking FerretDB v1 (SQLite) to

@@ -157,6 +157,14 @@ func TestBindingsListedUnderTheParent(t *testing.T) {
 	if _, err := s.c(colGuardians).InsertOne(ctx, old); err != nil { // as written before the lists
 		t.Fatal(err)
 	}
+	// A database from before the lists: no mark. Starting the new version completes them.
+	if _, err := s.c(colMemberBinds).DeleteOne(ctx, bson.M{"_id": bindingListsMark}); err != nil {
+		t.Fatal(err)
+	}
+	s.listsDone.Store(false)
+	if err := s.EnsureIndexes(ctx); err != nil || !s.listsDone.Load() {
+		t.Fatalf("lists not completed: %v", err)
+	}
 	g2, _, err := s.Bind(ctx, BindRequest{MemberID: "m1", SchoolID: sc.ID, StudentNo: "2", Name: "李雷"})
 	if err != nil {
 		t.Fatal(err)

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -36,6 +37,8 @@ type Store struct {
 	// reads the whole collection for anything else (ARCHITECTURE.md), while on MongoDB $in is
 	// one indexed round trip. Set for the embedded store.
 	pointReads bool
+
+	listsDone atomic.Bool // every binding on file is listed under its parent (completeBindingLists)
 }
 
 // SetPointReads chooses one lookup per id for multi-document reads by id (the embedded store).
