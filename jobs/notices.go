@@ -122,16 +122,7 @@ func (h *Handlers) HandleNoticeFanout(ctx context.Context, t *asynq.Task) error 
 		if err != nil {
 			return err
 		}
-		added, err := h.Store.AddRecipients(ctx, n, members)
-		if err != nil {
-			return err
-		}
-		if len(n.Channels) > 0 {
-			if err := h.queueBatches(ctx, n.ID, n.Channels[0], fmt.Sprintf("b%d", batch), members); err != nil {
-				return err
-			}
-		}
-		if err := h.Store.CheckpointFanout(ctx, n.ID, next, added, done); err != nil {
+		if err := h.fanOutBatch(ctx, n, batch, members, next, done); err != nil {
 			return err
 		}
 		if done {
@@ -152,16 +143,7 @@ func (h *Handlers) HandleNoticeFanout(ctx context.Context, t *asynq.Task) error 
 func (h *Handlers) streamFanout(ctx context.Context, n models.Notice) error {
 	batch := n.FanoutBatches
 	err := h.Store.StreamAudience(ctx, n, h.fanoutBatch(), func(members []string) error {
-		added, err := h.Store.AddRecipients(ctx, n, members)
-		if err != nil {
-			return err
-		}
-		if len(n.Channels) > 0 {
-			if err := h.queueBatches(ctx, n.ID, n.Channels[0], fmt.Sprintf("b%d", batch), members); err != nil {
-				return err
-			}
-		}
-		if err := h.Store.CheckpointFanout(ctx, n.ID, "stream", added, false); err != nil {
+		if err := h.fanOutBatch(ctx, n, batch, members, "stream", false); err != nil {
 			return err
 		}
 		batch++
@@ -172,6 +154,21 @@ func (h *Handlers) streamFanout(ctx context.Context, n models.Notice) error {
 	}
 	h.Log.Info("notice fanned out", "notice", n.ID, "batches", batch)
 	return h.Store.CheckpointFanout(ctx, n.ID, "stream", 0, true)
+}
+
+// fanOutBatch puts the notice in one batch of recipients' inboxes, queues their deliveries on
+// the first channel and checkpoints the notice (cursor: where the next batch starts).
+func (h *Handlers) fanOutBatch(ctx context.Context, n models.Notice, batch int, members []string, cursor string, done bool) error {
+	added, err := h.Store.AddRecipients(ctx, n, members)
+	if err != nil {
+		return err
+	}
+	if len(n.Channels) > 0 {
+		if err := h.queueBatches(ctx, n.ID, n.Channels[0], fmt.Sprintf("b%d", batch), members); err != nil {
+			return err
+		}
+	}
+	return h.Store.CheckpointFanout(ctx, n.ID, cursor, added, done)
 }
 
 // queueBatches creates the deliveries of members on a channel in send batches and enqueues a

@@ -116,13 +116,14 @@ func (s *Store) noteBindings(ctx context.Context, byMember map[string][]string) 
 			byMember[g.MemberID] = append(byMember[g.MemberID], g.ID)
 		}
 	}
+	return s.listBindings(ctx, byMember)
+}
+
+// listBindings adds binding ids to their parents' lists (member id → ids).
+func (s *Store) listBindings(ctx context.Context, byMember map[string][]string) error {
 	for m, ids := range byMember {
 		upd := bson.M{"$addToSet": bson.M{"ids": bson.M{"$each": append([]string{}, ids...)}}}
-		_, err := s.c(colMemberBinds).UpdateOne(ctx, bson.M{"_id": m}, upd, options.UpdateOne().SetUpsert(true))
-		if mongo.IsDuplicateKeyError(err) {
-			_, err = s.c(colMemberBinds).UpdateOne(ctx, bson.M{"_id": m}, upd)
-		}
-		if err != nil {
+		if err := s.upsertByID(ctx, colMemberBinds, m, upd); err != nil {
 			return fmt.Errorf("list bindings: %w", err)
 		}
 	}
@@ -279,12 +280,8 @@ func (s *Store) completeBindingLists(ctx context.Context) error {
 	}); err != nil {
 		return fmt.Errorf("complete binding lists: %w", err)
 	}
-	for m, ids := range byMember {
-		_, err := s.c(colMemberBinds).UpdateOne(ctx, bson.M{"_id": m}, bson.M{"$addToSet": bson.M{"ids": bson.M{"$each": ids}}},
-			options.UpdateOne().SetUpsert(true))
-		if err != nil && !mongo.IsDuplicateKeyError(err) {
-			return fmt.Errorf("complete binding lists: %w", err)
-		}
+	if err := s.listBindings(ctx, byMember); err != nil {
+		return err
 	}
 	if _, err := s.c(colMemberBinds).InsertOne(ctx, memberBindings{ID: bindingListsMark}); err != nil && !mongo.IsDuplicateKeyError(err) {
 		return fmt.Errorf("complete binding lists: %w", err)

@@ -7,8 +7,6 @@ import (
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"kehou/models"
 )
@@ -93,12 +91,7 @@ func (s *Store) applyCounts(ctx context.Context, d countDelta) error {
 			continue
 		}
 		upd := bson.M{"$inc": inc, "$setOnInsert": m.set}
-		_, err := s.c(colCounts).UpdateOne(ctx, bson.M{"_id": id}, upd, options.UpdateOne().SetUpsert(true))
-		if mongo.IsDuplicateKeyError(err) {
-			// Two first moves of the same counter raced to insert it: now it exists.
-			_, err = s.c(colCounts).UpdateOne(ctx, bson.M{"_id": id}, upd)
-		}
-		if err != nil {
+		if err := s.upsertByID(ctx, colCounts, id, upd); err != nil {
 			return fmt.Errorf("report counters: %w", err)
 		}
 	}

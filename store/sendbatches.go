@@ -50,10 +50,8 @@ func (s *Store) QueueDeliveries(ctx context.Context, noticeID, channel, batch st
 }
 
 func (s *Store) addToBatch(ctx context.Context, noticeID, channel, batch string, members []string) error {
-	_, err := s.c(colSendBatches).UpdateOne(ctx, bson.M{"_id": batch},
-		bson.M{"$addToSet": bson.M{"members": bson.M{"$each": members}},
-			"$setOnInsert": bson.M{"notice_id": noticeID, "channel": channel, "attempts": 0, "created_at": s.now()}},
-		options.UpdateOne().SetUpsert(true))
+	err := s.upsertByID(ctx, colSendBatches, batch, bson.M{"$addToSet": bson.M{"members": bson.M{"$each": members}},
+		"$setOnInsert": bson.M{"notice_id": noticeID, "channel": channel, "attempts": 0, "created_at": s.now()}})
 	if err != nil {
 		return fmt.Errorf("send batch: %w", err)
 	}
@@ -265,9 +263,13 @@ type Outcome struct {
 	NotBefore time.Time // for queued: do not send again before (rate-limit waits)
 }
 
-// FinishDeliveries records an outcome for deliveries claimed under claim, one write by id
-// each (the claim's owner is the only writer of its batch's deliveries).
+// FinishDeliveries records an outcome for deliveries claimed under claim (the claim's owner is
+// the only writer of its batch's deliveries): one write for all on MongoDB, one by id each on
+// the embedded store (see pointReads).
 func (s *Store) FinishDeliveries(ctx context.Context, claim string, ids []string, o Outcome) error {
+	if len(ids) == 0 {
+		return nil
+	}
 	now := s.now()
 	set := bson.M{"status": o.Status, "reason": o.Reason, "code": o.Code, "claim": claim, "updated_at": now}
 	switch o.Status {
@@ -277,6 +279,12 @@ func (s *Store) FinishDeliveries(ctx context.Context, claim string, ids []string
 		set["not_before"] = o.NotBefore
 	}
 	update := bson.M{"$set": set, "$inc": bson.M{"attempts": 1}}
+	if !s.pointReads {
+		if _, err := s.c(colDeliveries).UpdateMany(ctx, bson.M{"_id": bson.M{"$in": ids}}, update); err != nil {
+			return fmt.Errorf("finish deliveries: %w", err)
+		}
+		return nil
+	}
 	for _, id := range ids {
 		if _, err := s.c(colDeliveries).UpdateOne(ctx, bson.M{"_id": id}, update); err != nil {
 			return fmt.Errorf("finish delivery: %w", err)

@@ -14,6 +14,7 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
 
 // Sentinel errors; server/errors.go maps each to one HTTP status.
@@ -43,6 +44,17 @@ type Store struct {
 
 // SetPointReads chooses one lookup per id for multi-document reads by id (the embedded store).
 func (s *Store) SetPointReads(on bool) { s.pointReads = on }
+
+// upsertByID applies upd to the document with id, creating it when missing. Two first upserts
+// of one id can race to insert it, and MongoDB answers the loser with a duplicate key error:
+// the loser then applies its update to the document that now exists.
+func (s *Store) upsertByID(ctx context.Context, coll, id string, upd any) error {
+	_, err := s.c(coll).UpdateOne(ctx, bson.M{"_id": id}, upd, options.UpdateOne().SetUpsert(true))
+	if mongo.IsDuplicateKeyError(err) {
+		_, err = s.c(coll).UpdateOne(ctx, bson.M{"_id": id}, upd)
+	}
+	return err
+}
 
 // byIDs reads the documents of coll with the given ids (missing ones are skipped), in one
 // query or one lookup per id (see pointReads).
