@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"errors"
 	"strings"
 
@@ -24,38 +25,62 @@ func bearer(c echo.Context) string {
 	return ""
 }
 
-// requireMember admits a mini-program user with a live session token.
+// requireMember admits a mini-program user with a live session token. It also applies the
+// per-IP and per-member limits: when the session is cached, one Redis command (gateScript) does
+// all three checks; otherwise the session is read from MongoDB and the member's limit counted
+// on its own.
 func (s *Server) requireMember(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		ctx := c.Request().Context()
 		token := bearer(c)
 		if token == "" {
+			if ok, retry := s.allow(ctx, bucketIP, c.RealIP(), s.cfg.RateIPPerMinute); !ok {
+				return errRateLimited(retry)
+			}
 			return errUnauthenticated
 		}
-		if m, ok := s.cachedMember(ctx, token); ok {
-			c.Set(ctxMember, m)
-			c.Set(ctxToken, token)
-			return next(c)
+		g := s.memberGate(ctx, c.RealIP(), token)
+		if g.ipOver {
+			return errRateLimited(g.retry)
 		}
-		sess, err := s.store.Session(ctx, models.SessionMember, token)
-		if errors.Is(err, store.ErrNotFound) {
-			return errUnauthenticated
+		m := g.member
+		if !g.ok {
+			var err error
+			if m, err = s.sessionMember(ctx, token); err != nil {
+				return err
+			}
 		}
-		if err != nil {
-			return err
+		if !g.counted {
+			ok, retry := s.allow(ctx, bucketSubject, memberPrincipal(m.ID), s.cfg.RateMemberPerMin)
+			g.memberOver, g.retry = !ok, retry
 		}
-		m, err := s.store.Member(ctx, sess.SubjectID)
-		if errors.Is(err, store.ErrNotFound) {
-			return errUnauthenticated
+		if g.memberOver {
+			return errRateLimited(g.retry)
 		}
-		if err != nil {
-			return err
-		}
-		s.cacheSession(ctx, token, m, sess.ExpiresAt)
 		c.Set(ctxMember, m)
 		c.Set(ctxToken, token)
 		return next(c)
 	}
+}
+
+// sessionMember reads a member's session from MongoDB and caches it.
+func (s *Server) sessionMember(ctx context.Context, token string) (models.Member, error) {
+	sess, err := s.store.Session(ctx, models.SessionMember, token)
+	if errors.Is(err, store.ErrNotFound) {
+		return models.Member{}, errUnauthenticated
+	}
+	if err != nil {
+		return models.Member{}, err
+	}
+	m, err := s.store.Member(ctx, sess.SubjectID)
+	if errors.Is(err, store.ErrNotFound) {
+		return models.Member{}, errUnauthenticated
+	}
+	if err != nil {
+		return models.Member{}, err
+	}
+	s.cacheSession(ctx, token, m, sess.ExpiresAt)
+	return m, nil
 }
 
 // requireStaff admits a staff member with a live session token and an enabled account.
@@ -98,10 +123,12 @@ func staffOf(c echo.Context) models.Staff {
 
 func scopeOf(c echo.Context) models.Scope { return staffOf(c).Scope() }
 
+func memberPrincipal(id string) string { return "m:" + id }
+
 // principal names who is calling, for rate limits and idempotency keys.
 func principal(c echo.Context) string {
 	if m := memberOf(c); m.ID != "" {
-		return "m:" + m.ID
+		return memberPrincipal(m.ID)
 	}
 	if st := staffOf(c); st.ID != "" {
 		return "s:" + st.ID

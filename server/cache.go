@@ -4,7 +4,8 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/golang-lru/v2/expirable"
@@ -34,8 +35,8 @@ type hotCache struct {
 }
 
 const (
-	sessionKeyPrefix = "kehou:sess:"
-	pupilsKeyPrefix  = "kehou:pupils:"
+	sessionKeyPrefix = "kehou:s:"
+	pupilsKeyPrefix  = "kehou:kids:"
 	pupilsTTL        = 10 * time.Minute
 	cacheTimeout     = 250 * time.Millisecond
 )
@@ -44,11 +45,21 @@ func newHotCache() *hotCache {
 	return &hotCache{surveys: expirable.NewLRU[string, models.Survey](1_000, nil, 5*time.Second)}
 }
 
-// cachedSession is what the session cache keeps: nothing secret, nothing personal.
-type cachedSession struct {
-	MemberID string    `json:"m"`
-	Nickname string    `json:"n,omitempty"`
-	Expires  time.Time `json:"e"`
+// A cached session is "memberID<TAB>expiry in Unix milliseconds<TAB>nickname": nothing secret,
+// nothing personal, and cheap to read on every request (the gate script reads the member id
+// from it, see gate.go). Entries of another shape are treated as absent.
+func encodeSession(m models.Member, expires time.Time) string {
+	return m.ID + "\t" + strconv.FormatInt(expires.UnixMilli(), 10) + "\t" + m.Nickname
+}
+
+func decodeSession(raw string) (m models.Member, expires time.Time, ok bool) {
+	id, rest, ok1 := strings.Cut(raw, "\t")
+	ms, nick, ok2 := strings.Cut(rest, "\t")
+	exp, err := strconv.ParseInt(ms, 10, 64)
+	if !ok1 || !ok2 || id == "" || err != nil {
+		return models.Member{}, time.Time{}, false
+	}
+	return models.Member{ID: id, Nickname: nick}, time.UnixMilli(exp), true
 }
 
 func sessionKey(token string) string {
@@ -60,28 +71,15 @@ func cacheCtx(ctx context.Context) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.WithoutCancel(ctx), cacheTimeout)
 }
 
-// cachedMember returns the member of a session token from Redis.
-func (s *Server) cachedMember(ctx context.Context, token string) (models.Member, bool) {
-	ctx, cancel := cacheCtx(ctx)
-	defer cancel()
-	raw, err := s.rdb.Get(ctx, sessionKey(token)).Bytes()
-	var cs cachedSession
-	if err != nil || json.Unmarshal(raw, &cs) != nil || !s.now().Before(cs.Expires) {
-		return models.Member{}, false
-	}
-	return models.Member{ID: cs.MemberID, Nickname: cs.Nickname}, true
-}
-
 // cacheSession remembers a live session for an hour at most (and never past its expiry).
 func (s *Server) cacheSession(ctx context.Context, token string, m models.Member, expires time.Time) {
 	ttl := min(time.Until(expires), time.Hour)
-	if ttl <= 0 {
+	if ttl <= 0 || strings.Contains(m.ID, "\t") {
 		return
 	}
-	raw, _ := json.Marshal(cachedSession{m.ID, m.Nickname, expires})
 	ctx, cancel := cacheCtx(ctx)
 	defer cancel()
-	_ = s.rdb.Set(ctx, sessionKey(token), raw, ttl).Err()
+	_ = s.rdb.Set(ctx, sessionKey(token), encodeSession(m, expires), ttl).Err()
 }
 
 // forgetSession drops a token from the cache; a failure is logged, since the token would stay
@@ -92,44 +90,93 @@ func (s *Server) forgetSession(ctx context.Context, token string) error {
 	return s.rdb.Del(ctx, sessionKey(token)).Err()
 }
 
-// cachedPupils returns a member's bound children from Redis (without encrypted fields).
-func (s *Server) cachedPupils(ctx context.Context, memberID string) ([]models.Child, bool) {
-	ctx, cancel := cacheCtx(ctx)
-	defer cancel()
-	raw, err := s.rdb.Get(ctx, pupilsKeyPrefix+memberID).Bytes()
-	var kids []models.Child
-	if err != nil || json.Unmarshal(raw, &kids) != nil {
-		return nil, false
+// A member's bound children are cached as one line per child, "id, school, county, grade,
+// class, masked name" separated by tabs: where each child is, and nothing else. A list with a
+// tab or a line break in a field is not cached (such a member is read from MongoDB each time).
+const pupilFields = 6
+
+func encodePupils(kids []models.Child) (string, bool) {
+	var b strings.Builder
+	for _, k := range kids {
+		fields := [pupilFields]string{k.ID, k.SchoolID, k.CountyID, strconv.Itoa(k.Grade), k.Class, k.NameMasked}
+		for i, f := range fields {
+			if strings.ContainsAny(f, "\t\n") {
+				return "", false
+			}
+			if i > 0 {
+				b.WriteByte('\t')
+			}
+			b.WriteString(f)
+		}
+		b.WriteByte('\n')
+	}
+	return b.String(), true
+}
+
+func decodePupils(raw string) ([]models.Child, bool) {
+	kids := make([]models.Child, 0, strings.Count(raw, "\n"))
+	for line := range strings.Lines(raw) {
+		f := strings.Split(strings.TrimSuffix(line, "\n"), "\t")
+		if len(f) != pupilFields {
+			return nil, false
+		}
+		grade, err := strconv.Atoi(f[3])
+		if err != nil {
+			return nil, false
+		}
+		kids = append(kids, models.Child{ID: f[0], SchoolID: f[1], CountyID: f[2], Grade: grade, Class: f[4], NameMasked: f[5]})
 	}
 	return kids, true
 }
 
-// pupilCache is a child as the cache keeps it: where it is and its masked name.
-type pupilCache struct {
-	ID         string `json:"id"`
-	SchoolID   string `json:"school_id"`
-	CountyID   string `json:"county_id"`
-	Grade      int    `json:"grade"`
-	Class      string `json:"class"`
-	NameMasked string `json:"name"`
+// pupilsKey is where a member's bound children are cached.
+func pupilsKey(memberID string) string { return pupilsKeyPrefix + memberID }
+
+// cachedPupilsAnd returns a member's bound children from Redis (without encrypted fields) and,
+// read in the same command, whether the key other exists (mark 1 or 0; -1 without other).
+func (s *Server) cachedPupilsAnd(ctx context.Context, memberID, other string) (kids []models.Child, mark int, ok bool) {
+	ctx, cancel := cacheCtx(ctx)
+	defer cancel()
+	keys := []string{pupilsKey(memberID)}
+	if other != "" {
+		keys = append(keys, other)
+	}
+	vals, err := s.rdb.MGet(ctx, keys...).Result()
+	if err != nil || len(vals) != len(keys) {
+		return nil, -1, false
+	}
+	raw, cached := vals[0].(string)
+	if !cached {
+		return nil, -1, false
+	}
+	if kids, ok = decodePupils(raw); !ok {
+		return nil, -1, false
+	}
+	mark = -1
+	if other != "" {
+		mark = 0
+		if vals[1] != nil {
+			mark = 1
+		}
+	}
+	return kids, mark, true
 }
 
 func (s *Server) cachePupils(ctx context.Context, memberID string, kids []models.Child) {
-	list := make([]pupilCache, len(kids))
-	for i, k := range kids {
-		list[i] = pupilCache{k.ID, k.SchoolID, k.CountyID, k.Grade, k.Class, k.NameMasked}
+	raw, ok := encodePupils(kids)
+	if !ok {
+		return
 	}
-	raw, _ := json.Marshal(list)
 	ctx, cancel := cacheCtx(ctx)
 	defer cancel()
-	_ = s.rdb.Set(ctx, pupilsKeyPrefix+memberID, raw, pupilsTTL).Err()
+	_ = s.rdb.Set(ctx, pupilsKey(memberID), raw, pupilsTTL).Err()
 }
 
 // forgetPupils drops a member's cached children after a binding changes.
 func (s *Server) forgetPupils(ctx context.Context, memberID string) {
 	ctx, cancel := cacheCtx(ctx)
 	defer cancel()
-	if err := s.rdb.Del(ctx, pupilsKeyPrefix+memberID).Err(); err != nil {
+	if err := s.rdb.Del(ctx, pupilsKey(memberID)).Err(); err != nil {
 		s.log.Warn("binding cache not cleared; it expires within 10 minutes", "member", memberID, "err", err)
 	}
 }

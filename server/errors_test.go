@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strings"
@@ -116,4 +117,46 @@ func TestMemberRateLimit(t *testing.T) {
 	// The next minute starts a new window.
 	e.now = e.now.Add(61e9)
 	e.expect(e.req(http.MethodGet, "/api/v1/mp/me", mum, nil), http.StatusOK, "")
+}
+
+// Signed-in parents are limited per IP and per member whether their session is cached in Redis
+// (one script does both counts and the lookup) or read from MongoDB (the counts are separate).
+func TestLimitsWithAndWithoutSessionCache(t *testing.T) {
+	e := newEnv(t)
+	e.cfg.RateIPPerMinute, e.cfg.RateMemberPerMin = 8, 3
+	e.rebuild()
+	ctx := context.Background()
+	e.ip = "192.0.2.66"                          // an address the fixture's staff logins did not use
+	mum, dad := e.parent("mum"), e.parent("dad") // two logins: 2 of this IP's 8
+	forget := func() {
+		keys, err := e.rdb.Keys(ctx, "kehou:s:*").Result()
+		if err != nil || len(keys) == 0 {
+			t.Fatalf("session cache keys: %v %v", keys, err)
+		}
+		e.rdb.Del(ctx, keys...)
+	}
+	e.expect(e.req(http.MethodGet, "/api/v1/mp/me", mum, nil), http.StatusOK, "") // cached
+	forget()
+	e.expect(e.req(http.MethodGet, "/api/v1/mp/me", mum, nil), http.StatusOK, "") // from MongoDB
+	e.expect(e.req(http.MethodGet, "/api/v1/mp/me", mum, nil), http.StatusOK, "") // cached again
+	r := e.req(http.MethodGet, "/api/v1/mp/me", mum, nil)
+	e.expect(r, http.StatusTooManyRequests, "rate_limited") // mum's 4th this minute
+	if r.Header.Get("Retry-After") == "" {
+		t.Fatal("429 without Retry-After")
+	}
+	forget()
+	e.expect(e.req(http.MethodGet, "/api/v1/mp/me", mum, nil), http.StatusTooManyRequests, "rate_limited")
+	// dad is another member (IP: 7 of 8 so far), then the IP's limit stops everyone.
+	e.expect(e.req(http.MethodGet, "/api/v1/mp/me", dad, nil), http.StatusOK, "")
+	e.expect(e.req(http.MethodGet, "/api/v1/mp/me", dad, nil), http.StatusTooManyRequests, "rate_limited")
+	e.expect(e.req(http.MethodGet, "/api/v1/mp/me", "", nil), http.StatusTooManyRequests, "rate_limited")
+	e.expect(e.req(http.MethodPost, "/api/v1/mp/login", "", map[string]string{"code": "dev:gran"}), http.StatusTooManyRequests, "rate_limited")
+	// Another address is not affected; a bad token there is refused as such.
+	e.ip = "192.0.2.77"
+	e.expect(e.req(http.MethodGet, "/api/v1/mp/me", dad, nil), http.StatusOK, "")
+	e.expect(e.req(http.MethodGet, "/api/v1/mp/me", "not-a-token", nil), http.StatusUnauthorized, "unauthenticated")
+	// A logged-out token is refused (the next minute, so that dad is within his limit).
+	e.now = e.now.Add(61e9)
+	e.expect(e.req(http.MethodPost, "/api/v1/mp/logout", dad, nil), http.StatusNoContent, "")
+	e.expect(e.req(http.MethodGet, "/api/v1/mp/me", dad, nil), http.StatusUnauthorized, "unauthenticated")
 }

@@ -95,8 +95,12 @@ func newEnv(t *testing.T, opts ...func(*env)) *env {
 // rebuild makes a new server after a test changed e.cfg (limits are read when routes are built).
 func (e *env) rebuild() {
 	tmpl, _ := e.cfg.Templates()
-	e.srv = New(Deps{Config: e.cfg, Store: e.st, Redis: e.rdb, Wechat: e.wx, Logger: testenv.Logger(), Version: "test", Extra: e.extra,
-		Queue: asynq.NewClientFromRedisClient(e.rdb), Channels: []string{"wxsubscribe", "sms"}, WxTemplates: tmpl})
+	pipe, err := PipelinedRedis(e.rdb) // as kehou api does
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.srv = New(Deps{Config: e.cfg, Store: e.st, Redis: pipe, Wechat: e.wx, Logger: testenv.Logger(), Version: "test", Extra: e.extra,
+		Queue: asynq.NewClientFromRedisClient(pipe), Channels: []string{"wxsubscribe", "sms"}, WxTemplates: tmpl})
 	e.srv.now = func() time.Time { return e.now }
 }
 

@@ -38,9 +38,22 @@ type mpSurveyItem struct {
 // myPupils returns the caller's bound children (the roster is the truth for school and class),
 // from the hot cache when it has them.
 func (s *Server) myPupils(ctx context.Context, memberID string) ([]models.Child, error) {
-	if kids, ok := s.cachedPupils(ctx, memberID); ok {
-		return kids, nil
+	kids, _, err := s.myPupilsAnd(ctx, memberID, "")
+	return kids, err
+}
+
+// myPupilsAnd is myPupils that also reads the Redis key other in the same command, when the
+// children are cached: mark is 1 when the key exists, 0 when it does not, -1 when unknown.
+func (s *Server) myPupilsAnd(ctx context.Context, memberID, other string) (kids []models.Child, mark int, err error) {
+	if kids, mark, ok := s.cachedPupilsAnd(ctx, memberID, other); ok {
+		return kids, mark, nil
 	}
+	kids, err = s.readPupils(ctx, memberID)
+	return kids, -1, err
+}
+
+// readPupils reads a member's bound children from MongoDB and caches them.
+func (s *Server) readPupils(ctx context.Context, memberID string) ([]models.Child, error) {
 	gs, err := s.store.GuardianshipsOfMember(ctx, memberID)
 	if err != nil {
 		return nil, err
@@ -138,17 +151,31 @@ func (s *Server) mpSurveys(c echo.Context) error {
 // not published, or does not reach any of the caller's children, does not exist for them.
 // child may be empty when exactly one of the caller's children is reached.
 func (s *Server) surveyForChild(c echo.Context, childID string) (models.Survey, models.Child, error) {
+	sv, child, _, err := s.surveyForChildMarked(c, childID, false)
+	return sv, child, err
+}
+
+// surveyForChildMarked is surveyForChild that, asked to and when the request names the child,
+// also reads the child's "answered" mark (jobs.AnsweredKey) along with the cached children:
+// answered is 1 or 0 when known from that read, -1 when not.
+func (s *Server) surveyForChildMarked(c echo.Context, childID string, withMark bool) (sv models.Survey, child models.Child, answered int, err error) {
 	ctx := c.Request().Context()
-	sv, err := s.openSurvey(ctx, c.Param("id"))
-	if err != nil {
-		return sv, models.Child{}, err
+	if sv, err = s.openSurvey(ctx, c.Param("id")); err != nil {
+		return sv, child, -1, err
 	}
 	if sv.Status == models.SurveyDraft {
-		return sv, models.Child{}, errNotFound
+		return sv, child, -1, errNotFound
 	}
-	kids, err := s.myPupils(ctx, memberOf(c).ID)
+	var markKey string
+	if withMark && childID != "" {
+		markKey = jobs.AnsweredKey(sv.ID, s.store.RespondentKey(sv, childID))
+	}
+	kids, answered, err := s.myPupilsAnd(ctx, memberOf(c).ID, markKey)
 	if err != nil {
-		return sv, models.Child{}, err
+		return sv, child, -1, err
+	}
+	if markKey == "" {
+		answered = -1
 	}
 	var reached []models.Child
 	for _, k := range kids {
@@ -158,13 +185,13 @@ func (s *Server) surveyForChild(c echo.Context, childID string) (models.Survey, 
 	}
 	switch {
 	case len(reached) == 0 && childID != "":
-		return sv, models.Child{}, models.FieldErrors{"child_id": "该问卷不面向这名孩子"}
+		return sv, child, -1, models.FieldErrors{"child_id": "该问卷不面向这名孩子"}
 	case len(reached) == 0:
-		return sv, models.Child{}, errNotFound
+		return sv, child, -1, errNotFound
 	case len(reached) > 1:
-		return sv, models.Child{}, models.FieldErrors{"child_id": "请选择为哪个孩子填写"}
+		return sv, child, -1, models.FieldErrors{"child_id": "请选择为哪个孩子填写"}
 	}
-	return sv, reached[0], nil
+	return sv, reached[0], answered, nil
 }
 
 // surveyState tells a parent whether they can still answer.
@@ -228,21 +255,20 @@ func (f *answerForm) validate() error {
 
 // answerRequest decodes a draft or a submission and finds the survey and child it is for, while
 // the survey takes answers.
-func (s *Server) answerRequest(c echo.Context) (answerForm, models.Survey, models.Child, error) {
-	var f answerForm
+// withMark asks for the child's "answered" mark too (see surveyForChildMarked).
+func (s *Server) answerRequest(c echo.Context, withMark bool) (f answerForm, sv models.Survey, child models.Child, answered int, err error) {
 	if err := bind(c, &f); err != nil {
-		return f, models.Survey{}, models.Child{}, err
+		return f, sv, child, -1, err
 	}
-	sv, child, err := s.surveyForChild(c, f.ChildID)
-	if err != nil {
-		return f, sv, child, err
+	if sv, child, answered, err = s.surveyForChildMarked(c, f.ChildID, withMark); err != nil {
+		return f, sv, child, answered, err
 	}
-	return f, sv, child, s.surveyState(sv)
+	return f, sv, child, answered, s.surveyState(sv)
 }
 
 // saveSurveyDraft keeps unfinished answers; they are checked for form, not completeness.
 func (s *Server) saveSurveyDraft(c echo.Context) error {
-	f, sv, child, err := s.answerRequest(c)
+	f, sv, child, _, err := s.answerRequest(c, false)
 	if err != nil {
 		return err
 	}
@@ -271,18 +297,25 @@ type receiptBody struct {
 // receipt and changes nothing. Should Redis be unavailable, the answer is written to MongoDB
 // directly; only when both fail is it refused, with 503 and Retry-After.
 func (s *Server) submitSurvey(c echo.Context) error {
-	f, sv, child, err := s.answerRequest(c)
+	f, sv, child, answered, err := s.answerRequest(c, true)
 	if err != nil {
 		return err
 	}
 	ctx := c.Request().Context()
+	anonymous := sv.Anonymous
 	sv, answers, err := s.fixAndCheck(ctx, sv, f.Answers)
 	if err != nil {
 		return err
 	}
 	key := s.store.RespondentKey(sv, child.ID)
 	receipt := s.store.ReceiptID(sv, child.ID)
-	if s.answered(ctx, sv.ID, key) {
+	if answered < 0 || sv.Anonymous != anonymous { // not read with the children, or for another key
+		answered = 0
+		if s.answered(ctx, sv.ID, key) {
+			answered = 1
+		}
+	}
+	if answered == 1 {
 		return newAPIError(http.StatusConflict, "already_submitted", "您已提交过该问卷，以第一次提交为准（回执 "+receipt+"）")
 	}
 	now := s.now().UTC()

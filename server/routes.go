@@ -17,13 +17,17 @@ func (s *Server) routes(e *echo.Echo) {
 	// codes cannot be guessed, and thousands of parents behind one carrier NAT log in at once
 	// after a notice, so they share only the general per-IP limit.
 	staffLogin := s.limitIP("login", s.cfg.RateLoginPerMin)
-	perSubject := s.limitSubject("subject", s.cfg.RateMemberPerMin)
+	perSubject := s.limitSubject(bucketSubject, s.cfg.RateMemberPerMin)
+	perIP := s.limitIP(bucketIP, s.cfg.RateIPPerMinute)
 
-	// Probes and scrapes are not rate-limited, so they keep answering when Redis is down.
-	api := e.Group("/api/v1", s.limitIP("ip", s.cfg.RateIPPerMinute))
+	// Every /api/v1 route counts against the per-IP limit: through perIP, or for signed-in
+	// parents inside requireMember, which also applies their per-member limit (one Redis
+	// command for the three checks). Probes and scrapes are not rate-limited, so they keep
+	// answering when Redis is down.
+	api := e.Group("/api/v1")
 	mp := api.Group("/mp")
-	mp.POST("/login", s.mpLogin)
-	member := mp.Group("", s.requireMember, perSubject)
+	mp.POST("/login", s.mpLogin, perIP)
+	member := mp.Group("", s.requireMember)
 	member.POST("/logout", s.logout)
 	member.GET("/me", s.mpMe)
 	member.GET("/schools", s.mpSchools)
@@ -68,9 +72,9 @@ func (s *Server) routes(e *echo.Echo) {
 	member.POST("/complaints/:id/rating", s.rateComplaint)
 
 	// The lottery's public data: anyone may recompute a draw (kehou verify-draw).
-	api.GET("/public/draws/:id", s.publicDraw)
+	api.GET("/public/draws/:id", s.publicDraw, perIP)
 
-	admin := api.Group("/admin")
+	admin := api.Group("/admin", perIP)
 	admin.POST("/login", s.adminLogin, staffLogin)
 	staff := admin.Group("", s.requireStaff, perSubject)
 	staff.POST("/logout", s.logout)

@@ -33,8 +33,9 @@ type Enqueuer interface {
 
 // Deps is what the server needs from main.
 type Deps struct {
-	Config   *config.Config
-	Store    *store.Store
+	Config *config.Config
+	Store  *store.Store
+	// Redis should be PipelinedRedis of a client (and Queue an asynq client on it).
 	Redis    redis.UniversalClient
 	Wechat   WechatLogin
 	Queue    Enqueuer
@@ -48,6 +49,15 @@ type Deps struct {
 	// Extra mounts optional routes (the sandbox outbox, asynqmon) after the core routes.
 	Extra func(e *echo.Echo, staff echo.MiddlewareFunc)
 }
+
+// PipelinedRedis is how the API should talk to Redis: every request makes a few commands
+// (its limits and session, its children, its enqueue), and with go-redis autopipelining the
+// commands of concurrent requests share round trips, one write and one read for a batch
+// instead of a pair of system calls each. A caller still waits for its own command, and each
+// command still runs in Redis, so replicas stay consistent. Commands that cannot share a
+// connection (MULTI, blocking pops, pub/sub) run on their own as before. Measured in
+// bench/surveys: the answer endpoint went from 0.22 to about 0.5 of a bare echo endpoint.
+func PipelinedRedis(c *redis.Client) (*redis.AutoPipeliner, error) { return c.AutoPipeline() }
 
 // Server is the HTTP API.
 type Server struct {

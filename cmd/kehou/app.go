@@ -19,6 +19,7 @@ import (
 
 	"kehou/config"
 	"kehou/devstack"
+	"kehou/server"
 	"kehou/store"
 	"kehou/wechat"
 	"kehou/wechat/wxfake"
@@ -30,8 +31,13 @@ type infra struct {
 	mongo *mongo.Client
 	store *store.Store
 	rdb   *redis.Client
-	wx    *wechat.Client
-	fake  *wxfake.Server
+	// api is the API's own Redis client, pipelined (server.PipelinedRedis) and with short
+	// timeouts: a hung Redis costs a request about a second, after which it falls back (limits
+	// open, sessions from MongoDB, answers stored directly).
+	api  *redis.Client
+	pipe *redis.AutoPipeliner
+	wx   *wechat.Client
+	fake *wxfake.Server
 }
 
 // open connects to MongoDB and Redis (starting the embedded stand-ins for whichever has no
@@ -88,6 +94,11 @@ func open(ctx context.Context, cfg *config.Config, log *slog.Logger) (*infra, er
 	if err := in.rdb.Ping(ctx).Err(); err != nil {
 		return nil, fmt.Errorf("connect redis at %s: %w", addr, err)
 	}
+	in.api = redis.NewClient(&redis.Options{Addr: addr, Password: cfg.RedisPassword, DB: cfg.RedisDB,
+		ReadTimeout: time.Second, WriteTimeout: time.Second})
+	if in.pipe, err = server.PipelinedRedis(in.api); err != nil {
+		return nil, fmt.Errorf("redis: %w", err)
+	}
 	if err := in.openWechat(cfg, log); err != nil {
 		return nil, err
 	}
@@ -121,6 +132,9 @@ func (in *infra) openWechat(cfg *config.Config, log *slog.Logger) error {
 func (in *infra) close(log *slog.Logger) {
 	if in.fake != nil {
 		_ = in.fake.Close()
+	}
+	if in.api != nil {
+		_ = in.api.Close() // closes its pipeliner too
 	}
 	if in.rdb != nil {
 		_ = in.rdb.Close()

@@ -37,7 +37,7 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, stdout io.
 			return err
 		}
 	}
-	queue := asynq.NewClientFromRedisClient(in.rdb)
+	queue := asynq.NewClientFromRedisClient(in.pipe)
 	defer queue.Close()
 
 	reg := prometheus.NewRegistry()
@@ -83,7 +83,7 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, stdout io.
 	// can probe it and Prometheus can scrape the queue sizes.
 	var handler http.Handler = opsMux(reg)
 	if withAPI {
-		handler = server.New(server.Deps{Config: cfg, Store: in.store, Redis: in.rdb, Wechat: in.wx,
+		handler = server.New(server.Deps{Config: cfg, Store: in.store, Redis: in.pipe, Wechat: in.wx,
 			Queue: queue, Logger: log.With("part", "api"), Registry: reg, Version: version,
 			Channels: channelOrder, WxTemplates: h.WxTemplates}).Handler()
 	}

@@ -136,8 +136,12 @@ func API(ctx context.Context, st *store.Store, rdb *redis.Client, logger *slog.L
 	if err != nil {
 		return nil, nil, err
 	}
-	queue := asynq.NewClientFromRedisClient(rdb)
-	api := server.New(server.Deps{Config: cfg, Store: st, Redis: rdb, Wechat: wx, Queue: queue, Logger: logger, Version: "bench",
+	ap, err := server.PipelinedRedis(rdb) // as kehou api does
+	if err != nil {
+		return nil, nil, err
+	}
+	queue := asynq.NewClientFromRedisClient(ap)
+	api := server.New(server.Deps{Config: cfg, Store: st, Redis: ap, Wechat: wx, Queue: queue, Logger: logger, Version: "bench",
 		Channels: []string{"wxsubscribe", "sms"}})
 
 	var servers []*http.Server
