@@ -15,6 +15,7 @@ const (
 	ctxMember = "kehou.member"
 	ctxStaff  = "kehou.staff"
 	ctxToken  = "kehou.token"
+	ctxPupils = "kehou.pupils" // the member's children, when the gate read them from the cache
 )
 
 func bearer(c echo.Context) string {
@@ -25,42 +26,53 @@ func bearer(c echo.Context) string {
 	return ""
 }
 
-// requireMember admits a mini-program user with a live session token. It also applies the
-// per-IP and per-member limits: when the session is cached, one Redis command (gateScript) does
-// all three checks; otherwise the session is read from MongoDB and the member's limit counted
-// on its own.
+// requireMember admits a mini-program user with a live session token (see admitMember).
 func (s *Server) requireMember(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		ctx := c.Request().Context()
-		token := bearer(c)
-		if token == "" {
-			if ok, retry := s.allow(ctx, bucketIP, c.RealIP(), s.cfg.RateIPPerMinute); !ok {
-				return errRateLimited(retry)
-			}
-			return errUnauthenticated
+		if _, err := s.admitMember(c, ""); err != nil {
+			return err
 		}
-		g := s.memberGate(ctx, c.RealIP(), token)
-		if g.ipOver {
-			return errRateLimited(g.retry)
-		}
-		m := g.member
-		if !g.ok {
-			var err error
-			if m, err = s.sessionMember(ctx, token); err != nil {
-				return err
-			}
-		}
-		if !g.counted {
-			ok, retry := s.allow(ctx, bucketSubject, memberPrincipal(m.ID), s.cfg.RateMemberPerMin)
-			g.memberOver, g.retry = !ok, retry
-		}
-		if g.memberOver {
-			return errRateLimited(g.retry)
-		}
-		c.Set(ctxMember, m)
-		c.Set(ctxToken, token)
 		return next(c)
 	}
+}
+
+// admitMember checks a mini-program request's session token and applies the per-IP and
+// per-member limits. When the session is cached, one Redis command (gateScript) does all of it,
+// and also reads the member's cached children (kept for myPupils) and, if extra names a key,
+// whether it exists (mark 1 or 0; -1 when unknown). Otherwise the session is read from MongoDB
+// and the member's limit counted on its own.
+func (s *Server) admitMember(c echo.Context, extra string) (mark int, err error) {
+	ctx := c.Request().Context()
+	token := bearer(c)
+	if token == "" {
+		if ok, retry := s.allow(ctx, bucketIP, c.RealIP(), s.cfg.RateIPPerMinute); !ok {
+			return -1, errRateLimited(retry)
+		}
+		return -1, errUnauthenticated
+	}
+	g := s.memberGate(ctx, c.RealIP(), token, extra)
+	if g.ipOver {
+		return -1, errRateLimited(g.retry)
+	}
+	m := g.member
+	if !g.ok {
+		if m, err = s.sessionMember(ctx, token); err != nil {
+			return -1, err
+		}
+	}
+	if !g.counted {
+		ok, retry := s.allow(ctx, bucketSubject, memberPrincipal(m.ID), s.cfg.RateMemberPerMin)
+		g.memberOver, g.retry = !ok, retry
+	}
+	if g.memberOver {
+		return -1, errRateLimited(g.retry)
+	}
+	c.Set(ctxMember, m)
+	c.Set(ctxToken, token)
+	if g.kidsOK {
+		c.Set(ctxPupils, g.kids)
+	}
+	return g.mark, nil
 }
 
 // sessionMember reads a member's session from MongoDB and caches it.

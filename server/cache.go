@@ -132,34 +132,15 @@ func decodePupils(raw string) ([]models.Child, bool) {
 // pupilsKey is where a member's bound children are cached.
 func pupilsKey(memberID string) string { return pupilsKeyPrefix + memberID }
 
-// cachedPupilsAnd returns a member's bound children from Redis (without encrypted fields) and,
-// read in the same command, whether the key other exists (mark 1 or 0; -1 without other).
-func (s *Server) cachedPupilsAnd(ctx context.Context, memberID, other string) (kids []models.Child, mark int, ok bool) {
+// cachedPupils returns a member's bound children from Redis (without encrypted fields).
+func (s *Server) cachedPupils(ctx context.Context, memberID string) ([]models.Child, bool) {
 	ctx, cancel := cacheCtx(ctx)
 	defer cancel()
-	keys := []string{pupilsKey(memberID)}
-	if other != "" {
-		keys = append(keys, other)
+	raw, err := s.rdb.Get(ctx, pupilsKey(memberID)).Result()
+	if err != nil {
+		return nil, false
 	}
-	vals, err := s.rdb.MGet(ctx, keys...).Result()
-	if err != nil || len(vals) != len(keys) {
-		return nil, -1, false
-	}
-	raw, cached := vals[0].(string)
-	if !cached {
-		return nil, -1, false
-	}
-	if kids, ok = decodePupils(raw); !ok {
-		return nil, -1, false
-	}
-	mark = -1
-	if other != "" {
-		mark = 0
-		if vals[1] != nil {
-			mark = 1
-		}
-	}
-	return kids, mark, true
+	return decodePupils(raw)
 }
 
 func (s *Server) cachePupils(ctx context.Context, memberID string, kids []models.Child) {

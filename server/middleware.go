@@ -73,9 +73,9 @@ func (s *Server) observe(next echo.HandlerFunc) echo.HandlerFunc {
 		status := c.Response().Status
 		route := routeLabel(c)
 		d := time.Since(start)
-		labels := prometheus.Labels{"method": c.Request().Method, "route": route, "status": strconv.Itoa(status)}
-		s.metrics.requests.With(labels).Inc()
-		s.metrics.latency.With(labels).Observe(d.Seconds())
+		code := strconv.Itoa(status)
+		s.metrics.requests.WithLabelValues(c.Request().Method, route, code).Inc()
+		s.metrics.latency.WithLabelValues(c.Request().Method, route, code).Observe(d.Seconds())
 		s.log.Info("http", "request_id", requestID(c), "method", c.Request().Method, "route", route,
 			"status", status, "ms", d.Milliseconds(), "ip", c.RealIP())
 		return nil

@@ -55,7 +55,7 @@ func (s *Server) mpProgrammeOf(c echo.Context, p models.Programme, kids []models
 // mpProgrammes lists the summer-care programmes open for enrolment to the caller's children.
 func (s *Server) mpProgrammes(c echo.Context) error {
 	ctx := c.Request().Context()
-	kids, schools, _, err := s.myPupilsAndPlaces(ctx, memberOf(c).ID)
+	kids, schools, _, err := s.myPupilsAndPlaces(c)
 	if err != nil {
 		return err
 	}
@@ -84,7 +84,7 @@ func (s *Server) myProgramme(c echo.Context, id string) (models.Programme, []mod
 	if err != nil {
 		return p, nil, err
 	}
-	kids, err := s.myPupils(ctx, memberOf(c).ID)
+	kids, err := s.myPupils(c)
 	if err != nil {
 		return p, nil, err
 	}

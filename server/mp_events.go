@@ -51,7 +51,7 @@ func (s *Server) mpEventOf(c echo.Context, e models.Event, kids []models.Child) 
 // mpEvents lists the events open for sign-up to the caller's children.
 func (s *Server) mpEvents(c echo.Context) error {
 	ctx := c.Request().Context()
-	kids, schools, counties, err := s.myPupilsAndPlaces(ctx, memberOf(c).ID)
+	kids, schools, counties, err := s.myPupilsAndPlaces(c)
 	if err != nil {
 		return err
 	}
@@ -79,7 +79,7 @@ func (s *Server) myEvent(c echo.Context, id string) (models.Event, []models.Chil
 	if err != nil {
 		return e, nil, err
 	}
-	kids, err := s.myPupils(ctx, memberOf(c).ID)
+	kids, err := s.myPupils(c)
 	if err != nil {
 		return e, nil, err
 	}
@@ -292,7 +292,7 @@ func (s *Server) mySignUp(c echo.Context, id string) (models.SignUp, error) {
 	if err != nil || su.MemberID == memberOf(c).ID {
 		return su, err
 	}
-	kids, err := s.myPupils(ctx, memberOf(c).ID)
+	kids, err := s.myPupils(c)
 	if err != nil {
 		return su, err
 	}

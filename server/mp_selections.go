@@ -91,7 +91,7 @@ func (s *Server) mySelectionOf(c echo.Context, sel models.Selection, kids []mode
 // mpSelections lists the course menus of the caller's children's schools.
 func (s *Server) mpSelections(c echo.Context) error {
 	ctx := c.Request().Context()
-	kids, schools, _, err := s.myPupilsAndPlaces(ctx, memberOf(c).ID)
+	kids, schools, _, err := s.myPupilsAndPlaces(c)
 	if err != nil {
 		return err
 	}
@@ -117,7 +117,7 @@ func (s *Server) mySelectionAndKids(c echo.Context) (models.Selection, []models.
 	if err != nil {
 		return sel, nil, err
 	}
-	kids, err := s.myPupils(ctx, memberOf(c).ID)
+	kids, err := s.myPupils(c)
 	if err != nil {
 		return sel, nil, err
 	}

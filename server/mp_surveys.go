@@ -35,21 +35,17 @@ type mpSurveyItem struct {
 	Receipt   string    `json:"receipt,omitempty"`
 }
 
-// myPupils returns the caller's bound children (the roster is the truth for school and class),
-// from the hot cache when it has them.
-func (s *Server) myPupils(ctx context.Context, memberID string) ([]models.Child, error) {
-	kids, _, err := s.myPupilsAnd(ctx, memberID, "")
-	return kids, err
-}
-
-// myPupilsAnd is myPupils that also reads the Redis key other in the same command, when the
-// children are cached: mark is 1 when the key exists, 0 when it does not, -1 when unknown.
-func (s *Server) myPupilsAnd(ctx context.Context, memberID, other string) (kids []models.Child, mark int, err error) {
-	if kids, mark, ok := s.cachedPupilsAnd(ctx, memberID, other); ok {
-		return kids, mark, nil
+// myPupils returns the caller's bound children (the roster is the truth for school and class):
+// as the gate read them from the cache (see admitMember), else from the cache, else MongoDB.
+func (s *Server) myPupils(c echo.Context) ([]models.Child, error) {
+	if kids, ok := c.Get(ctxPupils).([]models.Child); ok {
+		return kids, nil
 	}
-	kids, err = s.readPupils(ctx, memberID)
-	return kids, -1, err
+	ctx, memberID := c.Request().Context(), memberOf(c).ID
+	if kids, ok := s.cachedPupils(ctx, memberID); ok {
+		return kids, nil
+	}
+	return s.readPupils(ctx, memberID)
 }
 
 // readPupils reads a member's bound children from MongoDB and caches them.
@@ -75,8 +71,8 @@ func (s *Server) readPupils(ctx context.Context, memberID string) ([]models.Chil
 
 // myPupilsAndPlaces returns the caller's children with the schools and counties they are in,
 // which the open surveys and events are looked up by.
-func (s *Server) myPupilsAndPlaces(ctx context.Context, memberID string) (kids []models.Child, schools, counties []string, err error) {
-	kids, err = s.myPupils(ctx, memberID)
+func (s *Server) myPupilsAndPlaces(c echo.Context) (kids []models.Child, schools, counties []string, err error) {
+	kids, err = s.myPupils(c)
 	for _, k := range kids {
 		schools, counties = append(schools, k.SchoolID), append(counties, k.CountyID)
 	}
@@ -102,7 +98,7 @@ func (s *Server) openSurvey(ctx context.Context, id string) (models.Survey, erro
 // whether it is answered, drafted or not started.
 func (s *Server) mpSurveys(c echo.Context) error {
 	ctx := c.Request().Context()
-	kids, schools, counties, err := s.myPupilsAndPlaces(ctx, memberOf(c).ID)
+	kids, schools, counties, err := s.myPupilsAndPlaces(c)
 	if err != nil {
 		return err
 	}
@@ -151,31 +147,21 @@ func (s *Server) mpSurveys(c echo.Context) error {
 // not published, or does not reach any of the caller's children, does not exist for them.
 // child may be empty when exactly one of the caller's children is reached.
 func (s *Server) surveyForChild(c echo.Context, childID string) (models.Survey, models.Child, error) {
-	sv, child, _, err := s.surveyForChildMarked(c, childID, false)
-	return sv, child, err
+	sv, err := s.openSurvey(c.Request().Context(), c.Param("id"))
+	if err != nil {
+		return sv, models.Child{}, err
+	}
+	return s.childFor(c, sv, childID)
 }
 
-// surveyForChildMarked is surveyForChild that, asked to and when the request names the child,
-// also reads the child's "answered" mark (jobs.AnsweredKey) along with the cached children:
-// answered is 1 or 0 when known from that read, -1 when not.
-func (s *Server) surveyForChildMarked(c echo.Context, childID string, withMark bool) (sv models.Survey, child models.Child, answered int, err error) {
-	ctx := c.Request().Context()
-	if sv, err = s.openSurvey(ctx, c.Param("id")); err != nil {
-		return sv, child, -1, err
-	}
+// childFor is surveyForChild for a survey already read.
+func (s *Server) childFor(c echo.Context, sv models.Survey, childID string) (models.Survey, models.Child, error) {
 	if sv.Status == models.SurveyDraft {
-		return sv, child, -1, errNotFound
+		return sv, models.Child{}, errNotFound
 	}
-	var markKey string
-	if withMark && childID != "" {
-		markKey = jobs.AnsweredKey(sv.ID, s.store.RespondentKey(sv, childID))
-	}
-	kids, answered, err := s.myPupilsAnd(ctx, memberOf(c).ID, markKey)
+	kids, err := s.myPupils(c)
 	if err != nil {
-		return sv, child, -1, err
-	}
-	if markKey == "" {
-		answered = -1
+		return sv, models.Child{}, err
 	}
 	var reached []models.Child
 	for _, k := range kids {
@@ -185,13 +171,13 @@ func (s *Server) surveyForChildMarked(c echo.Context, childID string, withMark b
 	}
 	switch {
 	case len(reached) == 0 && childID != "":
-		return sv, child, -1, models.FieldErrors{"child_id": "该问卷不面向这名孩子"}
+		return sv, models.Child{}, models.FieldErrors{"child_id": "该问卷不面向这名孩子"}
 	case len(reached) == 0:
-		return sv, child, -1, errNotFound
+		return sv, models.Child{}, errNotFound
 	case len(reached) > 1:
-		return sv, child, -1, models.FieldErrors{"child_id": "请选择为哪个孩子填写"}
+		return sv, models.Child{}, models.FieldErrors{"child_id": "请选择为哪个孩子填写"}
 	}
-	return sv, reached[0], answered, nil
+	return sv, reached[0], nil
 }
 
 // surveyState tells a parent whether they can still answer.
@@ -253,22 +239,23 @@ func (f *answerForm) validate() error {
 	return nil
 }
 
-// answerRequest decodes a draft or a submission and finds the survey and child it is for, while
-// the survey takes answers.
-// withMark asks for the child's "answered" mark too (see surveyForChildMarked).
-func (s *Server) answerRequest(c echo.Context, withMark bool) (f answerForm, sv models.Survey, child models.Child, answered int, err error) {
+// answerRequest decodes a draft and finds the survey and child it is for, while the survey
+// takes answers.
+func (s *Server) answerRequest(c echo.Context) (answerForm, models.Survey, models.Child, error) {
+	var f answerForm
 	if err := bind(c, &f); err != nil {
-		return f, sv, child, -1, err
+		return f, models.Survey{}, models.Child{}, err
 	}
-	if sv, child, answered, err = s.surveyForChildMarked(c, f.ChildID, withMark); err != nil {
-		return f, sv, child, answered, err
+	sv, child, err := s.surveyForChild(c, f.ChildID)
+	if err != nil {
+		return f, sv, child, err
 	}
-	return f, sv, child, answered, s.surveyState(sv)
+	return f, sv, child, s.surveyState(sv)
 }
 
 // saveSurveyDraft keeps unfinished answers; they are checked for form, not completeness.
 func (s *Server) saveSurveyDraft(c echo.Context) error {
-	f, sv, child, _, err := s.answerRequest(c, false)
+	f, sv, child, err := s.answerRequest(c)
 	if err != nil {
 		return err
 	}
@@ -297,19 +284,51 @@ type receiptBody struct {
 // receipt and changes nothing. Should Redis be unavailable, the answer is written to MongoDB
 // directly; only when both fail is it refused, with 503 and Retry-After.
 func (s *Server) submitSurvey(c echo.Context) error {
-	f, sv, child, answered, err := s.answerRequest(c, true)
+	ctx := c.Request().Context()
+	// This route is not behind requireMember: it admits the parent itself once it knows the
+	// survey and child, so that the one Redis command of the admission also reads the child's
+	// "answered" mark. A request without a token is refused before its body is read.
+	if bearer(c) == "" {
+		_, err := s.admitMember(c, "")
+		return err
+	}
+	var f answerForm
+	if err := bind(c, &f); err != nil {
+		if ok, retry := s.allow(ctx, bucketIP, c.RealIP(), s.cfg.RateIPPerMinute); !ok {
+			return errRateLimited(retry)
+		}
+		return err
+	}
+	sv, svErr := s.openSurvey(ctx, c.Param("id"))
+	var markKey, key string
+	if svErr == nil && f.ChildID != "" {
+		key = s.store.RespondentKey(sv, f.ChildID)
+		markKey = jobs.AnsweredKey(sv.ID, key)
+	}
+	answered, err := s.admitMember(c, markKey)
 	if err != nil {
 		return err
 	}
-	ctx := c.Request().Context()
-	anonymous := sv.Anonymous
+	if svErr != nil {
+		return svErr
+	}
+	sv, child, err := s.childFor(c, sv, f.ChildID)
+	if err != nil {
+		return err
+	}
+	if err := s.surveyState(sv); err != nil {
+		return err
+	}
+	markedFor := sv
 	sv, answers, err := s.fixAndCheck(ctx, sv, f.Answers)
 	if err != nil {
 		return err
 	}
-	key := s.store.RespondentKey(sv, child.ID)
+	if key == "" || sv.Anonymous != markedFor.Anonymous { // the mark read was for another key
+		key, answered = s.store.RespondentKey(sv, child.ID), -1
+	}
 	receipt := s.store.ReceiptID(sv, child.ID)
-	if answered < 0 || sv.Anonymous != anonymous { // not read with the children, or for another key
+	if answered < 0 { // not read with the admission
 		answered = 0
 		if s.answered(ctx, sv.ID, key) {
 			answered = 1

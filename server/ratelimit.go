@@ -29,19 +29,25 @@ var hitScript = redis.NewScript(`local n = redis.call('INCR', KEYS[1])
 if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
 return n`)
 
-// gateScript does the three checks of every signed-in mini-program request in one command:
-// it counts the request against its IP (KEYS[1]), reads the session cache entry of its token
-// (KEYS[2]) and, when there is one, counts the request against the member named there. The
-// member's key is built in the script (ARGV[2] .. member id .. ARGV[3]), which a Redis Cluster
-// would refuse; kehou uses one Redis (or a primary with replicas), never a cluster.
+// gateScript does what every signed-in mini-program request needs from Redis in one command:
+// it counts the request against its IP (KEYS[1]) and reads the session cache entry of its token
+// (KEYS[2]); when there is one, it counts the request against the member named there and reads
+// the member's cached children; and when KEYS[3] is given (the answer route's "answered" mark)
+// it says whether that key exists. The member's keys are built in the script (ARGV[2] .. member
+// id .. ARGV[3], ARGV[4] .. member id), which a Redis Cluster would refuse; kehou uses one Redis
+// (or a primary with replicas), never a cluster.
 var gateScript = redis.NewScript(`local ip = redis.call('INCR', KEYS[1])
 if ip == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
 local sess = redis.call('GET', KEYS[2])
-if not sess then return {ip, false, 0} end
-local key = ARGV[2] .. string.match(sess, '^[^\t]*') .. ARGV[3]
+if not sess then return {ip, false, 0, false, -1} end
+local member = string.match(sess, '^[^\t]*')
+local key = ARGV[2] .. member .. ARGV[3]
 local n = redis.call('INCR', key)
 if n == 1 then redis.call('EXPIRE', key, ARGV[1]) end
-return {ip, sess, n}`)
+local kids = redis.call('GET', ARGV[4] .. member)
+local mark = -1
+if KEYS[3] then mark = redis.call('EXISTS', KEYS[3]) end
+return {ip, sess, n, kids, mark}`)
 
 const windowTTL = 61 // seconds: a window's key outlives its minute
 
@@ -69,34 +75,51 @@ func (s *Server) allow(ctx context.Context, bucket, id string, limit int) (bool,
 	return n <= int64(limit), retry
 }
 
-// gate is what gateScript found: whether the IP is over its limit, the cached member (ok false
-// when the token is not cached or Redis did not answer) and whether the member's hit was
-// counted (and is over the limit).
+// gate is what gateScript found: whether the IP is over its limit; the cached member (ok false
+// when the token is not cached, has expired, or Redis did not answer); whether the member's hit
+// was counted and is over the limit; the member's cached children (kidsOK false when not
+// cached); and the extra key's mark (1 or 0, -1 when unknown).
 type gate struct {
-	ipOver, counted, memberOver, ok bool
-	retry                           int
-	member                          models.Member
+	ipOver, counted, memberOver, ok, kidsOK bool
+	retry, mark                             int
+	member                                  models.Member
+	kids                                    []models.Child
 }
 
-func (s *Server) memberGate(ctx context.Context, ip, token string) gate {
+func (s *Server) memberGate(ctx context.Context, ip, token, extra string) gate {
 	ctx, cancel := cacheCtx(ctx)
 	defer cancel()
 	w, retry := s.window()
-	g := gate{retry: retry}
-	res, err := gateScript.Run(ctx, s.rdb, []string{rateKey(bucketIP, ip, w), sessionKey(token)},
-		windowTTL, "kehou:rl:"+bucketSubject+":"+memberPrincipal(""), ":"+strconv.FormatInt(w, 10)).Slice()
-	if err != nil || len(res) != 3 {
+	g := gate{retry: retry, mark: -1}
+	keys := []string{rateKey(bucketIP, ip, w), sessionKey(token)}
+	if extra != "" {
+		keys = append(keys, extra)
+	}
+	res, err := gateScript.Run(ctx, s.rdb, keys, windowTTL, "kehou:rl:"+bucketSubject+":"+memberPrincipal(""),
+		":"+strconv.FormatInt(w, 10), pupilsKeyPrefix).Slice()
+	if err != nil || len(res) != 5 {
 		s.log.Warn("rate limiter unavailable", "bucket", bucketIP, "err", err)
 		g.counted = true // Redis is down: no limits, and no second attempt at the member's
 		return g
 	}
 	ipHits, _ := res[0].(int64)
 	g.ipOver = ipHits > int64(s.cfg.RateIPPerMinute)
-	if raw, _ := res[1].(string); raw != "" {
-		m, expires, ok := decodeSession(raw)
-		g.member, g.ok = m, ok && s.now().Before(expires)
-		memberHits, _ := res[2].(int64)
-		g.counted, g.memberOver = true, memberHits > int64(s.cfg.RateMemberPerMin)
+	raw, _ := res[1].(string)
+	if raw == "" {
+		return g
+	}
+	m, expires, ok := decodeSession(raw)
+	memberHits, _ := res[2].(int64)
+	g.counted, g.memberOver = true, memberHits > int64(s.cfg.RateMemberPerMin)
+	if !ok || !s.now().Before(expires) {
+		return g
+	}
+	g.member, g.ok = m, true
+	if kids, cached := res[3].(string); cached {
+		g.kids, g.kidsOK = decodePupils(kids)
+	}
+	if mark, _ := res[4].(int64); extra != "" {
+		g.mark = int(mark)
 	}
 	return g
 }

@@ -44,7 +44,7 @@ func (s *Server) routes(e *echo.Echo) {
 	member.GET("/surveys", s.mpSurveys)
 	member.GET("/surveys/:id", s.mpSurvey)
 	member.PUT("/surveys/:id/draft", s.saveSurveyDraft)
-	member.POST("/surveys/:id/answers", s.submitSurvey)
+	mp.POST("/surveys/:id/answers", s.submitSurvey) // admits the parent itself, see submitSurvey
 	member.GET("/events", s.mpEvents)
 	member.GET("/events/:id", s.mpEvent)
 	member.POST("/events/:id/signups", s.signUp)

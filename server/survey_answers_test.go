@@ -108,6 +108,22 @@ func TestSurveyAnswerRulesOverHTTP(t *testing.T) {
 	if !strings.Contains(r.envelope(t).Message, first.Receipt) || stored.ID == first.Receipt {
 		t.Fatalf("repeat after storing: %s (stored id %s)", r.Body, stored.ID)
 	}
+	// The same with the child named (the admission's one Redis command reads the mark), and
+	// with neither the session nor the children cached (both read from MongoDB, the mark apart).
+	named := map[string]any{"child_id": fams[0].childID, "answers": changed}
+	e.expect(e.req(http.MethodPost, url+"/answers", fams[0].token, named), http.StatusConflict, "already_submitted")
+	for _, pattern := range []string{"kehou:s:*", "kehou:kids:*"} {
+		keys, err := e.rdb.Keys(context.Background(), pattern).Result()
+		if err != nil || len(keys) == 0 {
+			t.Fatalf("%s: %v %v", pattern, keys, err)
+		}
+		e.rdb.Del(context.Background(), keys...)
+	}
+	e.expect(e.req(http.MethodPost, url+"/answers", fams[0].token, named), http.StatusConflict, "already_submitted")
+	// Without a token the answer is refused as such, whatever the body.
+	e.expect(e.req(http.MethodPost, url+"/answers", "", named), http.StatusUnauthorized, "unauthenticated")
+	e.expect(e.req(http.MethodPost, url+"/answers", "", "{"), http.StatusUnauthorized, "unauthenticated")
+	e.expect(e.req(http.MethodPost, url+"/answers", "not-a-token", named), http.StatusUnauthorized, "unauthenticated")
 
 	// After close, answers are refused with a clear message; before opening too.
 	e.expect(e.req(http.MethodPost, "/api/v1/admin/surveys/"+sv.ID+"/close", e.schA1, nil), http.StatusOK, "")

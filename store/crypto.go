@@ -9,6 +9,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
+	"sync"
 )
 
 // Sealer encrypts personal data at rest (AES-256-GCM) and makes keyed lookup hashes
@@ -18,6 +20,7 @@ type Sealer struct {
 	aead     cipher.AEAD
 	hashKey  []byte
 	tokenKey []byte
+	hashes   sync.Pool // of hmac.New(sha256.New, hashKey)
 }
 
 // NewSealer derives the encryption and hashing keys from a 32-byte secret.
@@ -75,9 +78,19 @@ func (s *Sealer) Open(ciphertext []byte, aad string) (string, error) {
 // Hash is a keyed, deterministic hash of value within a domain (e.g. "child-name"), for lookups
 // and comparisons of personal data.
 func (s *Sealer) Hash(domain, value string) string {
-	m := hmac.New(sha256.New, s.hashKey)
+	// A keyed HMAC is reused (Reset returns it to the keyed state): every survey answer hashes
+	// its respondent and receipt, and keying a new one each time was a visible cost.
+	m, _ := s.hashes.Get().(hash.Hash)
+	if m == nil {
+		m = hmac.New(sha256.New, s.hashKey)
+	} else {
+		m.Reset()
+	}
 	m.Write([]byte(domain))
 	m.Write([]byte{0})
 	m.Write([]byte(value))
-	return hex.EncodeToString(m.Sum(nil))
+	var sum [sha256.Size]byte
+	out := hex.EncodeToString(m.Sum(sum[:0]))
+	s.hashes.Put(m)
+	return out
 }

@@ -6,7 +6,9 @@
 // (GET /api/v1/mp/surveys/{id}), then answer each of -surveys open surveys (POST …/answers)
 // through the real API, -c at a time.
 // The same bodies go to a bare echo endpoint that decodes the same JSON and answers 202, in the
-// same process and run. Reported: accepted submissions per second and p50/p99 latency of each.
+// same process and run, in -rounds rounds that alternate the two (each round answers surveys of
+// its own). Reported: accepted submissions per second and p50/p99 latency of each round, and the
+// ratio of the medians.
 //
 // Persist phase: -persist answers are queued as the API queues them (survey:answer tasks with
 // their task ids, plus 1 % repeats); then a worker with the production configuration stores
@@ -44,6 +46,7 @@ type settings struct {
 	dataDir     string
 	cpuProfile  string
 	surveys     int
+	rounds      int
 }
 
 type bench struct {
@@ -62,17 +65,19 @@ func main() {
 	flag.IntVar(&o.parents, "parents", 5000, "parents in the HTTP phase (each submits once)")
 	flag.IntVar(&o.concurrency, "c", 200, "concurrent HTTP clients")
 	flag.IntVar(&o.surveys, "surveys", 5, "open surveys in the HTTP phase; every parent answers each")
+	flag.IntVar(&o.rounds, "rounds", 3, "rounds of bare then real submissions (medians are reported)")
 	flag.IntVar(&o.persist, "persist", 100000, "answers in the persist phase (0 skips it)")
 	flag.IntVar(&o.workers, "workers", 10, "asynq worker concurrency in the persist phase")
 	flag.StringVar(&o.redisAddr, "redis", "127.0.0.1:6379", "address of a real Redis server")
 	flag.IntVar(&o.redisDB, "redis-db", 10, "Redis database to use (flushed; 0-3 are refused, tests use them)")
 	flag.StringVar(&o.dataDir, "dir", "", "parent of the embedded store's temporary data directory")
-	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the submissions to this file")
+	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the first round's submissions to this file (and FILE.allocs0, FILE.allocs)")
 	flag.Parse()
 	log.SetFlags(log.Ltime | log.Lmicroseconds)
 	if o.redisDB >= 0 && o.redisDB <= 3 {
 		log.Fatalf("surveys: refusing Redis database %d: 0-3 belong to the tests and the app", o.redisDB)
 	}
+	o.rounds = max(o.rounds, 1)
 	if err := run(o); err != nil {
 		log.Fatalf("surveys: %v", err)
 	}

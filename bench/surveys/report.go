@@ -18,12 +18,19 @@ func (r report) print(w io.Writer, o settings) {
 	if o.parents > 0 {
 		h := r.http
 		fmt.Fprintf(w, "\nHTTP: %d parents × %d surveys, %d concurrent clients (seeding took %s)\n", o.parents, o.surveys, o.concurrency, round(h.Seed))
-		fmt.Fprintf(w, "%-40s %8s %8s %9s %10s %10s %s\n", "endpoint", "ok", "errors", "ok/s", "p50", "p99", "other statuses")
-		for _, l := range []loadrig.Load{h.Bare, h.Open, h.Go} {
-			fmt.Fprintf(w, "%-40s %8d %8d %9.0f %10s %10s %v\n", l.Name, l.Accepted, l.Errors, l.PerSecond, round(l.P50), round(l.P99), l.Other)
+		fmt.Fprintf(w, "%-44s %8s %8s %9s %10s %10s %s\n", "endpoint", "ok", "errors", "ok/s", "p50", "p99", "other statuses")
+		line := func(name string, l loadrig.Load) {
+			fmt.Fprintf(w, "%-44s %8d %8d %9.0f %10s %10s %v\n", name, l.Accepted, l.Errors, l.PerSecond, round(l.P50), round(l.P99), l.Other)
 		}
+		line(h.Open.Name, h.Open)
+		for i := range h.Bares {
+			line(fmt.Sprintf("round %d: %s", i+1, "bare"), h.Bares[i])
+			line(fmt.Sprintf("round %d: %s", i+1, "POST …/answers"), h.Gos[i])
+		}
+		line("median: "+h.Bare.Name, h.Bare)
+		line("median: "+h.Go.Name, h.Go)
 		if h.Bare.PerSecond > 0 {
-			fmt.Fprintf(w, "submit / bare: %.2f (target ≥ 0.50)\n", h.Go.PerSecond/h.Bare.PerSecond)
+			fmt.Fprintf(w, "submit / bare (medians of %d rounds): %.2f (target ≥ 0.50)\n", len(h.Bares), h.Go.PerSecond/h.Bare.PerSecond)
 		}
 	}
 	if o.persist > 0 {

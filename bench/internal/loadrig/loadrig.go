@@ -251,7 +251,15 @@ func StartProfile(path string) func() {
 		f.Close()
 		return func() {}
 	}
-	return func() { pprof.StopCPUProfile(); f.Close() }
+	// The allocations too, before and after, for go tool pprof -diff_base path.allocs0 path.allocs.
+	writeAllocs := func(name string) {
+		if a, err := os.Create(name); err == nil {
+			_ = pprof.Lookup("allocs").WriteTo(a, 0)
+			a.Close()
+		}
+	}
+	writeAllocs(path + ".allocs0")
+	return func() { pprof.StopCPUProfile(); f.Close(); writeAllocs(path + ".allocs") }
 }
 
 // Round shortens a duration for reports.
