@@ -16,7 +16,7 @@ import (
 // limiter is down would be worse than a minute without limits, and /readyz reports Redis down.
 //
 // Each count is one script, i.e. one command: the API's Redis client pipelines the commands of
-// concurrent requests into shared round trips (see cmd/kehou), which a MULTI/EXEC block would
+// concurrent requests into shared round trips (see PipelinedRedis), which a MULTI/EXEC block would
 // bypass.
 
 const (

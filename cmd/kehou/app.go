@@ -32,8 +32,10 @@ type infra struct {
 	store *store.Store
 	rdb   *redis.Client
 	// api is the API's own Redis client, pipelined (server.PipelinedRedis) and with short
-	// timeouts: a hung Redis costs a request about a second, after which it falls back (limits
-	// open, sessions from MongoDB, answers stored directly).
+	// timeouts. A pipelined command waits for its batch whatever its context says, so these
+	// bound what a hung Redis costs: half a second per command (a request makes two to four),
+	// after which the request falls back (limits open, session and children from MongoDB, the
+	// answer stored directly). A refused connection fails at once.
 	api  *redis.Client
 	pipe *redis.AutoPipeliner
 	wx   *wechat.Client
@@ -95,7 +97,7 @@ func open(ctx context.Context, cfg *config.Config, log *slog.Logger) (*infra, er
 		return nil, fmt.Errorf("connect redis at %s: %w", addr, err)
 	}
 	in.api = redis.NewClient(&redis.Options{Addr: addr, Password: cfg.RedisPassword, DB: cfg.RedisDB,
-		ReadTimeout: time.Second, WriteTimeout: time.Second})
+		ReadTimeout: 500 * time.Millisecond, WriteTimeout: 500 * time.Millisecond})
 	if in.pipe, err = server.PipelinedRedis(in.api); err != nil {
 		return nil, fmt.Errorf("redis: %w", err)
 	}
