@@ -53,10 +53,11 @@ func (h *Handlers) HandleNoticeReconcile(ctx context.Context, _ *asynq.Task) err
 		batches[b] = append(batches[b], d.MemberID)
 	}
 	for b, members := range batches {
-		if ok, err := h.Store.RepairBatch(ctx, b.NoticeID, b.Channel, b.Batch, members); err != nil || !ok {
-			if err != nil {
-				return err
-			}
+		ok, err := h.Store.RepairBatch(ctx, b.NoticeID, b.Channel, b.Batch, members)
+		if err != nil {
+			return err
+		}
+		if !ok {
 			continue
 		}
 		task, opts := newSendTask(b, b.Batch+":r", 0)

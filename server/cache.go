@@ -47,7 +47,7 @@ func newHotCache() *hotCache {
 
 // A cached session is "memberID<TAB>expiry in Unix milliseconds<TAB>nickname": nothing secret,
 // nothing personal, and cheap to read on every request (the gate script reads the member id
-// from it, see gate.go). Entries of another shape are treated as absent.
+// from it, see gateScript). Entries of another shape are treated as absent.
 func encodeSession(m models.Member, expires time.Time) string {
 	return m.ID + "\t" + strconv.FormatInt(expires.UnixMilli(), 10) + "\t" + m.Nickname
 }

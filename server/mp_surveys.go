@@ -319,22 +319,18 @@ func (s *Server) submitSurvey(c echo.Context) error {
 	if err := s.surveyState(sv); err != nil {
 		return err
 	}
-	markedFor := sv
+	markedAnonymous := sv.Anonymous
 	sv, answers, err := s.fixAndCheck(ctx, sv, f.Answers)
 	if err != nil {
 		return err
 	}
-	if key == "" || sv.Anonymous != markedFor.Anonymous { // the mark read was for another key
+	// The mark read with the admission stands unless there was none (no child named, Redis
+	// did not answer) or the survey changed anonymity meanwhile, which changes the key.
+	if key == "" || sv.Anonymous != markedAnonymous {
 		key, answered = s.store.RespondentKey(sv, child.ID), -1
 	}
 	receipt := s.store.ReceiptID(sv, child.ID)
-	if answered < 0 { // not read with the admission
-		answered = 0
-		if s.answered(ctx, sv.ID, key) {
-			answered = 1
-		}
-	}
-	if answered == 1 {
+	if answered == 1 || (answered < 0 && s.answered(ctx, sv.ID, key)) {
 		return newAPIError(http.StatusConflict, "already_submitted", "您已提交过该问卷，以第一次提交为准（回执 "+receipt+"）")
 	}
 	now := s.now().UTC()
