@@ -14,6 +14,7 @@ import (
 	"github.com/hibiken/asynq"
 	"github.com/xuri/excelize/v2"
 
+	"kehou/jobs"
 	"kehou/models"
 )
 
@@ -102,7 +103,10 @@ func TestSurveyAnswerRulesOverHTTP(t *testing.T) {
 		t.Fatalf("stored %+v, %v", stored, err)
 	}
 
-	// Once stored, a repeat is refused with the first receipt in the message.
+	// Once stored, a repeat is refused with the first receipt in the message. The worker sets
+	// the "answered" mark the API reads just after the insert the count above sees; until the
+	// mark is there a repeat is queued again and dropped by the unique index (by design).
+	e.waitMark(sv.ID, e.st.RespondentKey(sv, fams[0].childID))
 	r = e.req(http.MethodPost, url+"/answers", fams[0].token, map[string]any{"answers": changed})
 	e.expect(r, http.StatusConflict, "already_submitted")
 	if !strings.Contains(r.envelope(t).Message, first.Receipt) || stored.ID == first.Receipt {
@@ -345,5 +349,24 @@ func TestTextsOfSmallSchoolsAreHidden(t *testing.T) {
 		if row[0] != "甲一小学" {
 			t.Fatalf("the export carries a small school's text: %v", row)
 		}
+	}
+}
+
+// waitMark waits for the worker's "answered" mark of a respondent (jobs.AnsweredKey).
+func (e *env) waitMark(surveyID, respondent string) {
+	e.t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		n, err := e.rdb.Exists(context.Background(), jobs.AnsweredKey(surveyID, respondent)).Result()
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		if n == 1 {
+			return
+		}
+		if time.Now().After(deadline) {
+			e.t.Fatalf("no answered mark for %s after 30 s", respondent)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
