@@ -27,8 +27,8 @@ type fanoutPayload struct {
 	NoticeID string `json:"notice_id"`
 }
 
-// sendPayload names a batch of deliveries: the deliveries carry their batch key, so the task
-// stays small and a retry picks up exactly the ones still queued.
+// sendPayload names a batch of deliveries: the batch lists its members, so the task stays
+// small and a retry picks up exactly the ones still queued.
 type sendPayload struct {
 	NoticeID string `json:"notice_id"`
 	Channel  string `json:"channel"`
@@ -157,29 +157,51 @@ func (h *Handlers) streamFanout(ctx context.Context, n models.Notice) error {
 }
 
 // fanOutBatch puts the notice in one batch of recipients' inboxes, queues their deliveries on
-// the first channel and checkpoints the notice (cursor: where the next batch starts).
+// the first channel in send batches, enqueues a task per send batch and checkpoints the
+// notice (cursor: where the next batch starts).
 func (h *Handlers) fanOutBatch(ctx context.Context, n models.Notice, batch int, members []string, cursor string, done bool) error {
-	added, err := h.Store.AddRecipients(ctx, n, members)
+	channel := ""
+	if len(n.Channels) > 0 {
+		channel = n.Channels[0]
+	}
+	parts := chunks(members, h.sendChunk())
+	keys := make([]string, len(parts))
+	for k := range parts {
+		keys[k] = batchKey(n.ID, channel, fmt.Sprintf("b%d", batch), k)
+	}
+	added, batches, err := h.Store.QueueRecipients(ctx, n, channel, keys, parts)
 	if err != nil {
 		return err
 	}
-	if len(n.Channels) > 0 {
-		if err := h.queueBatches(ctx, n.ID, n.Channels[0], fmt.Sprintf("b%d", batch), members); err != nil {
-			return err
-		}
+	if err := h.enqueueBatches(ctx, n.ID, channel, batches); err != nil {
+		return err
 	}
 	return h.Store.CheckpointFanout(ctx, n.ID, cursor, added, done)
 }
 
-// queueBatches creates the deliveries of members on a channel in send batches and enqueues a
-// task per batch; the batch key doubles as the task id, so a repeat enqueues nothing new.
+// batchKey names a send batch; it doubles as its send task's id, so a repeat enqueues nothing
+// new.
+func batchKey(noticeID, channel, tag string, k int) string {
+	return fmt.Sprintf("%s:%s:%s:%s:%d", TypeNoticeSend, noticeID, channel, tag, k)
+}
+
+// queueBatches queues the deliveries of members on a channel in send batches of their own
+// (tag makes the keys) and enqueues a task per batch.
 func (h *Handlers) queueBatches(ctx context.Context, noticeID, channel, tag string, members []string) error {
+	var keys []string
 	for k, chunk := range chunks(members, h.sendChunk()) {
-		batch := fmt.Sprintf("%s:%s:%s:%s:%d", TypeNoticeSend, noticeID, channel, tag, k)
-		if err := h.Store.QueueDeliveries(ctx, noticeID, channel, batch, chunk); err != nil {
+		key := batchKey(noticeID, channel, tag, k)
+		if err := h.Store.EnsureBatch(ctx, noticeID, channel, key, chunk); err != nil {
 			return err
 		}
-		task, opts := newSendTask(sendPayload{noticeID, channel, batch}, batch, 0)
+		keys = append(keys, key)
+	}
+	return h.enqueueBatches(ctx, noticeID, channel, keys)
+}
+
+func (h *Handlers) enqueueBatches(ctx context.Context, noticeID, channel string, keys []string) error {
+	for _, key := range keys {
+		task, opts := newSendTask(sendPayload{noticeID, channel, key}, key, 0)
 		if err := h.enqueue(ctx, task, opts); err != nil {
 			return err
 		}

@@ -14,11 +14,10 @@ import (
 // record writes every outcome of a send batch. Permanent failures and skips fall back to the
 // notice's next channel; rate-limited ones wait in a delayed task; transient failures go back
 // to queued and make the task fail, so asynq retries it with backoff.
-func (h *Handlers) record(ctx context.Context, n models.Notice, p sendPayload, claim string, results []result) error {
-	type key struct{ status, reason, code string }
-	groups := map[key][]string{}
-	var fallback, retry []string
-	var waitIDs []string
+func (h *Handlers) record(ctx context.Context, n models.Notice, p sendPayload, claim store.Claim, results []result) error {
+	var recorded []store.Recorded
+	var fallback []string
+	var retry, waiting int
 	var wait time.Duration
 	for _, r := range results {
 		pr := r.p
@@ -26,20 +25,21 @@ func (h *Handlers) record(ctx context.Context, n models.Notice, p sendPayload, c
 		if r.err != nil && errors.As(r.err, &be) && be.Code != "" {
 			h.releaseSMS(ctx, pr) // the provider answered with a refusal: nothing was sent
 		}
+		outcome := store.Outcome{}
 		switch {
 		case pr.skip == "too_many_attempts":
-			groups[key{models.DeliveryFailed, pr.skip, ""}] = append(groups[key{models.DeliveryFailed, pr.skip, ""}], pr.d.ID)
+			outcome = store.Outcome{Status: models.DeliveryFailed, Reason: pr.skip}
 		case pr.skip != "":
-			groups[key{models.DeliverySkipped, pr.skip, ""}] = append(groups[key{models.DeliverySkipped, pr.skip, ""}], pr.d.ID)
+			outcome = store.Outcome{Status: models.DeliverySkipped, Reason: pr.skip}
 			fallback = append(fallback, pr.d.MemberID)
 		case pr.wait > 0:
-			waitIDs = append(waitIDs, pr.d.ID)
+			waiting++
 			wait = max(wait, pr.wait)
 		case r.err == nil:
-			groups[key{models.DeliverySent, "", ""}] = append(groups[key{models.DeliverySent, "", ""}], pr.d.ID)
+			outcome = store.Outcome{Status: models.DeliverySent, ProviderID: r.providerID}
 		case bots.Permanent(r.err):
 			e := r.err.(*bots.Error)
-			groups[key{models.DeliveryFailed, e.Reason, e.Code}] = append(groups[key{models.DeliveryFailed, e.Reason, e.Code}], pr.d.ID)
+			outcome = store.Outcome{Status: models.DeliveryFailed, Reason: e.Reason, Code: e.Code}
 			fallback = append(fallback, pr.d.MemberID)
 			if pr.refund != "" {
 				// 43101: WeChat says no consent is left, so ours was stale. Any other
@@ -56,10 +56,10 @@ func (h *Handlers) record(ctx context.Context, n models.Notice, p sendPayload, c
 			}
 		default:
 			if e, ok := r.err.(*bots.Error); ok && e.Wait > 0 {
-				waitIDs = append(waitIDs, pr.d.ID)
+				waiting++
 				wait = max(wait, e.Wait)
 			} else {
-				retry = append(retry, pr.d.ID)
+				retry++
 			}
 			if pr.refund != "" {
 				if err := h.Store.RefundConsent(ctx, pr.d.MemberID, pr.refund); err != nil {
@@ -67,38 +67,38 @@ func (h *Handlers) record(ctx context.Context, n models.Notice, p sendPayload, c
 				}
 			}
 		}
-	}
-	if len(retry) > 0 {
-		h.Log.Warn("deliveries failed transiently", "batch", p.Batch, "count", len(retry), "example", firstErr(results))
-	}
-	// Fall back first: the fallback deliveries are created (idempotently) before the
-	// first-channel ones are finished, so a crash in between repeats the fallback instead of
-	// losing it.
-	if err := h.fallBack(ctx, n, p.Channel, claim, fallback); err != nil {
-		return err
-	}
-	for k, ids := range groups {
-		if err := h.Store.FinishDeliveries(ctx, claim, ids, store.Outcome{Status: k.status, Reason: k.reason, Code: k.code}); err != nil {
-			return err
+		if outcome.Status != "" {
+			recorded = append(recorded, store.Recorded{Delivery: pr.d, Outcome: outcome})
 		}
 	}
-	if err := h.Store.FinishDeliveries(ctx, claim, retry, store.Outcome{Status: models.DeliveryQueued, Reason: "retrying"}); err != nil {
+	if retry > 0 {
+		h.Log.Warn("deliveries failed transiently", "batch", p.Batch, "count", retry, "example", firstErr(results))
+	}
+	// Fall back first: the fallback batch is made (idempotently) before the first-channel
+	// outcomes are recorded, so a crash in between repeats the fallback instead of losing it.
+	if err := h.fallBack(ctx, n, p.Channel, claim.ID, fallback); err != nil {
 		return err
 	}
-	if err := h.Store.FinishDeliveries(ctx, claim, waitIDs, store.Outcome{Status: models.DeliveryQueued, Reason: bots.ReasonRateLimited, NotBefore: h.now().Add(wait)}); err != nil {
+	// The ones neither recorded nor waiting stay queued: the task fails below and asynq runs
+	// it again with backoff. Waiting ones are sent by a delayed task.
+	pending := store.Pending{Reason: "retrying"}
+	if waiting > 0 {
+		pending = store.Pending{Reason: bots.ReasonRateLimited, NotBefore: h.now().Add(wait)}
+	}
+	if err := h.Store.RecordOutcomes(ctx, claim, recorded, pending); err != nil {
 		return err
 	}
-	if err := h.Store.ReleaseBatch(ctx, p.Batch, claim); err != nil {
+	if err := h.Store.ReleaseBatch(ctx, p.Batch, claim.ID); err != nil {
 		return err
 	}
-	if len(waitIDs) > 0 {
-		task, opts := newSendTask(p, fmt.Sprintf("%s:w:%s", p.Batch, claim), wait)
+	if waiting > 0 {
+		task, opts := newSendTask(p, fmt.Sprintf("%s:w:%s", p.Batch, claim.ID), wait)
 		if err := h.enqueue(ctx, task, opts); err != nil {
 			return err
 		}
 	}
-	if len(retry) > 0 {
-		return fmt.Errorf("%d of %d deliveries failed transiently; retrying", len(retry), len(results))
+	if retry > 0 {
+		return fmt.Errorf("%d of %d deliveries failed transiently; retrying", retry, len(results))
 	}
 	return nil
 }

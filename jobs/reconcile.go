@@ -21,9 +21,9 @@ const (
 )
 
 // HandleNoticeReconcile makes MongoDB the truth when Redis is not: it re-enqueues the fan-out
-// of stalled notices and the sending of deliveries stuck in queued (their tasks were lost with a
-// flushed or failed-over Redis), and declares unknown the deliveries stuck in sending (their
-// worker died mid-call and the outcome cannot be known). Re-enqueued work is safe to run twice:
+// of stalled notices and the sending of batches with deliveries stuck in queued (their tasks
+// were lost with a flushed or failed-over Redis), and declares unknown the deliveries of
+// expired send locks (their worker died mid-call and the outcome cannot be known). Re-enqueued work is safe to run twice:
 // fan-out batches and delivery claims are idempotent.
 func (h *Handlers) HandleNoticeReconcile(ctx context.Context, _ *asynq.Task) error {
 	now := h.now()
@@ -43,30 +43,23 @@ func (h *Handlers) HandleNoticeReconcile(ctx context.Context, _ *asynq.Task) err
 	if err != nil {
 		return err
 	}
-	stuck, err := h.Store.StuckQueued(ctx, now.Add(-h.after(h.QueuedAfter, DefaultQueuedAfter)), 20000)
+	stuck, err := h.Store.StuckBatches(ctx, now.Add(-h.after(h.QueuedAfter, DefaultQueuedAfter)), 1000)
 	if err != nil {
 		return err
 	}
-	batches := map[sendPayload][]string{}
-	for _, d := range stuck {
-		b := sendPayload{d.NoticeID, d.Channel, d.Batch}
-		batches[b] = append(batches[b], d.MemberID)
-	}
-	for b, members := range batches {
-		ok, err := h.Store.RepairBatch(ctx, b.NoticeID, b.Channel, b.Batch, members)
-		if err != nil {
-			return err
-		}
-		if !ok {
+	requeued := 0
+	for _, b := range stuck {
+		if len(b.Open) == 0 {
 			continue
 		}
-		task, opts := newSendTask(b, b.Batch+":r", 0)
+		requeued += len(b.Open)
+		task, opts := newSendTask(sendPayload{b.NoticeID, b.Channel, b.ID}, b.ID+":r", 0)
 		if err := h.enqueue(ctx, task, opts); err != nil {
 			return err
 		}
 	}
-	if len(notices)+len(stuck) > 0 || expired > 0 {
-		h.Log.Warn("reconciled broadcasts", "stalled_notices", len(notices), "requeued_deliveries", len(stuck), "unknown_deliveries", expired)
+	if len(notices)+requeued > 0 || expired > 0 {
+		h.Log.Warn("reconciled broadcasts", "stalled_notices", len(notices), "requeued_deliveries", requeued, "unknown_deliveries", expired)
 	}
 	return nil
 }

@@ -54,19 +54,18 @@ func (h *Handlers) HandleNoticeSend(ctx context.Context, t *asynq.Task) error {
 	}
 	now := h.now()
 	if quiet, end := models.InQuietHours(now); quiet && !n.Urgent && n.Status != models.NoticeCancelled {
-		if err := h.Store.TouchBatch(ctx, p.Batch, end); err != nil {
+		if err := h.Store.DeferBatch(ctx, p.Batch, end); err != nil {
 			return err
 		}
 		task, opts := newSendTask(p, fmt.Sprintf("%s:q%d", taskID(ctx), end.Unix()), end.Sub(now))
 		return h.enqueue(ctx, task, opts)
 	}
-	claim := store.NewID()
-	claimed, err := h.Store.ClaimBatch(ctx, p.Batch, taskID(ctx), claim, now.Add(-h.after(h.SendingAfter, DefaultSendingAfter)))
+	claim, err := h.Store.ClaimBatch(ctx, p.Batch, taskID(ctx), store.NewID(), now.Add(-h.after(h.SendingAfter, DefaultSendingAfter)))
 	if err != nil {
 		return err // ErrBatchBusy too: asynq tries again once the other task is done
 	}
-	if len(claimed) == 0 {
-		return h.Store.ReleaseBatch(context.WithoutCancel(ctx), p.Batch, claim)
+	if len(claim.Deliveries) == 0 {
+		return h.Store.ReleaseBatch(context.WithoutCancel(ctx), p.Batch, claim.ID)
 	}
 	// Outcomes are written even when shutdown cancels the task: what was sent must be recorded.
 	// The lock is released only once they are: if writing them fails, the batch stays locked
@@ -74,30 +73,31 @@ func (h *Handlers) HandleNoticeSend(ctx context.Context, t *asynq.Task) error {
 	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
 	defer cancel()
 	if n.Status == models.NoticeCancelled {
-		if err := h.Store.FinishDeliveries(wctx, claim, deliveryIDs(claimed), store.Outcome{Status: models.DeliverySkipped, Reason: "cancelled"}); err != nil {
+		if err := h.Store.RecordOutcomes(wctx, claim, allOutcome(claim.Deliveries, store.Outcome{Status: models.DeliverySkipped, Reason: "cancelled"}), store.Pending{}); err != nil {
 			return err
 		}
-		return h.Store.ReleaseBatch(wctx, p.Batch, claim)
+		return h.Store.ReleaseBatch(wctx, p.Batch, claim.ID)
 	}
-	preps, err := h.prepare(ctx, n, p.Channel, claimed)
+	preps, err := h.prepare(ctx, n, p.Channel, claim.Deliveries)
 	if err != nil {
 		h.refundAll(ctx, preps)
-		if err := h.Store.FinishDeliveries(wctx, claim, deliveryIDs(claimed), store.Outcome{Status: models.DeliveryQueued, Reason: "prepare_failed"}); err != nil {
+		// Nothing was sent: the deliveries stay queued and the task is tried again.
+		if err := h.Store.RecordOutcomes(wctx, claim, nil, store.Pending{Reason: "prepare_failed"}); err != nil {
 			return err
 		}
-		_ = h.Store.ReleaseBatch(wctx, p.Batch, claim)
+		_ = h.Store.ReleaseBatch(wctx, p.Batch, claim.ID)
 		return err
 	}
 	results := h.send(ctx, p.Channel, preps)
 	return h.record(wctx, n, p, claim, results)
 }
 
-func deliveryIDs(ds []models.Delivery) []string {
-	ids := make([]string, len(ds))
+func allOutcome(ds []models.Delivery, o store.Outcome) []store.Recorded {
+	out := make([]store.Recorded, len(ds))
 	for i, d := range ds {
-		ids[i] = d.ID
+		out[i] = store.Recorded{Delivery: d, Outcome: o}
 	}
-	return ids
+	return out
 }
 
 // refundAll gives back the consent credits a half-prepared batch spent.

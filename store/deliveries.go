@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -47,44 +49,90 @@ func (s *Store) insertNew(ctx context.Context, coll string, docs []any) ([]bool,
 	return isNew, len(docs) - len(bwe.WriteErrors), nil
 }
 
-// AddRecipients puts the notice in each member's inbox. It returns how many members were new
-// to the notice.
+// AddRecipients puts the notice in each member's inbox, sending nothing. It returns how many
+// members were new to the notice.
 func (s *Store) AddRecipients(ctx context.Context, n models.Notice, members []string) (int, error) {
-	receipts := make([]any, len(members))
-	for i, m := range members {
-		receipts[i] = models.Receipt{ID: n.ID + ":" + m, NoticeID: n.ID, MemberID: m, SendAt: n.SendAt}
-	}
-	return s.insertIgnoringDuplicates(ctx, colReceipts, receipts)
+	added, _, err := s.QueueRecipients(ctx, n, "", nil, [][]string{members})
+	return added, err
 }
 
-// DeliveriesOfNotice lists a notice's deliveries, optionally of one status.
+// DeliveriesOfNotice lists a notice's deliveries in id order, optionally of one status: the
+// recorded ones and the queued ones of its send batches together.
 func (s *Store) DeliveriesOfNotice(ctx context.Context, noticeID, status string, p Page) ([]models.Delivery, string, error) {
-	f := bson.M{"notice_id": noticeID}
-	if status != "" {
-		f["status"] = status
+	var queued []models.Delivery
+	if status == "" || status == models.DeliveryQueued {
+		var err error
+		if queued, err = s.queuedOfNotice(ctx, noticeID); err != nil {
+			return nil, "", err
+		}
 	}
-	return list(ctx, s.c(colDeliveries), f, p, func(x models.Delivery) string { return x.ID })
+	recorded, more := []models.Delivery{}, ""
+	if status != models.DeliveryQueued {
+		f := bson.M{"notice_id": noticeID}
+		if status != "" {
+			f["status"] = status
+		}
+		var err error
+		if recorded, more, err = list(ctx, s.c(colDeliveries), f, p, func(x models.Delivery) string { return x.ID }); err != nil {
+			return nil, "", err
+		}
+	}
+	// The first page of the union is within the first page of each list.
+	seen := make(map[string]bool, len(recorded))
+	out := recorded
+	for _, d := range recorded {
+		seen[d.ID] = true
+	}
+	for _, d := range queued {
+		if d.ID > p.Cursor && !seen[d.ID] { // an outcome being recorded right now shows once
+			out = append(out, d)
+		}
+	}
+	slices.SortFunc(out, func(a, b models.Delivery) int { return strings.Compare(a.ID, b.ID) })
+	n := int(p.limit())
+	next := ""
+	if len(out) > n || more != "" {
+		out = out[:min(n, len(out))]
+		next = out[len(out)-1].ID
+	}
+	return out, next, nil
 }
 
-// OpenDeliveries counts a notice's deliveries still queued or being sent.
-func (s *Store) OpenDeliveries(ctx context.Context, noticeID string) (int, error) {
-	n, err := s.c(colDeliveries).CountDocuments(ctx, bson.M{"notice_id": noticeID, "status": bson.M{"$in": bson.A{models.DeliveryQueued, models.DeliverySending}}})
+// queuedOfNotice lists a notice's queued deliveries (the open members of its batches).
+func (s *Store) queuedOfNotice(ctx context.Context, noticeID string) ([]models.Delivery, error) {
+	var bs []models.SendBatch
+	err := s.all(ctx, colSendBatches, bson.M{"notice_id": noticeID, "done": false},
+		options.Find().SetProjection(bson.M{"members": 0}), &bs)
 	if err != nil {
-		return 0, fmt.Errorf("open deliveries: %w", err)
+		return nil, fmt.Errorf("queued deliveries: %w", err)
 	}
-	return int(n), nil
-}
-
-// StuckQueued returns queued deliveries not touched since before, for the reconciler to send
-// again (their task was lost with Redis, or never enqueued).
-func (s *Store) StuckQueued(ctx context.Context, before time.Time, limit int) ([]models.Delivery, error) {
 	var out []models.Delivery
-	f := bson.M{"status": models.DeliveryQueued, "updated_at": bson.M{"$lt": before},
+	for _, b := range bs {
+		for _, m := range b.Open {
+			out = append(out, models.Delivery{ID: models.DeliveryID(b.NoticeID, m, b.Channel), NoticeID: b.NoticeID, MemberID: m,
+				Channel: b.Channel, Status: models.DeliveryQueued, Reason: b.Reason, Attempts: b.Attempts, CreatedAt: b.CreatedAt, UpdatedAt: b.UpdatedAt})
+		}
+	}
+	return out, nil
+}
+
+// OpenDeliveries counts a notice's queued deliveries.
+func (s *Store) OpenDeliveries(ctx context.Context, noticeID string) (int, error) {
+	q, err := s.queuedOfNotice(ctx, noticeID)
+	return len(q), err
+}
+
+// StuckBatches returns batches with open deliveries not touched since before and not
+// deferred, for the reconciler to send again (their task was lost with Redis, or never
+// enqueued).
+func (s *Store) StuckBatches(ctx context.Context, before time.Time, limit int) ([]models.SendBatch, error) {
+	var out []models.SendBatch
+	f := bson.M{"done": false, "updated_at": bson.M{"$lt": before},
 		"$or": bson.A{bson.M{"not_before": bson.M{"$exists": false}}, bson.M{"not_before": bson.M{"$lt": s.now()}}}}
-	err := s.all(ctx, colDeliveries, f,
-		options.Find().SetLimit(int64(limit)).SetProjection(bson.M{"_id": 1, "notice_id": 1, "member_id": 1, "channel": 1, "batch": 1}), &out)
+	err := s.all(ctx, colSendBatches, f,
+		options.Find().SetLimit(int64(limit)).SetProjection(bson.M{"_id": 1, "notice_id": 1, "channel": 1, "open": 1}), &out)
 	if err != nil {
-		return nil, fmt.Errorf("stuck deliveries: %w", err)
+		return nil, fmt.Errorf("stuck batches: %w", err)
 	}
 	return out, nil
 }

@@ -78,11 +78,11 @@ func (s *Store) EnsureIndexes(ctx context.Context) error {
 		colAudit:        {plain("school_id"), plain("county_id")},
 		colIdempotency:  {plain("created_at")},
 		colNotices:      {plain("school_id"), plain("county_id"), plain("status", "updated_at")},
-		colDeliveries:   {unique("notice_id", "member_id", "channel"), plain("status", "updated_at"), plain("notice_id", "status"), plain("claim"), plain("batch", "status")},
+		colDeliveries:   {plain("notice_id", "status")}, // _id is (notice, member, channel): unique
 		colReceipts:     {plain("member_id", "send_at"), plain("notice_id")},
 		colConsents:     {plain("member_id")},
 		colOutbox:       {plain("group")},
-		colSendBatches:  {plain("notice_id")},
+		colSendBatches:  {plain("notice_id", "done"), plain("done", "updated_at")},
 		colSendLocks:    {plain("at")},
 		colRobots:       {plain("school_id"), plain("county_id")},
 		colSurveys:      {plain("status", "closes_at"), plain("county_id"), plain("school_id")},

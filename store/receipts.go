@@ -76,7 +76,8 @@ func (s *Store) MarkReceipt(ctx context.Context, noticeID, memberID string, conf
 	return s.Receipt(ctx, noticeID, memberID)
 }
 
-// NoticeReport adds up a notice's deliveries and receipts.
+// NoticeReport adds up a notice's deliveries and receipts. For the moment an outcome takes to
+// be recorded, a delivery may be counted both queued and with its outcome.
 type NoticeReport struct {
 	Targeted  int                       `json:"targeted"`
 	Read      int                       `json:"read"`
@@ -111,6 +112,16 @@ func (s *Store) Report(ctx context.Context, noticeID string) (NoticeReport, erro
 		if row.ID.Reason != "" && row.ID.Status != models.DeliverySent && row.ID.Status != models.DeliveryQueued {
 			r.Reasons[row.ID.Reason] += row.N
 		}
+	}
+	queued, err := s.queuedOfNotice(ctx, noticeID)
+	if err != nil {
+		return r, fmt.Errorf("report: %w", err)
+	}
+	for _, d := range queued {
+		if r.Channels[d.Channel] == nil {
+			r.Channels[d.Channel] = map[string]int{}
+		}
+		r.Channels[d.Channel][models.DeliveryQueued]++
 	}
 	counts := []struct {
 		dst    *int

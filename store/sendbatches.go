@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -13,83 +14,127 @@ import (
 	"kehou/models"
 )
 
-// The send path of a broadcast touches documents by id only. On MongoDB that is merely tidy;
-// on the embedded FerretDB v1 it is what keeps a broadcast linear: FerretDB answers an exact
-// {_id} filter from its index and reads the whole collection for any other filter, so a claim
-// or an outcome written with {batch, status} filters cost a pass over every delivery ever made
-// (bench/README.md: 76 deliveries/s at 10,000 recipients, hours at 100,000).
+// The send path of a broadcast writes per recipient only inserts, and touches everything else
+// per batch and by id. On MongoDB that is merely tidy; on the embedded FerretDB v1 it is what
+// makes a broadcast fast: FerretDB answers an exact {_id} filter from its index and reads the
+// whole collection for any other filter, and even an update by _id costs about 1 ms, against
+// 0.06 ms per document of a batch insert (bench/README.md).
 //
-// A batch (send_batches) lists the members it carries; a task owns a batch while its lock
-// (send_locks, one small document per batch being sent) exists. Only the owner writes the
-// batch's deliveries, each by id. send_locks stays as small as the number of batches in
-// flight, so the conditional updates that take over a dead owner's lock stay cheap there.
+// So a delivery is written once, when its outcome is known (sent, failed, skipped, unknown).
+// Until then it is queued: its member is listed as open in its send batch (send_batches, one
+// document per send task, about 200 members). A send batch is where the ledger keeps what is
+// still to do; the receipt in the member's inbox names the batch of the notice's first
+// channel, so a fan-out run again after a crash puts nobody in a second batch.
+//
+// A task owns a batch while its lock (send_locks, one small document per batch being sent)
+// exists, and only the owner records the batch's outcomes. A lock left by a dead owner names
+// the members it was sending: their outcome cannot be known, so they are recorded unknown
+// instead of being sent again.
 
-// QueueDeliveries creates queued deliveries of a notice on a channel in one send batch. A
-// delivery that already exists (a repeated fan-out) keeps its batch and status and is not
-// added to this one, so no two batches ever carry the same delivery. The deliveries are
-// written before the batch lists them: a crash in between leaves queued deliveries that no
-// batch lists, which the reconciler finds (StuckQueued) and adds back (RepairBatch).
-func (s *Store) QueueDeliveries(ctx context.Context, noticeID, channel, batch string, members []string) error {
-	now := s.now()
-	docs := make([]any, len(members))
-	for i, m := range members {
-		docs[i] = models.Delivery{ID: models.DeliveryID(noticeID, m, channel), NoticeID: noticeID, MemberID: m, Channel: channel,
-			Batch: batch, Status: models.DeliveryQueued, CreatedAt: now, UpdatedAt: now}
+// QueueRecipients puts a notice in the inboxes of members and, when channel is set, queues
+// their deliveries on it: chunks[i] goes into the send batch keys[i]. A member already in the
+// notice's inbox (a fan-out run again) is not queued again; if the batch their receipt names
+// does not list them (the earlier run stopped in between), it is made to. It returns how many
+// members were new to the notice and the batches that list members of this call, for their
+// send tasks to be enqueued.
+func (s *Store) QueueRecipients(ctx context.Context, n models.Notice, channel string, keys []string, chunks [][]string) (int, []string, error) {
+	var receipts []any
+	for i, chunk := range chunks {
+		for _, m := range chunk {
+			r := models.Receipt{ID: n.ID + ":" + m, NoticeID: n.ID, MemberID: m, SendAt: n.SendAt}
+			if channel != "" {
+				r.Batch = keys[i]
+			}
+			receipts = append(receipts, r)
+		}
 	}
-	isNew, n, err := s.insertNew(ctx, colDeliveries, docs)
-	if err != nil || n == 0 {
-		return err
+	isNew, added, err := s.insertNew(ctx, colReceipts, receipts)
+	if err != nil || channel == "" {
+		return added, nil, err
 	}
-	added := make([]string, 0, n)
-	for i, m := range members {
+	byBatch := map[string][]string{}
+	var repeated []string
+	for i, doc := range receipts {
+		r := doc.(models.Receipt)
 		if isNew[i] {
-			added = append(added, m)
+			byBatch[r.Batch] = append(byBatch[r.Batch], r.MemberID)
+		} else {
+			repeated = append(repeated, r.ID)
 		}
 	}
-	return s.addToBatch(ctx, noticeID, channel, batch, added)
-}
-
-func (s *Store) addToBatch(ctx context.Context, noticeID, channel, batch string, members []string) error {
-	err := s.upsertByID(ctx, colSendBatches, batch, bson.M{"$addToSet": bson.M{"members": bson.M{"$each": members}},
-		"$setOnInsert": bson.M{"notice_id": noticeID, "channel": channel, "attempts": 0, "created_at": s.now()}})
-	if err != nil {
-		return fmt.Errorf("send batch: %w", err)
-	}
-	return nil
-}
-
-// RepairBatch makes sure a batch lists members whose queued deliveries carry its key (see
-// QueueDeliveries). It answers false while the batch is deferred (quiet hours), when sending
-// it again now would only defer it again.
-func (s *Store) RepairBatch(ctx context.Context, noticeID, channel, batch string, members []string) (bool, error) {
-	b, err := findOne[models.SendBatch](ctx, s.c(colSendBatches), bson.M{"_id": batch})
-	if err != nil && !errors.Is(err, ErrNotFound) {
-		return false, err
-	}
-	if b.NotBefore.After(s.now()) {
-		return false, nil
-	}
-	listed := make(map[string]bool, len(b.Members))
-	for _, m := range b.Members {
-		listed[m] = true
-	}
-	var missing []string
-	for _, m := range members {
-		if !listed[m] {
-			missing = append(missing, m)
+	if len(repeated) > 0 {
+		earlier, err := byIDs[models.Receipt](ctx, s, colReceipts, repeated)
+		if err != nil {
+			return added, nil, err
+		}
+		for _, r := range earlier {
+			if r.Batch != "" {
+				byBatch[r.Batch] = append(byBatch[r.Batch], r.MemberID)
+			}
 		}
 	}
-	if len(missing) > 0 {
-		if err := s.addToBatch(ctx, noticeID, channel, batch, missing); err != nil {
-			return false, err
+	batches := make([]string, 0, len(byBatch))
+	for b := range byBatch {
+		batches = append(batches, b)
+	}
+	slices.Sort(batches)
+	for _, b := range batches {
+		if err := s.EnsureBatch(ctx, n.ID, channel, b, byBatch[b]); err != nil {
+			return added, nil, err
 		}
 	}
-	return true, nil
+	return added, batches, nil
 }
 
-// TouchBatch defers a batch until notBefore (quiet hours), so the reconciler leaves it alone
+// EnsureBatch makes a send batch list members (as open) unless it has carried them already.
+// Callers give each member of a notice and channel one batch key (a receipt's, a fallback
+// send's, a robot's), so this is what keeps a delivery in one batch; the batch key being
+// deterministic, a repeated call adds nothing.
+func (s *Store) EnsureBatch(ctx context.Context, noticeID, channel, batch string, members []string) error {
+	if len(members) == 0 {
+		return nil
+	}
+	now := s.now()
+	b := models.SendBatch{ID: batch, NoticeID: noticeID, Channel: channel, Members: members, Open: members, CreatedAt: now, UpdatedAt: now}
+	_, err := s.c(colSendBatches).InsertOne(ctx, b)
+	if !isDup(err) {
+		if err != nil {
+			return fmt.Errorf("send batch: %w", err)
+		}
+		return nil
+	}
+	// The batch exists: add the members it has never carried, in one conditional update so
+	// that two callers cannot both add one (a member added twice could be sent twice).
+	for range 10 {
+		cur, err := findOne[models.SendBatch](ctx, s.c(colSendBatches), bson.M{"_id": batch})
+		if err != nil {
+			return fmt.Errorf("send batch: %w", err)
+		}
+		var missing []string
+		for _, m := range members {
+			if !slices.Contains(cur.Members, m) && !slices.Contains(missing, m) {
+				missing = append(missing, m)
+			}
+		}
+		if len(missing) == 0 {
+			return nil
+		}
+		res, err := s.c(colSendBatches).UpdateOne(ctx, bson.M{"_id": batch, "members": bson.M{"$nin": missing}}, bson.M{
+			"$push": bson.M{"members": bson.M{"$each": missing}, "open": bson.M{"$each": missing}},
+			"$set":  bson.M{"done": false, "updated_at": now}})
+		if err != nil {
+			return fmt.Errorf("send batch: %w", err)
+		}
+		if res.MatchedCount == 1 {
+			return nil
+		}
+	}
+	return fmt.Errorf("send batch %s: too many concurrent changes", batch)
+}
+
+// DeferBatch defers a batch until notBefore (quiet hours), so the reconciler leaves it alone
 // while its deferred task waits.
-func (s *Store) TouchBatch(ctx context.Context, batch string, notBefore time.Time) error {
+func (s *Store) DeferBatch(ctx context.Context, batch string, notBefore time.Time) error {
 	_, err := s.c(colSendBatches).UpdateOne(ctx, bson.M{"_id": batch}, bson.M{"$set": bson.M{"not_before": notBefore}})
 	if err != nil {
 		return fmt.Errorf("defer batch: %w", err)
@@ -100,74 +145,68 @@ func (s *Store) TouchBatch(ctx context.Context, batch string, notBefore time.Tim
 // ErrBatchBusy means another live task is sending the batch.
 var ErrBatchBusy = errors.New("send batch is being sent by another task")
 
-// ClaimBatch makes task the owner of a batch under claim and returns its deliveries that are
-// queued and due. A lock left by an earlier run of the same task, or taken before deadBefore,
-// belongs to a dead sender (asynq runs a task again only once the earlier run is gone): its
-// deliveries that sender never finished become unknown, since whether they arrived cannot be
-// known and sending again could send them twice. A live owner's lock gives ErrBatchBusy.
-// No batch, or nothing due, gives no deliveries; the caller then releases the lock.
-func (s *Store) ClaimBatch(ctx context.Context, batch, task, claim string, deadBefore time.Time) ([]models.Delivery, error) {
+// Claim is a task's ownership of a batch while it sends: the batch and its due deliveries.
+type Claim struct {
+	ID         string // unique per claim
+	Batch      models.SendBatch
+	Deliveries []models.Delivery // queued and due: the ones to send now
+}
+
+// ClaimBatch makes task the owner of a batch under claim and returns its open deliveries that
+// are due. A lock left by an earlier run of the same task, or taken before deadBefore, belongs
+// to a dead sender (asynq runs a task again only once the earlier run is gone): its members
+// that sender never recorded become unknown, since whether they arrived cannot be known and
+// sending again could send them twice. A live owner's lock gives ErrBatchBusy. No batch, or
+// nothing due, gives no deliveries; the caller then releases the lock.
+func (s *Store) ClaimBatch(ctx context.Context, batch, task, claim string, deadBefore time.Time) (Claim, error) {
+	c := Claim{ID: claim}
 	b, err := findOne[models.SendBatch](ctx, s.c(colSendBatches), bson.M{"_id": batch})
 	if errors.Is(err, ErrNotFound) {
-		return nil, nil
+		return c, nil
 	}
 	if err != nil {
-		return nil, err
-	}
-	ids := make([]string, len(b.Members))
-	for i, m := range b.Members {
-		ids[i] = models.DeliveryID(b.NoticeID, m, b.Channel)
+		return c, err
 	}
 	now := s.now()
-	// The lock names what it sends before anything is sent: on the first claim every
-	// delivery of the batch; otherwise nothing until the deliveries are read below (a lock
-	// that died naming too much would make unsent deliveries unknown).
-	lock := models.SendLock{ID: batch, Claim: claim, Task: task, At: now, Claimed: []string{}}
-	if b.Attempts == 0 {
-		lock.Claimed = ids
-	}
-	took := false
+	lock := models.SendLock{ID: batch, Claim: claim, Task: task, At: now, Claimed: due(b, now)}
 	_, err = s.c(colSendLocks).InsertOne(ctx, lock)
 	switch {
-	case mongo.IsDuplicateKeyError(err):
+	case isDup(err):
+		// The lock names nothing until the batch is read again below: a lock that died
+		// naming too much would make unsent deliveries unknown.
 		lock.Claimed = []string{}
-		if took, err = s.takeOver(ctx, lock, deadBefore); err != nil {
-			return nil, err
+		took, err := s.takeOver(ctx, lock, deadBefore)
+		if err != nil {
+			return c, err
 		}
 		if !took {
-			return nil, ErrBatchBusy
+			return c, ErrBatchBusy
+		}
+		if b, err = findOne[models.SendBatch](ctx, s.c(colSendBatches), bson.M{"_id": batch}); err != nil {
+			return c, err
+		}
+		lock.Claimed = due(b, now)
+		if _, err := s.c(colSendLocks).UpdateOne(ctx, bson.M{"_id": batch, "claim": claim}, bson.M{"$set": bson.M{"claimed": lock.Claimed}}); err != nil {
+			return c, fmt.Errorf("lock send batch: %w", err)
 		}
 	case err != nil:
-		return nil, fmt.Errorf("lock send batch: %w", err)
+		return c, fmt.Errorf("lock send batch: %w", err)
 	}
-	if _, err := s.c(colSendBatches).UpdateOne(ctx, bson.M{"_id": batch}, bson.M{"$inc": bson.M{"attempts": 1}}); err != nil {
-		return nil, fmt.Errorf("count batch attempt: %w", err)
+	c.Batch = b
+	c.Deliveries = make([]models.Delivery, len(lock.Claimed))
+	for i, m := range lock.Claimed {
+		c.Deliveries[i] = models.Delivery{ID: models.DeliveryID(b.NoticeID, m, b.Channel), NoticeID: b.NoticeID, MemberID: m,
+			Channel: b.Channel, Batch: b.ID, Status: models.DeliveryQueued, Attempts: b.Attempts, CreatedAt: b.CreatedAt, UpdatedAt: b.UpdatedAt}
 	}
-	if b.Attempts == 0 && !took {
-		// The first claim: every delivery is as QueueDeliveries created it.
-		out := make([]models.Delivery, len(b.Members))
-		for i, m := range b.Members {
-			out[i] = models.Delivery{ID: ids[i], NoticeID: b.NoticeID, MemberID: m, Channel: b.Channel, Batch: batch,
-				Status: models.DeliveryQueued, CreatedAt: b.CreatedAt}
-		}
-		return out, nil
+	return c, nil
+}
+
+// due lists a batch's open members unless the batch is deferred past now.
+func due(b models.SendBatch, now time.Time) []string {
+	if b.NotBefore.After(now) || len(b.Open) == 0 {
+		return []string{}
 	}
-	ds, err := byIDs[models.Delivery](ctx, s, colDeliveries, ids)
-	if err != nil {
-		return nil, err
-	}
-	var out []models.Delivery
-	claimed := []string{}
-	for _, d := range ds {
-		if d.Batch == batch && d.Status == models.DeliveryQueued && !d.NotBefore.After(now) {
-			out = append(out, d)
-			claimed = append(claimed, d.ID)
-		}
-	}
-	if _, err := s.c(colSendLocks).UpdateOne(ctx, bson.M{"_id": batch, "claim": claim}, bson.M{"$set": bson.M{"claimed": claimed}}); err != nil {
-		return nil, fmt.Errorf("lock send batch: %w", err)
-	}
-	return out, nil
+	return b.Open
 }
 
 // takeOver replaces a dead owner's lock with lock (one conditional update: of two tasks taking
@@ -194,26 +233,38 @@ func (s *Store) takeOver(ctx context.Context, lock models.SendLock, deadBefore t
 	return err == nil, err
 }
 
-// settleDead marks unknown the deliveries a dead owner claimed and never finished (an outcome
-// records its claim), and returns how many.
+// settleDead records unknown the deliveries a dead owner claimed and never recorded, and
+// returns how many.
 func (s *Store) settleDead(ctx context.Context, dead models.SendLock) (int, error) {
-	ds, err := byIDs[models.Delivery](ctx, s, colDeliveries, dead.Claimed)
+	if len(dead.Claimed) == 0 {
+		return 0, nil
+	}
+	b, err := findOne[models.SendBatch](ctx, s.c(colSendBatches), bson.M{"_id": dead.ID})
+	if errors.Is(err, ErrNotFound) {
+		return 0, nil
+	}
 	if err != nil {
 		return 0, err
 	}
-	n := 0
-	for _, d := range ds {
-		if d.Status != models.DeliveryQueued || d.Claim == dead.Claim || d.Batch != dead.ID {
-			continue
+	var open []string
+	for _, m := range dead.Claimed {
+		if slices.Contains(b.Open, m) {
+			open = append(open, m)
 		}
-		_, err := s.c(colDeliveries).UpdateOne(ctx, bson.M{"_id": d.ID}, bson.M{"$set": bson.M{
-			"status": models.DeliveryUnknown, "reason": "worker_lost", "claim": dead.Claim, "updated_at": s.now()}})
-		if err != nil {
-			return n, fmt.Errorf("mark delivery unknown: %w", err)
-		}
-		n++
 	}
-	return n, nil
+	c := Claim{ID: dead.Claim, Batch: b}
+	for _, m := range open {
+		c.Deliveries = append(c.Deliveries, models.Delivery{ID: models.DeliveryID(b.NoticeID, m, b.Channel), NoticeID: b.NoticeID,
+			MemberID: m, Channel: b.Channel, Batch: b.ID, CreatedAt: b.CreatedAt})
+	}
+	recorded := make([]Recorded, len(c.Deliveries))
+	for i, d := range c.Deliveries {
+		recorded[i] = Recorded{Delivery: d, Outcome: Outcome{Status: models.DeliveryUnknown, Reason: "worker_lost"}}
+	}
+	if err := s.RecordOutcomes(ctx, c, recorded, Pending{}); err != nil {
+		return 0, err
+	}
+	return len(open), nil
 }
 
 // ReleaseBatch ends claim's ownership of a batch, once every outcome is written.
@@ -235,7 +286,7 @@ func (s *Store) ExpireSending(ctx context.Context, before time.Time) (int64, err
 	for _, old := range locks {
 		// Take the lock over first, so that no task claims the batch while its deliveries
 		// are being settled, then drop it.
-		mine := models.SendLock{ID: old.ID, Claim: NewID(), Task: "reconciler", At: s.now()}
+		mine := models.SendLock{ID: old.ID, Claim: NewID(), Task: "reconciler", At: s.now(), Claimed: []string{}}
 		res, err := s.c(colSendLocks).ReplaceOne(ctx, bson.M{"_id": old.ID, "claim": old.Claim}, mine)
 		if err != nil {
 			return total, fmt.Errorf("take over send batch: %w", err)
@@ -255,39 +306,71 @@ func (s *Store) ExpireSending(ctx context.Context, before time.Time) (int64, err
 	return total, nil
 }
 
-// Outcome is what happened to some claimed deliveries.
+// Outcome is what happened to a delivery.
 type Outcome struct {
-	Status    string // sent, failed, skipped, or queued (to try again)
-	Reason    string
-	Code      string
-	NotBefore time.Time // for queued: do not send again before (rate-limit waits)
+	Status     string // sent, failed, skipped or unknown
+	Reason     string
+	Code       string
+	ProviderID string
 }
 
-// FinishDeliveries records an outcome for deliveries claimed under claim (the claim's owner is
-// the only writer of its batch's deliveries): one write for all on MongoDB, one by id each on
-// the embedded store (see pointReads).
-func (s *Store) FinishDeliveries(ctx context.Context, claim string, ids []string, o Outcome) error {
-	if len(ids) == 0 {
-		return nil
-	}
+// Recorded is a delivery with its outcome.
+type Recorded struct {
+	models.Delivery
+	Outcome
+}
+
+// Pending says why a claim's unrecorded deliveries stay queued, and until when they wait
+// (zero: until the batch's task runs again).
+type Pending struct {
+	Reason    string
+	NotBefore time.Time
+}
+
+// RecordOutcomes records the outcomes of some of a claim's deliveries and takes them off the
+// batch's open list; the claim's other deliveries stay open, as pending says. Only the claim's owner calls it, and
+// it releases its lock only after this succeeded: a crash or an error in between leaves the
+// lock, whose next owner settles the claim (settleDead). Outcomes are inserted before the open
+// list changes, and an outcome already recorded is kept, so that settling writes no second
+// outcome for a delivery and leaves none open.
+func (s *Store) RecordOutcomes(ctx context.Context, c Claim, recorded []Recorded, pending Pending) error {
 	now := s.now()
-	set := bson.M{"status": o.Status, "reason": o.Reason, "code": o.Code, "claim": claim, "updated_at": now}
-	switch o.Status {
-	case models.DeliverySent:
-		set["sent_at"] = now
-	case models.DeliveryQueued:
-		set["not_before"] = o.NotBefore
+	docs := make([]any, len(recorded))
+	done := make([]string, len(recorded))
+	for i, r := range recorded {
+		d := r.Delivery
+		o := r.Outcome
+		d.Status, d.Reason, d.Code, d.ProviderID = o.Status, o.Reason, o.Code, o.ProviderID
+		d.Claim, d.Attempts, d.UpdatedAt = c.ID, c.Batch.Attempts+1, now
+		if d.Status == models.DeliverySent {
+			d.SentAt = now
+		}
+		docs[i], done[i] = d, d.MemberID
+	}
+	if _, err := s.insertIgnoringDuplicates(ctx, colDeliveries, docs); err != nil {
+		return fmt.Errorf("record deliveries: %w", err)
+	}
+	set := bson.M{"updated_at": now, "reason": pending.Reason}
+	if !pending.NotBefore.IsZero() {
+		set["not_before"] = pending.NotBefore
 	}
 	update := bson.M{"$set": set, "$inc": bson.M{"attempts": 1}}
-	if !s.pointReads {
-		if _, err := s.c(colDeliveries).UpdateMany(ctx, bson.M{"_id": bson.M{"$in": ids}}, update); err != nil {
-			return fmt.Errorf("finish deliveries: %w", err)
-		}
+	if len(done) > 0 {
+		update["$pullAll"] = bson.M{"open": done}
+	}
+	var b models.SendBatch
+	err := s.c(colSendBatches).FindOneAndUpdate(ctx, bson.M{"_id": c.Batch.ID}, update,
+		options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&b)
+	if errors.Is(err, mongo.ErrNoDocuments) {
 		return nil
 	}
-	for _, id := range ids {
-		if _, err := s.c(colDeliveries).UpdateOne(ctx, bson.M{"_id": id}, update); err != nil {
-			return fmt.Errorf("finish delivery: %w", err)
+	if err != nil {
+		return fmt.Errorf("record send batch: %w", err)
+	}
+	if len(b.Open) == 0 {
+		// Conditional: a member added in between keeps the batch open.
+		if _, err := s.c(colSendBatches).UpdateOne(ctx, bson.M{"_id": c.Batch.ID, "open": bson.M{"$size": 0}}, bson.M{"$set": bson.M{"done": true}}); err != nil {
+			return fmt.Errorf("record send batch: %w", err)
 		}
 	}
 	return nil

@@ -14,13 +14,32 @@ func statusOf(t *testing.T, s *Store, noticeID, member string) models.Delivery {
 	t.Helper()
 	d, err := findOne[models.Delivery](context.Background(), s.c(colDeliveries), map[string]any{"_id": models.DeliveryID(noticeID, member, "sms")})
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("delivery of %s: %v", member, err)
 	}
 	return d
 }
 
-// A delivery belongs to the batch it was created in; a batch is sent by one task at a time;
-// a dead owner's unfinished deliveries become unknown, never sent twice.
+func members(c Claim) []string {
+	var out []string
+	for _, d := range c.Deliveries {
+		out = append(out, d.MemberID)
+	}
+	return out
+}
+
+func outcomes(c Claim, status, reason string, only ...string) []Recorded {
+	var out []Recorded
+	for _, d := range c.Deliveries {
+		if len(only) == 0 || slices.Contains(only, d.MemberID) {
+			out = append(out, Recorded{Delivery: d, Outcome: Outcome{Status: status, Reason: reason}})
+		}
+	}
+	return out
+}
+
+// A member is queued in one batch per notice and channel, also when the fan-out runs again;
+// a batch is sent by one task at a time; a delivery's outcome is written once; a dead owner's
+// unrecorded deliveries become unknown, never sent twice.
 func TestSendBatchLocks(t *testing.T) {
 	for _, point := range []bool{false, true} {
 		s := newStore(t)
@@ -28,39 +47,45 @@ func TestSendBatchLocks(t *testing.T) {
 		ctx := context.Background()
 		now := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
 		s.SetClock(func() time.Time { return now })
+		n := models.Notice{ID: "n1", SendAt: now}
 
-		if err := s.QueueDeliveries(ctx, "n1", "sms", "b1", []string{"m1", "m2"}); err != nil {
-			t.Fatal(err)
+		added, batches, err := s.QueueRecipients(ctx, n, "sms", []string{"b1"}, [][]string{{"m1", "m2"}})
+		if err != nil || added != 2 || !slices.Equal(batches, []string{"b1"}) {
+			t.Fatalf("first fan-out: %d added, batches %v, %v", added, batches, err)
 		}
-		// A repeated fan-out puts m2 in another batch: only the new m3 joins it.
-		if err := s.QueueDeliveries(ctx, "n1", "sms", "b2", []string{"m2", "m3"}); err != nil {
-			t.Fatal(err)
+		// A repeated fan-out with other batch keys: m2 stays in b1, only the new m3 joins b2.
+		added, batches, err = s.QueueRecipients(ctx, n, "sms", []string{"b2"}, [][]string{{"m2", "m3"}})
+		if err != nil || added != 1 || !slices.Equal(batches, []string{"b1", "b2"}) {
+			t.Fatalf("second fan-out: %d added, batches %v, %v", added, batches, err)
 		}
 		b2, err := findOne[models.SendBatch](ctx, s.c(colSendBatches), map[string]any{"_id": "b2"})
 		if err != nil || !slices.Equal(b2.Members, []string{"m3"}) {
 			t.Fatalf("batch b2 = %+v, %v; want only m3", b2, err)
 		}
+		if open, err := s.OpenDeliveries(ctx, "n1"); err != nil || open != 3 {
+			t.Fatalf("open deliveries: %d, %v; want 3", open, err)
+		}
 
 		// Task A claims b1 and dies during the send.
 		got, err := s.ClaimBatch(ctx, "b1", "taskA", "claimA", now.Add(-10*time.Minute))
-		if err != nil || len(got) != 2 {
-			t.Fatalf("first claim: %d deliveries, %v", len(got), err)
+		if err != nil || !slices.Equal(members(got), []string{"m1", "m2"}) {
+			t.Fatalf("first claim: %v, %v", members(got), err)
 		}
 		// Another task finds it busy while A may be alive.
 		if _, err := s.ClaimBatch(ctx, "b1", "taskB", "claimB", now.Add(-10*time.Minute)); !errors.Is(err, ErrBatchBusy) {
 			t.Fatalf("second owner: %v, want ErrBatchBusy", err)
 		}
-		// A finished m1 before dying; m2's outcome was never written.
-		if err := s.FinishDeliveries(ctx, "claimA", []string{models.DeliveryID("n1", "m1", "sms")}, Outcome{Status: models.DeliverySent}); err != nil {
+		// A recorded m1 before dying; m2's outcome was never written.
+		if err := s.RecordOutcomes(ctx, got, outcomes(got, models.DeliverySent, "", "m1"), Pending{}); err != nil {
 			t.Fatal(err)
 		}
 		// asynq runs task A again: the lock is its own dead one.
 		got, err = s.ClaimBatch(ctx, "b1", "taskA", "claimA2", now.Add(-10*time.Minute))
-		if err != nil || len(got) != 0 {
-			t.Fatalf("rerun: %d deliveries, %v; want none left to send", len(got), err)
+		if err != nil || len(got.Deliveries) != 0 {
+			t.Fatalf("rerun: %v, %v; want none left to send", members(got), err)
 		}
-		if d := statusOf(t, s, "n1", "m1"); d.Status != models.DeliverySent || d.Attempts != 1 {
-			t.Fatalf("m1 = %s after %d attempts, want sent after 1", d.Status, d.Attempts)
+		if d := statusOf(t, s, "n1", "m1"); d.Status != models.DeliverySent || d.Attempts != 1 || d.SentAt.IsZero() {
+			t.Fatalf("m1 = %+v, want sent after 1 attempt", d)
 		}
 		if d := statusOf(t, s, "n1", "m2"); d.Status != models.DeliveryUnknown || d.Reason != "worker_lost" {
 			t.Fatalf("m2 = %s (%s), want unknown (worker_lost)", d.Status, d.Reason)
@@ -68,55 +93,99 @@ func TestSendBatchLocks(t *testing.T) {
 		if err := s.ReleaseBatch(ctx, "b1", "claimA2"); err != nil {
 			t.Fatal(err)
 		}
-
-		// b2: a transient failure goes back to queued and the next claim reads it again.
-		got, err = s.ClaimBatch(ctx, "b2", "taskC", "claimC", now.Add(-10*time.Minute))
-		if err != nil || len(got) != 1 || got[0].MemberID != "m3" {
-			t.Fatalf("claim b2: %+v, %v", got, err)
+		if b1, err := findOne[models.SendBatch](ctx, s.c(colSendBatches), map[string]any{"_id": "b1"}); err != nil || !b1.Done || len(b1.Open) != 0 {
+			t.Fatalf("b1 after settling = %+v, %v; want done", b1, err)
 		}
-		if err := s.FinishDeliveries(ctx, "claimC", []string{got[0].ID}, Outcome{Status: models.DeliveryQueued, Reason: "retrying"}); err != nil {
+
+		// b2: a transient failure stays queued and the next claim sends it again.
+		got, err = s.ClaimBatch(ctx, "b2", "taskC", "claimC", now.Add(-10*time.Minute))
+		if err != nil || !slices.Equal(members(got), []string{"m3"}) {
+			t.Fatalf("claim b2: %v, %v", members(got), err)
+		}
+		if err := s.RecordOutcomes(ctx, got, nil, Pending{Reason: "retrying"}); err != nil {
 			t.Fatal(err)
 		}
 		if err := s.ReleaseBatch(ctx, "b2", "claimC"); err != nil {
 			t.Fatal(err)
 		}
+		ds, _, err := s.DeliveriesOfNotice(ctx, "n1", models.DeliveryQueued, Page{})
+		if err != nil || len(ds) != 1 || ds[0].MemberID != "m3" || ds[0].Attempts != 1 || ds[0].Reason != "retrying" {
+			t.Fatalf("queued deliveries: %+v, %v; want m3 after 1 attempt", ds, err)
+		}
 		got, err = s.ClaimBatch(ctx, "b2", "taskC", "claimC2", now.Add(-10*time.Minute))
-		if err != nil || len(got) != 1 || got[0].Attempts != 1 {
+		if err != nil || len(got.Deliveries) != 1 || got.Deliveries[0].Attempts != 1 {
 			t.Fatalf("retry of b2: %+v, %v", got, err)
 		}
 		// Its worker dies too; after ten minutes the reconciler settles the lock.
 		now = now.Add(11 * time.Minute)
-		n, err := s.ExpireSending(ctx, now.Add(-10*time.Minute))
-		if err != nil || n != 1 {
-			t.Fatalf("expire: %d unknown, %v; want 1", n, err)
+		k, err := s.ExpireSending(ctx, now.Add(-10*time.Minute))
+		if err != nil || k != 1 {
+			t.Fatalf("expire: %d unknown, %v; want 1", k, err)
 		}
 		if d := statusOf(t, s, "n1", "m3"); d.Status != models.DeliveryUnknown {
 			t.Fatalf("m3 = %s, want unknown", d.Status)
 		}
 		// The lock is gone: the batch can be claimed, and has nothing left to send.
-		if got, err := s.ClaimBatch(ctx, "b2", "taskD", "claimD", now.Add(-10*time.Minute)); err != nil || len(got) != 0 {
+		if got, err := s.ClaimBatch(ctx, "b2", "taskD", "claimD", now.Add(-10*time.Minute)); err != nil || len(got.Deliveries) != 0 {
 			t.Fatalf("after expiry: %+v, %v", got, err)
 		}
+		if err := s.ReleaseBatch(ctx, "b2", "claimD"); err != nil {
+			t.Fatal(err)
+		}
 
-		// A delivery no batch lists (a crash between the two writes) is added back.
-		if err := s.QueueDeliveries(ctx, "n1", "sms", "b3", []string{"m4"}); err != nil {
+		// A fan-out that stopped between the receipts and the batch: running it again makes
+		// the batch the receipt names, once.
+		if _, err := s.c(colReceipts).InsertOne(ctx, models.Receipt{ID: "n1:m4", NoticeID: "n1", MemberID: "m4", Batch: "b3"}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.c(colSendBatches).DeleteOne(ctx, map[string]any{"_id": "b3"}); err != nil {
+		if _, batches, err := s.QueueRecipients(ctx, n, "sms", []string{"b9"}, [][]string{{"m4", "m1"}}); err != nil || !slices.Equal(batches, []string{"b1", "b3"}) {
+			t.Fatalf("repair: batches %v, %v", batches, err)
+		}
+		// m1 was carried by b1 already: it is not opened again.
+		if b1, err := findOne[models.SendBatch](ctx, s.c(colSendBatches), map[string]any{"_id": "b1"}); err != nil || len(b1.Open) != 0 || !b1.Done {
+			t.Fatalf("b1 after the repair = %+v, %v", b1, err)
+		}
+		if _, err := s.c(colSendBatches).FindOne(ctx, map[string]any{"_id": "b9"}).Raw(); err == nil {
+			t.Fatal("b9 was made without a new member")
+		}
+		// The reconciler finds b3 once it has sat long enough, and not while it is deferred.
+		stuck, err := s.StuckBatches(ctx, now.Add(time.Minute), 10)
+		if err != nil || len(stuck) != 1 || stuck[0].ID != "b3" || !slices.Equal(stuck[0].Open, []string{"m4"}) {
+			t.Fatalf("stuck batches: %+v, %v", stuck, err)
+		}
+		if err := s.DeferBatch(ctx, "b3", now.Add(time.Hour)); err != nil {
 			t.Fatal(err)
 		}
-		if ok, err := s.RepairBatch(ctx, "n1", "sms", "b3", []string{"m4"}); err != nil || !ok {
-			t.Fatalf("repair: %v %v", ok, err)
+		if stuck, err := s.StuckBatches(ctx, now.Add(time.Minute), 10); err != nil || len(stuck) != 0 {
+			t.Fatalf("deferred batch is stuck: %+v, %v", stuck, err)
 		}
-		if got, err := s.ClaimBatch(ctx, "b3", "taskE", "claimE", now.Add(-10*time.Minute)); err != nil || len(got) != 1 {
-			t.Fatalf("repaired batch: %+v, %v", got, err)
+		if got, err := s.ClaimBatch(ctx, "b3", "taskE", "claimE", now.Add(-10*time.Minute)); err != nil || len(got.Deliveries) != 0 {
+			t.Fatalf("deferred batch claimed: %+v, %v", got, err)
 		}
-		// A deferred batch is left alone by the reconciler.
-		if err := s.TouchBatch(ctx, "b3", now.Add(time.Hour)); err != nil {
-			t.Fatal(err)
+
+		// The ledger lists recorded and queued deliveries together, in id order, by page.
+		var all []string
+		p := Page{Limit: 2}
+		for {
+			ds, next, err := s.DeliveriesOfNotice(ctx, "n1", "", p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, d := range ds {
+				all = append(all, d.MemberID+"="+d.Status)
+			}
+			if next == "" {
+				break
+			}
+			p.Cursor = next
 		}
-		if ok, err := s.RepairBatch(ctx, "n1", "sms", "b3", []string{"m4"}); err != nil || ok {
-			t.Fatalf("deferred batch repaired: %v %v", ok, err)
+		want := []string{"m1=sent", "m2=unknown", "m3=unknown", "m4=queued"}
+		if !slices.Equal(all, want) {
+			t.Fatalf("ledger %v, want %v", all, want)
+		}
+		r, err := s.Report(ctx, "n1")
+		if err != nil || r.Targeted != 4 || r.Channels["sms"]["queued"] != 1 || r.Channels["sms"]["unknown"] != 2 || r.Reasons["worker_lost"] != 2 {
+			t.Fatalf("report %+v, %v", r, err)
 		}
 	}
 }
