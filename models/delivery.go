@@ -43,10 +43,10 @@ func DeliveryID(noticeID, memberID, channel string) string {
 
 // Receipt is a notice in one recipient's inbox, with read and confirmation times.
 type Receipt struct {
-	ID          string    `bson:"_id" json:"id"` // notice id + ":" + member id
-	NoticeID    string    `bson:"notice_id" json:"notice_id"`
-	MemberID    string    `bson:"member_id" json:"member_id"`
-	SendAt      time.Time `bson:"send_at" json:"send_at"`
+	ID       string    `bson:"_id" json:"id"` // notice id + ":" + member id
+	NoticeID string    `bson:"notice_id" json:"notice_id"`
+	MemberID string    `bson:"member_id" json:"member_id"`
+	SendAt   time.Time `bson:"send_at" json:"send_at"`
 	// Batch is the send batch of the notice's first channel that carries this member: a
 	// fan-out run again after a crash finds it here and makes sure that batch lists them.
 	Batch       string    `bson:"batch,omitempty" json:"-"`
