@@ -3,6 +3,7 @@ package jobs
 import (
 	"context"
 	"encoding/json"
+	"maps"
 	"testing"
 	"time"
 
@@ -10,6 +11,7 @@ import (
 
 	"kehou/bots"
 	"kehou/models"
+	"kehou/store"
 	"kehou/wechat/wxfake"
 )
 
@@ -233,5 +235,28 @@ func TestRefusedSMSDoesNotUseUpTheNumbersAllowance(t *testing.T) {
 	clock = clock.Add(time.Minute)
 	if wait, _ = e.h.smsAllowed(ctx, hash); wait == 0 {
 		t.Fatal("the daily limit of 1 must now hold")
+	}
+}
+
+// A broadcast carries each recipient's number from the bindings to the send; a number changed
+// after binding, and a binding made after the number, must both text the current number.
+func TestBroadcastTextsTheCurrentNumber(t *testing.T) {
+	e := newBC(t, 3)
+	ctx := context.Background()
+	newNumber := "+8613700000000"
+	must(t, e.st.SetPhone(ctx, e.members[0].ID, newNumber))
+	// A fourth parent authorises a number, then binds pupil S00002 in the mini-program.
+	later, err := e.st.CreateMembers(ctx, []store.NewMember{{OpenID: "openid-later"}})
+	must(t, err)
+	must(t, e.st.SetPhone(ctx, later[0].ID, "+8613700000001"))
+	_, _, err = e.st.Bind(ctx, store.BindRequest{MemberID: later[0].ID, SchoolID: e.school.ID, StudentNo: "S00002", Name: "学生2"})
+	must(t, err)
+	e.start()
+	notice := e.notice(bots.ChannelSMS)
+	r := e.settle(notice, 60*time.Second)
+	got := e.sentPerPhone()
+	want := map[string]int{newNumber: 1, e.phones[1]: 1, e.phones[2]: 1, "+8613700000001": 1}
+	if !maps.Equal(got, want) || r.Channels[bots.ChannelSMS][models.DeliverySent] != 4 {
+		t.Fatalf("texted %v (report %+v), want %v", got, r, want)
 	}
 }

@@ -122,7 +122,7 @@ func (h *Handlers) HandleNoticeFanout(ctx context.Context, t *asynq.Task) error 
 		if err != nil {
 			return err
 		}
-		if err := h.fanOutBatch(ctx, n, batch, members, next, done); err != nil {
+		if err := h.fanOutBatch(ctx, n, batch, members, nil, next, done); err != nil {
 			return err
 		}
 		if done {
@@ -142,8 +142,8 @@ func (h *Handlers) HandleNoticeFanout(ctx context.Context, t *asynq.Task) error 
 // second run's batches are new ones and carry only deliveries that are new.
 func (h *Handlers) streamFanout(ctx context.Context, n models.Notice) error {
 	batch := n.FanoutBatches
-	err := h.Store.StreamAudience(ctx, n, h.fanoutBatch(), func(members []string) error {
-		if err := h.fanOutBatch(ctx, n, batch, members, "stream", false); err != nil {
+	err := h.Store.StreamAudience(ctx, n, h.fanoutBatch(), func(members []string, phones map[string][]byte) error {
+		if err := h.fanOutBatch(ctx, n, batch, members, phones, "stream", false); err != nil {
 			return err
 		}
 		batch++
@@ -159,7 +159,7 @@ func (h *Handlers) streamFanout(ctx context.Context, n models.Notice) error {
 // fanOutBatch puts the notice in one batch of recipients' inboxes, queues their deliveries on
 // the first channel in send batches, enqueues a task per send batch and checkpoints the
 // notice (cursor: where the next batch starts).
-func (h *Handlers) fanOutBatch(ctx context.Context, n models.Notice, batch int, members []string, cursor string, done bool) error {
+func (h *Handlers) fanOutBatch(ctx context.Context, n models.Notice, batch int, members []string, phones map[string][]byte, cursor string, done bool) error {
 	channel := ""
 	if len(n.Channels) > 0 {
 		channel = n.Channels[0]
@@ -169,7 +169,7 @@ func (h *Handlers) fanOutBatch(ctx context.Context, n models.Notice, batch int, 
 	for k := range parts {
 		keys[k] = batchKey(n.ID, channel, fmt.Sprintf("b%d", batch), k)
 	}
-	added, batches, err := h.Store.QueueRecipients(ctx, n, channel, keys, parts)
+	added, batches, err := h.Store.QueueRecipients(ctx, n, channel, keys, parts, phones)
 	if err != nil {
 		return err
 	}
@@ -187,11 +187,11 @@ func batchKey(noticeID, channel, tag string, k int) string {
 
 // queueBatches queues the deliveries of members on a channel in send batches of their own
 // (tag makes the keys) and enqueues a task per batch.
-func (h *Handlers) queueBatches(ctx context.Context, noticeID, channel, tag string, members []string) error {
+func (h *Handlers) queueBatches(ctx context.Context, noticeID, channel, tag string, members []string, phones map[string][]byte) error {
 	var keys []string
 	for k, chunk := range chunks(members, h.sendChunk()) {
 		key := batchKey(noticeID, channel, tag, k)
-		if err := h.Store.EnsureBatch(ctx, noticeID, channel, key, chunk); err != nil {
+		if err := h.Store.EnsureBatch(ctx, noticeID, channel, key, chunk, phones); err != nil {
 			return err
 		}
 		keys = append(keys, key)
@@ -220,7 +220,7 @@ func (h *Handlers) queueRobots(ctx context.Context, n models.Notice) error {
 		if err != nil {
 			return err
 		}
-		if err := h.queueBatches(ctx, n.ID, r.Kind, "robot:"+r.ID, []string{models.RobotMember(r.ID)}); err != nil {
+		if err := h.queueBatches(ctx, n.ID, r.Kind, "robot:"+r.ID, []string{models.RobotMember(r.ID)}, nil); err != nil {
 			return err
 		}
 	}

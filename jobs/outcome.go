@@ -17,6 +17,7 @@ import (
 func (h *Handlers) record(ctx context.Context, n models.Notice, p sendPayload, claim store.Claim, results []result) error {
 	var recorded []store.Recorded
 	var fallback []string
+	phones := map[string][]byte{}
 	var retry, waiting int
 	var wait time.Duration
 	for _, r := range results {
@@ -70,13 +71,16 @@ func (h *Handlers) record(ctx context.Context, n models.Notice, p sendPayload, c
 		if outcome.Status != "" {
 			recorded = append(recorded, store.Recorded{Delivery: pr.d, Outcome: outcome})
 		}
+		if len(pr.phoneEnc) > 0 {
+			phones[pr.d.MemberID] = pr.phoneEnc
+		}
 	}
 	if retry > 0 {
 		h.Log.Warn("deliveries failed transiently", "batch", p.Batch, "count", retry, "example", firstErr(results))
 	}
 	// Fall back first: the fallback batch is made (idempotently) before the first-channel
 	// outcomes are recorded, so a crash in between repeats the fallback instead of losing it.
-	if err := h.fallBack(ctx, n, p.Channel, claim.ID, fallback); err != nil {
+	if err := h.fallBack(ctx, n, p.Channel, claim.ID, fallback, phones); err != nil {
 		return err
 	}
 	// The ones neither recorded nor waiting stay queued: the task fails below and asynq runs
@@ -112,8 +116,9 @@ func firstErr(results []result) string {
 	return ""
 }
 
-// fallBack queues the members on the notice's channel after this one.
-func (h *Handlers) fallBack(ctx context.Context, n models.Notice, channel, claim string, members []string) error {
+// fallBack queues the members on the notice's channel after this one, with the numbers this
+// send knew.
+func (h *Handlers) fallBack(ctx context.Context, n models.Notice, channel, claim string, members []string, phones map[string][]byte) error {
 	if channel == bots.ChannelWeCom || channel == bots.ChannelDingTalk {
 		return nil // a robot's message has no other channel
 	}
@@ -126,5 +131,5 @@ func (h *Handlers) fallBack(ctx context.Context, n models.Notice, channel, claim
 	if next == "" || len(members) == 0 {
 		return nil
 	}
-	return h.queueBatches(ctx, n.ID, next, "fb"+claim, members)
+	return h.queueBatches(ctx, n.ID, next, "fb"+claim, members, phones)
 }

@@ -34,13 +34,16 @@ func (h *Handlers) smsTemplate(kind string) (config.SMSTemplate, bool) {
 
 // prepare turns claimed deliveries into messages: it looks up each recipient's openid or phone,
 // spends a subscribe consent, checks the per-number SMS limits, and marks the ones that cannot
-// be sent with the reason.
-func (h *Handlers) prepare(ctx context.Context, n models.Notice, channel string, ds []models.Delivery) ([]*prepared, error) {
-	memberIDs := make([]string, len(ds))
-	for i, d := range ds {
-		memberIDs[i] = d.MemberID
+// be sent with the reason. An SMS to a member whose number the batch carries (phones) needs no
+// read of the member.
+func (h *Handlers) prepare(ctx context.Context, n models.Notice, channel string, ds []models.Delivery, phones map[string][]byte) ([]*prepared, error) {
+	var lookup []string
+	for _, d := range ds {
+		if channel != bots.ChannelSMS || len(phones[d.MemberID]) == 0 {
+			lookup = append(lookup, d.MemberID)
+		}
 	}
-	members, err := h.Store.MembersByID(ctx, memberIDs)
+	members, err := h.Store.MembersByID(ctx, lookup)
 	if err != nil {
 		return nil, err
 	}
@@ -49,6 +52,10 @@ func (h *Handlers) prepare(ctx context.Context, n models.Notice, channel string,
 		p := &prepared{d: d, msg: bots.Message{Ref: d.ID, Group: n.ID}}
 		out[i] = p
 		m, ok := members[d.MemberID]
+		if carried := phones[d.MemberID]; channel == bots.ChannelSMS && len(carried) > 0 {
+			m, ok = models.Member{ID: d.MemberID, PhoneEnc: carried}, true
+		}
+		p.phoneEnc = m.PhoneEnc
 		switch {
 		case d.Attempts >= MaxDeliveryAttempts:
 			p.skip = "too_many_attempts"

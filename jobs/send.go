@@ -27,6 +27,8 @@ type prepared struct {
 	refund  string        // consent template to refund if the send does not go out
 	smsKeys []string      // per-number limit keys counted for this send, released if refused
 	smsAt   int64         // the send time recorded in the limit
+	// phoneEnc is the member's number (encrypted) when known, carried to a fallback batch.
+	phoneEnc []byte
 }
 
 // result is what sending one prepared message gave.
@@ -78,7 +80,7 @@ func (h *Handlers) HandleNoticeSend(ctx context.Context, t *asynq.Task) error {
 		}
 		return h.Store.ReleaseBatch(wctx, p.Batch, claim.ID)
 	}
-	preps, err := h.prepare(ctx, n, p.Channel, claim.Deliveries)
+	preps, err := h.prepare(ctx, n, p.Channel, claim.Deliveries, claim.Batch.Phones)
 	if err != nil {
 		h.refundAll(ctx, preps)
 		// Nothing was sent: the deliveries stay queued and the task is tried again.

@@ -37,6 +37,10 @@ type Guardianship struct {
 	CountyID  string    `bson:"county_id" json:"county_id"`
 	Relation  string    `bson:"relation,omitempty" json:"relation,omitempty"`
 	CreatedAt time.Time `bson:"created_at" json:"created_at"`
+	// GuardianPhoneEnc copies the number the member authorised (encrypted as on the member),
+	// so that a broadcast carries each recipient's number from the audience to the send
+	// instead of reading every member. Kept current by SetPhone and Bind.
+	GuardianPhoneEnc []byte `bson:"guardian_phone_enc,omitempty" json:"-"`
 }
 
 // Relations a guardian may state when binding.

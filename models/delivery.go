@@ -73,17 +73,20 @@ const MaxConsentCredits = 50
 // first channel's by the member's receipt, a fallback's by the send that fell back), so no two
 // batches ever send the same delivery.
 type SendBatch struct {
-	ID        string    `bson:"_id"`
-	NoticeID  string    `bson:"notice_id"`
-	Channel   string    `bson:"channel"`
-	Members   []string  `bson:"members"`              // every member the batch has carried
-	Open      []string  `bson:"open"`                 // those whose outcome is not recorded yet
-	Done      bool      `bson:"done"`                 // nothing open: the reconciler skips it
-	Attempts  int       `bson:"attempts"`             // sends made; bounds the retries of the open ones
-	Reason    string    `bson:"reason,omitempty"`     // why the open ones are still queued after a send
-	NotBefore time.Time `bson:"not_before,omitempty"` // deferred (quiet hours, rate limits)
-	CreatedAt time.Time `bson:"created_at"`
-	UpdatedAt time.Time `bson:"updated_at"`
+	ID       string   `bson:"_id"`
+	NoticeID string   `bson:"notice_id"`
+	Channel  string   `bson:"channel"`
+	Members  []string `bson:"members"` // every member the batch has carried
+	Open     []string `bson:"open"`    // those whose outcome is not recorded yet
+	// Phones carries members' authorised numbers (encrypted) from the audience, when known,
+	// so that sending SMS needs no read of each member.
+	Phones    map[string][]byte `bson:"phones,omitempty"`
+	Done      bool              `bson:"done"`                 // nothing open: the reconciler skips it
+	Attempts  int               `bson:"attempts"`             // sends made; bounds the retries of the open ones
+	Reason    string            `bson:"reason,omitempty"`     // why the open ones are still queued after a send
+	NotBefore time.Time         `bson:"not_before,omitempty"` // deferred (quiet hours, rate limits)
+	CreatedAt time.Time         `bson:"created_at"`
+	UpdatedAt time.Time         `bson:"updated_at"`
 }
 
 // SendLock says that one task is sending a batch. It exists only while the batch is being

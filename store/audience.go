@@ -219,14 +219,16 @@ func Streamable(n models.Notice) bool {
 }
 
 // StreamAudience calls fn with a Streamable notice's recipients, up to size member ids at a
-// time, from one pass over the guardianships of the schools the notice may reach (and, for
+// time with the numbers their bindings carry (phones, by member id; see
+// models.Guardianship.GuardianPhoneEnc), from one pass over the guardianships of the schools
+// the notice may reach (and, for
 // grades, classes and named pupils, one pass over the pupils first, keeping only their ids).
 // One pass, not a sorted page per batch: the embedded FerretDB sorts and filters in memory, so
 // each page used to read the whole school again (quadratic in the audience, and about 3.5 KiB
 // of memory per pupil for the sort). A member reached through two pupils may come twice, in
 // different calls; recipients and deliveries have ids derived from the member, so the second
 // time adds nothing. An interrupted stream is simply run again.
-func (s *Store) StreamAudience(ctx context.Context, n models.Notice, size int, fn func(members []string) error) error {
+func (s *Store) StreamAudience(ctx context.Context, n models.Notice, size int, fn func(members []string, phones map[string][]byte) error) error {
 	gf, err := s.guardianScope(ctx, n)
 	if err != nil {
 		return err
@@ -242,13 +244,14 @@ func (s *Store) StreamAudience(ctx context.Context, n models.Notice, size int, f
 			return nil
 		}
 	}
-	cur, err := s.c(colGuardians).Find(ctx, gf, options.Find().SetProjection(bson.M{"child_id": 1, "member_id": 1}).SetBatchSize(1000))
+	cur, err := s.c(colGuardians).Find(ctx, gf, options.Find().SetProjection(bson.M{"child_id": 1, "member_id": 1, "guardian_phone_enc": 1}).SetBatchSize(1000))
 	if err != nil {
 		return fmt.Errorf("audience guardians: %w", err)
 	}
 	defer cur.Close(ctx)
 	chunk := make([]string, 0, size)
 	seen := make(map[string]bool, size)
+	phones := make(map[string][]byte, size)
 	for cur.Next(ctx) {
 		var g models.Guardianship
 		if err := cur.Decode(&g); err != nil {
@@ -259,18 +262,21 @@ func (s *Store) StreamAudience(ctx context.Context, n models.Notice, size int, f
 		}
 		seen[g.MemberID] = true
 		chunk = append(chunk, g.MemberID)
+		if len(g.GuardianPhoneEnc) > 0 {
+			phones[g.MemberID] = g.GuardianPhoneEnc
+		}
 		if len(chunk) == size {
-			if err := fn(chunk); err != nil {
+			if err := fn(chunk, phones); err != nil {
 				return err
 			}
-			chunk, seen = chunk[:0], make(map[string]bool, size)
+			chunk, seen, phones = chunk[:0], make(map[string]bool, size), make(map[string][]byte, size)
 		}
 	}
 	if err := cur.Err(); err != nil {
 		return fmt.Errorf("audience guardians: %w", err)
 	}
 	if len(chunk) > 0 {
-		return fn(chunk)
+		return fn(chunk, phones)
 	}
 	return nil
 }

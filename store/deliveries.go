@@ -52,7 +52,7 @@ func (s *Store) insertNew(ctx context.Context, coll string, docs []any) ([]bool,
 // AddRecipients puts the notice in each member's inbox, sending nothing. It returns how many
 // members were new to the notice.
 func (s *Store) AddRecipients(ctx context.Context, n models.Notice, members []string) (int, error) {
-	added, _, err := s.QueueRecipients(ctx, n, "", nil, [][]string{members})
+	added, _, err := s.QueueRecipients(ctx, n, "", nil, [][]string{members}, nil)
 	return added, err
 }
 
@@ -102,7 +102,7 @@ func (s *Store) DeliveriesOfNotice(ctx context.Context, noticeID, status string,
 func (s *Store) queuedOfNotice(ctx context.Context, noticeID string) ([]models.Delivery, error) {
 	var bs []models.SendBatch
 	err := s.all(ctx, colSendBatches, bson.M{"notice_id": noticeID, "done": false},
-		options.Find().SetProjection(bson.M{"members": 0}), &bs)
+		options.Find().SetProjection(bson.M{"members": 0, "phones": 0}), &bs)
 	if err != nil {
 		return nil, fmt.Errorf("queued deliveries: %w", err)
 	}

@@ -77,6 +77,9 @@ func (s *Store) Bind(ctx context.Context, req BindRequest) (models.Guardianship,
 	if err != nil {
 		return models.Guardianship{}, models.Child{}, err
 	}
+	if err := s.copyPhone(ctx, req.MemberID, []string{g.ID}); err != nil {
+		return models.Guardianship{}, models.Child{}, err
+	}
 	return g, child, nil
 }
 
@@ -228,6 +231,7 @@ func (s *Store) deleteBindingsOf(ctx context.Context, childID string) error {
 }
 
 // AddGuardianships inserts bindings in bulk (demo seeding, load tests); existing ones are kept.
+// A binding without GuardianPhoneEnc gets its member's number.
 func (s *Store) AddGuardianships(ctx context.Context, list []models.Guardianship) error {
 	docs := make([]any, len(list))
 	for i, g := range list {
@@ -241,8 +245,26 @@ func (s *Store) AddGuardianships(ctx context.Context, list []models.Guardianship
 		list[i] = g
 	}
 	byMember := map[string][]string{}
+	var noPhone []string
 	for _, g := range list {
 		byMember[g.MemberID] = append(byMember[g.MemberID], g.ID)
+		if len(g.GuardianPhoneEnc) == 0 {
+			noPhone = append(noPhone, g.MemberID)
+		}
+	}
+	if len(noPhone) > 0 {
+		// Callers that hold the members pass their numbers; the others' are read here.
+		ms, err := s.MembersByID(ctx, noPhone)
+		if err != nil {
+			return err
+		}
+		for i, doc := range docs {
+			g := doc.(models.Guardianship)
+			if len(g.GuardianPhoneEnc) == 0 && len(ms[g.MemberID].PhoneEnc) > 0 {
+				g.GuardianPhoneEnc = ms[g.MemberID].PhoneEnc
+				docs[i], list[i] = g, g
+			}
+		}
 	}
 	if err := s.noteBindings(ctx, byMember); err != nil {
 		return err

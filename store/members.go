@@ -57,12 +57,48 @@ func (s *Store) Member(ctx context.Context, id string) (models.Member, error) {
 	return findOne[models.Member](ctx, s.c(colMembers), bson.M{"_id": id})
 }
 
-// SetPhone stores the number a member authorised, encrypted, with a keyed hash for lookup.
+// SetPhone stores the number a member authorised, encrypted, with a keyed hash for lookup, and
+// copies it onto the member's bindings (see models.Guardianship.GuardianPhoneEnc).
 func (s *Store) SetPhone(ctx context.Context, memberID, phone string) error {
 	_, err := s.c(colMembers).UpdateOne(ctx, bson.M{"_id": memberID}, bson.M{"$set": bson.M{
 		"phone_enc": s.sealer.Seal(phone, "phone"), "phone_hash": s.sealer.Hash("phone", phone)}})
 	if err != nil {
 		return fmt.Errorf("set phone: %w", err)
+	}
+	gs, err := s.GuardianshipsOfMember(ctx, memberID)
+	if err != nil {
+		return err
+	}
+	ids := make([]string, len(gs))
+	for i, g := range gs {
+		ids[i] = g.ID
+	}
+	return s.copyPhone(ctx, memberID, ids)
+}
+
+// copyPhone copies a member's number as it is now onto some of the member's bindings, each by
+// _id. It runs after every write that could make a copy stale (a new number, a new binding),
+// so a copy is current unless a binding and a new number of one member cross within
+// milliseconds; the member's own record stays the truth for everything but broadcasts.
+func (s *Store) copyPhone(ctx context.Context, memberID string, guardianships []string) error {
+	if len(guardianships) == 0 {
+		return nil
+	}
+	m, err := s.Member(ctx, memberID)
+	if errors.Is(err, ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	for _, id := range guardianships {
+		upd := bson.M{"$set": bson.M{"guardian_phone_enc": m.PhoneEnc}}
+		if len(m.PhoneEnc) == 0 {
+			upd = bson.M{"$unset": bson.M{"guardian_phone_enc": ""}}
+		}
+		if _, err := s.c(colGuardians).UpdateOne(ctx, bson.M{"_id": id}, upd); err != nil {
+			return fmt.Errorf("copy phone: %w", err)
+		}
 	}
 	return nil
 }

@@ -36,8 +36,9 @@ import (
 // notice's inbox (a fan-out run again) is not queued again; if the batch their receipt names
 // does not list them (the earlier run stopped in between), it is made to. It returns how many
 // members were new to the notice and the batches that list members of this call, for their
-// send tasks to be enqueued.
-func (s *Store) QueueRecipients(ctx context.Context, n models.Notice, channel string, keys []string, chunks [][]string) (int, []string, error) {
+// send tasks to be enqueued. phones (optional) are members' encrypted numbers, carried into
+// the batches.
+func (s *Store) QueueRecipients(ctx context.Context, n models.Notice, channel string, keys []string, chunks [][]string, phones map[string][]byte) (int, []string, error) {
 	var receipts []any
 	for i, chunk := range chunks {
 		for _, m := range chunk {
@@ -79,7 +80,7 @@ func (s *Store) QueueRecipients(ctx context.Context, n models.Notice, channel st
 	}
 	slices.Sort(batches)
 	for _, b := range batches {
-		if err := s.EnsureBatch(ctx, n.ID, channel, b, byBatch[b]); err != nil {
+		if err := s.EnsureBatch(ctx, n.ID, channel, b, byBatch[b], phones); err != nil {
 			return added, nil, err
 		}
 	}
@@ -89,13 +90,22 @@ func (s *Store) QueueRecipients(ctx context.Context, n models.Notice, channel st
 // EnsureBatch makes a send batch list members (as open) unless it has carried them already.
 // Callers give each member of a notice and channel one batch key (a receipt's, a fallback
 // send's, a robot's), so this is what keeps a delivery in one batch; the batch key being
-// deterministic, a repeated call adds nothing.
-func (s *Store) EnsureBatch(ctx context.Context, noticeID, channel, batch string, members []string) error {
+// deterministic, a repeated call adds nothing. The batch keeps the numbers phones has of its
+// members.
+func (s *Store) EnsureBatch(ctx context.Context, noticeID, channel, batch string, members []string, phones map[string][]byte) error {
 	if len(members) == 0 {
 		return nil
 	}
 	now := s.now()
 	b := models.SendBatch{ID: batch, NoticeID: noticeID, Channel: channel, Members: members, Open: members, CreatedAt: now, UpdatedAt: now}
+	for _, m := range members {
+		if p := phones[m]; len(p) > 0 {
+			if b.Phones == nil {
+				b.Phones = map[string][]byte{}
+			}
+			b.Phones[m] = p
+		}
+	}
 	_, err := s.c(colSendBatches).InsertOne(ctx, b)
 	if !isDup(err) {
 		if err != nil {
@@ -119,9 +129,14 @@ func (s *Store) EnsureBatch(ctx context.Context, noticeID, channel, batch string
 		if len(missing) == 0 {
 			return nil
 		}
+		set := bson.M{"done": false, "updated_at": now}
+		for _, m := range missing {
+			if p := phones[m]; len(p) > 0 {
+				set["phones."+m] = p
+			}
+		}
 		res, err := s.c(colSendBatches).UpdateOne(ctx, bson.M{"_id": batch, "members": bson.M{"$nin": missing}}, bson.M{
-			"$push": bson.M{"members": bson.M{"$each": missing}, "open": bson.M{"$each": missing}},
-			"$set":  bson.M{"done": false, "updated_at": now}})
+			"$push": bson.M{"members": bson.M{"$each": missing}, "open": bson.M{"$each": missing}}, "$set": set})
 		if err != nil {
 			return fmt.Errorf("send batch: %w", err)
 		}
@@ -350,7 +365,16 @@ func (s *Store) RecordOutcomes(ctx context.Context, c Claim, recorded []Recorded
 	if _, err := s.insertIgnoringDuplicates(ctx, colDeliveries, docs); err != nil {
 		return fmt.Errorf("record deliveries: %w", err)
 	}
-	set := bson.M{"updated_at": now, "reason": pending.Reason}
+	// Done when the claim leaves nothing open, as far as it knows; a member added meanwhile
+	// (EnsureBatch) shows in the answer, and then the batch is opened again. Both writes go by
+	// _id alone: with any other condition FerretDB reads every batch.
+	left := len(c.Batch.Open)
+	for _, m := range done {
+		if slices.Contains(c.Batch.Open, m) {
+			left--
+		}
+	}
+	set := bson.M{"updated_at": now, "reason": pending.Reason, "done": left == 0}
 	if !pending.NotBefore.IsZero() {
 		set["not_before"] = pending.NotBefore
 	}
@@ -367,9 +391,8 @@ func (s *Store) RecordOutcomes(ctx context.Context, c Claim, recorded []Recorded
 	if err != nil {
 		return fmt.Errorf("record send batch: %w", err)
 	}
-	if len(b.Open) == 0 {
-		// Conditional: a member added in between keeps the batch open.
-		if _, err := s.c(colSendBatches).UpdateOne(ctx, bson.M{"_id": c.Batch.ID, "open": bson.M{"$size": 0}}, bson.M{"$set": bson.M{"done": true}}); err != nil {
+	if b.Done && len(b.Open) > 0 {
+		if _, err := s.c(colSendBatches).UpdateOne(ctx, bson.M{"_id": c.Batch.ID}, bson.M{"$set": bson.M{"done": false}}); err != nil {
 			return fmt.Errorf("record send batch: %w", err)
 		}
 	}

@@ -49,12 +49,12 @@ func TestSendBatchLocks(t *testing.T) {
 		s.SetClock(func() time.Time { return now })
 		n := models.Notice{ID: "n1", SendAt: now}
 
-		added, batches, err := s.QueueRecipients(ctx, n, "sms", []string{"b1"}, [][]string{{"m1", "m2"}})
+		added, batches, err := s.QueueRecipients(ctx, n, "sms", []string{"b1"}, [][]string{{"m1", "m2"}}, nil)
 		if err != nil || added != 2 || !slices.Equal(batches, []string{"b1"}) {
 			t.Fatalf("first fan-out: %d added, batches %v, %v", added, batches, err)
 		}
 		// A repeated fan-out with other batch keys: m2 stays in b1, only the new m3 joins b2.
-		added, batches, err = s.QueueRecipients(ctx, n, "sms", []string{"b2"}, [][]string{{"m2", "m3"}})
+		added, batches, err = s.QueueRecipients(ctx, n, "sms", []string{"b2"}, [][]string{{"m2", "m3"}}, nil)
 		if err != nil || added != 1 || !slices.Equal(batches, []string{"b1", "b2"}) {
 			t.Fatalf("second fan-out: %d added, batches %v, %v", added, batches, err)
 		}
@@ -138,7 +138,7 @@ func TestSendBatchLocks(t *testing.T) {
 		if _, err := s.c(colReceipts).InsertOne(ctx, models.Receipt{ID: "n1:m4", NoticeID: "n1", MemberID: "m4", Batch: "b3"}); err != nil {
 			t.Fatal(err)
 		}
-		if _, batches, err := s.QueueRecipients(ctx, n, "sms", []string{"b9"}, [][]string{{"m4", "m1"}}); err != nil || !slices.Equal(batches, []string{"b1", "b3"}) {
+		if _, batches, err := s.QueueRecipients(ctx, n, "sms", []string{"b9"}, [][]string{{"m4", "m1"}}, nil); err != nil || !slices.Equal(batches, []string{"b1", "b3"}) {
 			t.Fatalf("repair: batches %v, %v", batches, err)
 		}
 		// m1 was carried by b1 already: it is not opened again.

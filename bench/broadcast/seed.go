@@ -93,7 +93,7 @@ func seed(ctx context.Context, st *store.Store, db *mongo.Database, n int) (seed
 		gs := make([]models.Guardianship, 0, insertChunk)
 		for j := i; j < min(i+insertChunk, n); j++ {
 			gs = append(gs, models.Guardianship{ChildID: kids[studentNo(j)], MemberID: members[j].ID,
-				SchoolID: s.School.ID, CountyID: c.ID, Relation: "mother"})
+				SchoolID: s.School.ID, CountyID: c.ID, Relation: "mother", GuardianPhoneEnc: members[j].PhoneEnc})
 		}
 		if err := st.AddGuardianships(ctx, gs); err != nil {
 			return s, err

@@ -220,7 +220,7 @@ func SeedParents(ctx context.Context, st *store.Store, db *mongo.Database, n int
 	var gs []models.Guardianship
 	for i, m := range members {
 		parents[i].ChildID = byNo[fmt.Sprintf("B%07d", i)]
-		gs = append(gs, models.Guardianship{ChildID: parents[i].ChildID, MemberID: m.ID, SchoolID: school.ID, CountyID: c.ID})
+		gs = append(gs, models.Guardianship{ChildID: parents[i].ChildID, MemberID: m.ID, SchoolID: school.ID, CountyID: c.ID, GuardianPhoneEnc: m.PhoneEnc})
 		if len(gs) == 1000 || i == n-1 {
 			if err := st.AddGuardianships(ctx, gs); err != nil {
 				return nil, school, err
