@@ -191,10 +191,13 @@ func (h *Handlers) queueBatches(ctx context.Context, noticeID, channel, tag stri
 	var keys []string
 	for k, chunk := range chunks(members, h.sendChunk()) {
 		key := batchKey(noticeID, channel, tag, k)
-		if err := h.Store.EnsureBatch(ctx, noticeID, channel, key, chunk, phones); err != nil {
+		grew, err := h.Store.EnsureBatch(ctx, noticeID, channel, key, chunk, phones)
+		if err != nil {
 			return err
 		}
-		keys = append(keys, key)
+		if grew {
+			keys = append(keys, key)
+		}
 	}
 	return h.enqueueBatches(ctx, noticeID, channel, keys)
 }

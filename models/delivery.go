@@ -24,12 +24,10 @@ type Delivery struct {
 	NoticeID   string    `bson:"notice_id" json:"notice_id"`
 	MemberID   string    `bson:"member_id" json:"member_id"`
 	Channel    string    `bson:"channel" json:"channel"`
-	Batch      string    `bson:"batch" json:"-"` // the send task that carries it
 	Status     string    `bson:"status" json:"status"`
 	Reason     string    `bson:"reason,omitempty" json:"reason,omitempty"`
 	Code       string    `bson:"code,omitempty" json:"code,omitempty"`
 	Attempts   int       `bson:"attempts" json:"attempts"`
-	Claim      string    `bson:"claim,omitempty" json:"-"` // the send that recorded it
 	ProviderID string    `bson:"provider_id,omitempty" json:"-"`
 	CreatedAt  time.Time `bson:"created_at" json:"created_at"`
 	UpdatedAt  time.Time `bson:"updated_at" json:"updated_at"`

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 
@@ -35,8 +36,8 @@ import (
 // their deliveries on it: chunks[i] goes into the send batch keys[i]. A member already in the
 // notice's inbox (a fan-out run again) is not queued again; if the batch their receipt names
 // does not list them (the earlier run stopped in between), it is made to. It returns how many
-// members were new to the notice and the batches that list members of this call, for their
-// send tasks to be enqueued. phones (optional) are members' encrypted numbers, carried into
+// members were new to the notice and the batches that list members of this call now and did
+// not before, for their send tasks to be enqueued. phones (optional) are members' encrypted numbers, carried into
 // the batches.
 func (s *Store) QueueRecipients(ctx context.Context, n models.Notice, channel string, keys []string, chunks [][]string, phones map[string][]byte) (int, []string, error) {
 	var receipts []any
@@ -74,14 +75,14 @@ func (s *Store) QueueRecipients(ctx context.Context, n models.Notice, channel st
 			}
 		}
 	}
-	batches := make([]string, 0, len(byBatch))
-	for b := range byBatch {
-		batches = append(batches, b)
-	}
-	slices.Sort(batches)
-	for _, b := range batches {
-		if err := s.EnsureBatch(ctx, n.ID, channel, b, byBatch[b], phones); err != nil {
+	var batches []string
+	for _, b := range slices.Sorted(maps.Keys(byBatch)) {
+		grew, err := s.EnsureBatch(ctx, n.ID, channel, b, byBatch[b], phones)
+		if err != nil {
 			return added, nil, err
+		}
+		if grew {
+			batches = append(batches, b)
 		}
 	}
 	return added, batches, nil
@@ -91,10 +92,11 @@ func (s *Store) QueueRecipients(ctx context.Context, n models.Notice, channel st
 // Callers give each member of a notice and channel one batch key (a receipt's, a fallback
 // send's, a robot's), so this is what keeps a delivery in one batch; the batch key being
 // deterministic, a repeated call adds nothing. The batch keeps the numbers phones has of its
-// members.
-func (s *Store) EnsureBatch(ctx context.Context, noticeID, channel, batch string, members []string, phones map[string][]byte) error {
+// members. It answers whether the batch lists members it did not before.
+func (s *Store) EnsureBatch(ctx context.Context, noticeID, channel, batch string, members []string, phones map[string][]byte) (bool, error) {
+	members = slices.Compact(slices.Sorted(slices.Values(members)))
 	if len(members) == 0 {
-		return nil
+		return false, nil
 	}
 	now := s.now()
 	b := models.SendBatch{ID: batch, NoticeID: noticeID, Channel: channel, Members: members, Open: members, CreatedAt: now, UpdatedAt: now}
@@ -109,16 +111,16 @@ func (s *Store) EnsureBatch(ctx context.Context, noticeID, channel, batch string
 	_, err := s.c(colSendBatches).InsertOne(ctx, b)
 	if !isDup(err) {
 		if err != nil {
-			return fmt.Errorf("send batch: %w", err)
+			return false, fmt.Errorf("send batch: %w", err)
 		}
-		return nil
+		return true, nil
 	}
 	// The batch exists: add the members it has never carried, in one conditional update so
 	// that two callers cannot both add one (a member added twice could be sent twice).
 	for range 10 {
 		cur, err := findOne[models.SendBatch](ctx, s.c(colSendBatches), bson.M{"_id": batch})
 		if err != nil {
-			return fmt.Errorf("send batch: %w", err)
+			return false, fmt.Errorf("send batch: %w", err)
 		}
 		var missing []string
 		for _, m := range members {
@@ -127,7 +129,7 @@ func (s *Store) EnsureBatch(ctx context.Context, noticeID, channel, batch string
 			}
 		}
 		if len(missing) == 0 {
-			return nil
+			return false, nil
 		}
 		set := bson.M{"done": false, "updated_at": now}
 		for _, m := range missing {
@@ -138,13 +140,13 @@ func (s *Store) EnsureBatch(ctx context.Context, noticeID, channel, batch string
 		res, err := s.c(colSendBatches).UpdateOne(ctx, bson.M{"_id": batch, "members": bson.M{"$nin": missing}}, bson.M{
 			"$push": bson.M{"members": bson.M{"$each": missing}, "open": bson.M{"$each": missing}}, "$set": set})
 		if err != nil {
-			return fmt.Errorf("send batch: %w", err)
+			return false, fmt.Errorf("send batch: %w", err)
 		}
 		if res.MatchedCount == 1 {
-			return nil
+			return true, nil
 		}
 	}
-	return fmt.Errorf("send batch %s: too many concurrent changes", batch)
+	return false, fmt.Errorf("send batch %s: too many concurrent changes", batch)
 }
 
 // DeferBatch defers a batch until notBefore (quiet hours), so the reconciler leaves it alone
@@ -211,7 +213,7 @@ func (s *Store) ClaimBatch(ctx context.Context, batch, task, claim string, deadB
 	c.Deliveries = make([]models.Delivery, len(lock.Claimed))
 	for i, m := range lock.Claimed {
 		c.Deliveries[i] = models.Delivery{ID: models.DeliveryID(b.NoticeID, m, b.Channel), NoticeID: b.NoticeID, MemberID: m,
-			Channel: b.Channel, Batch: b.ID, Status: models.DeliveryQueued, Attempts: b.Attempts, CreatedAt: b.CreatedAt, UpdatedAt: b.UpdatedAt}
+			Channel: b.Channel, Status: models.DeliveryQueued, Attempts: b.Attempts, CreatedAt: b.CreatedAt, UpdatedAt: b.UpdatedAt}
 	}
 	return c, nil
 }
@@ -270,7 +272,7 @@ func (s *Store) settleDead(ctx context.Context, dead models.SendLock) (int, erro
 	c := Claim{ID: dead.Claim, Batch: b}
 	for _, m := range open {
 		c.Deliveries = append(c.Deliveries, models.Delivery{ID: models.DeliveryID(b.NoticeID, m, b.Channel), NoticeID: b.NoticeID,
-			MemberID: m, Channel: b.Channel, Batch: b.ID, CreatedAt: b.CreatedAt})
+			MemberID: m, Channel: b.Channel, CreatedAt: b.CreatedAt})
 	}
 	recorded := make([]Recorded, len(c.Deliveries))
 	for i, d := range c.Deliveries {
@@ -356,7 +358,7 @@ func (s *Store) RecordOutcomes(ctx context.Context, c Claim, recorded []Recorded
 		d := r.Delivery
 		o := r.Outcome
 		d.Status, d.Reason, d.Code, d.ProviderID = o.Status, o.Reason, o.Code, o.ProviderID
-		d.Claim, d.Attempts, d.UpdatedAt = c.ID, c.Batch.Attempts+1, now
+		d.Attempts, d.UpdatedAt = c.Batch.Attempts+1, now
 		if d.Status == models.DeliverySent {
 			d.SentAt = now
 		}

@@ -51,6 +51,9 @@ func (b *bench) runBroadcast(ctx context.Context, school models.School, mem *mem
 	client := asynq.NewClientFromRedisClient(b.rdb)
 	defer client.Close()
 	sink := &countingNotifier{next: outbox.New(bots.ChannelSMS, b.st)}
+	if b.opts.channel == "instant" {
+		sink = &countingNotifier{next: &instantNotifier{}}
+	}
 	h := &jobs.Handlers{Store: b.st, Log: b.log, Queue: client, Redis: b.rdb,
 		Notifiers:    map[string]bots.Notifier{bots.ChannelSMS: sink},
 		SMSTemplates: map[string]config.SMSTemplate{models.NoticeGeneral: {TemplateID: "100001", Params: []string{"school", "title"}}},

@@ -43,6 +43,7 @@ type settings struct {
 	floor       bool   // measure only the store's floor (the inserts every broadcast needs)
 	cpuProfile  string // file for a CPU profile of the broadcast phase
 	verbose     bool
+	channel     string
 }
 
 // bench holds what the phases share.
@@ -69,10 +70,14 @@ func main() {
 	flag.BoolVar(&o.skipBare, "skip-bare", false, "skip the bare asynq measurement")
 	flag.BoolVar(&o.floor, "floor", false, "measure only the store's floor: the receipt and delivery inserts every broadcast needs, against bare asynq")
 	flag.BoolVar(&o.verbose, "v", false, "log the jobs' info messages")
+	flag.StringVar(&o.channel, "channel", "outbox", "what stands in for the SMS provider: outbox (the sandbox's, one insert per send batch) or instant (accepts and keeps nothing)")
 	flag.Parse()
 	log.SetFlags(log.Ltime | log.Lmicroseconds)
 	if o.n < 1 || o.concurrency < 1 {
 		log.Fatal("broadcast: -n and -concurrency must be positive")
+	}
+	if o.channel != "outbox" && o.channel != "instant" {
+		log.Fatalf("broadcast: -channel %q: want outbox or instant", o.channel)
 	}
 	if o.redisDB >= 0 && o.redisDB <= 3 {
 		log.Fatalf("broadcast: refusing Redis database %d: databases 0-3 belong to the tests and the app; use -redis-db 9", o.redisDB)

@@ -174,6 +174,24 @@ func (c *countingNotifier) SendBatch(ctx context.Context, msgs []bots.Message) (
 	return ids, err
 }
 
+// instantNotifier is the "instant fake channel": it accepts every message at once and
+// keeps nothing, so a run measures kehou's broadcast without the outbox's own inserts.
+type instantNotifier struct{ n atomic.Int64 }
+
+// Send implements bots.Notifier.
+func (f *instantNotifier) Send(context.Context, bots.Message) (string, error) {
+	return fmt.Sprintf("instant-%d", f.n.Add(1)), nil
+}
+
+// SendBatch implements bots.BatchNotifier.
+func (f *instantNotifier) SendBatch(_ context.Context, msgs []bots.Message) ([]string, error) {
+	ids := make([]string, len(msgs))
+	for i := range msgs {
+		ids[i] = fmt.Sprintf("instant-%d", f.n.Add(1))
+	}
+	return ids, nil
+}
+
 // printOps writes the database time table.
 func printOps(w io.Writer, ops []opStat, total, wall time.Duration) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
