@@ -55,13 +55,11 @@ type idDoc struct {
 	MemberID string `bson:"member_id"`
 }
 
-// AudienceBatch resolves the next batch of a notice's recipients after cursor: up to limit
-// pupils (or, for a reminder, receipts), turned into their guardians' member ids. It streams
-// the audience in id order, so memory stays flat however large the city, and the cursor lets
-// an interrupted fan-out resume. done is true when nothing follows.
+// AudienceBatch resolves the next batch of the recipients of a notice that is not Streamable
+// after cursor: up to limit receipts of a reminder, named members or volunteers' applications,
+// in id order, so memory stays flat and an interrupted fan-out resumes at the cursor. done is
+// true when nothing follows.
 func (s *Store) AudienceBatch(ctx context.Context, n models.Notice, cursor string, limit int) (members []string, next string, done bool, err error) {
-	f := childFilter(n)
-	var sv models.Survey
 	switch n.Audience.Kind {
 	case models.AudienceRemind:
 		return s.remindBatch(ctx, n, cursor, limit)
@@ -69,63 +67,8 @@ func (s *Store) AudienceBatch(ctx context.Context, n models.Notice, cursor strin
 		return membersBatch(n.Audience.MemberIDs, cursor, limit)
 	case models.AudienceVolunteers:
 		return s.volunteersBatch(ctx, n, cursor, limit)
-	case models.AudienceSurvey:
-		if sv, err = s.Survey(ctx, n.Audience.SurveyID); err != nil {
-			return nil, "", false, fmt.Errorf("survey audience: %w", err)
-		}
-		f = childFilter(models.Notice{SchoolID: sv.SchoolID, CountyID: sv.CountyID, Audience: sv.Audience})
 	}
-	if cursor != "" {
-		f = bson.M{"$and": bson.A{f, bson.M{"_id": bson.M{"$gt": cursor}}}}
-	}
-	opts := options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(int64(limit)).SetProjection(bson.M{"_id": 1})
-	var kids []idDoc
-	if err := s.all(ctx, colChildren, f, opts, &kids); err != nil {
-		return nil, "", false, fmt.Errorf("audience: %w", err)
-	}
-	if len(kids) == 0 {
-		return nil, cursor, true, nil
-	}
-	ids := make(bson.A, 0, len(kids))
-	for _, k := range kids {
-		ids = append(ids, k.ID)
-	}
-	if sv.ID != "" {
-		if ids, err = s.unanswered(ctx, sv, kids); err != nil {
-			return nil, "", false, err
-		}
-	}
-	var gs []idDoc
-	if err := s.all(ctx, colGuardians, bson.M{"child_id": bson.M{"$in": ids}}, options.Find().SetProjection(bson.M{"member_id": 1}), &gs); err != nil {
-		return nil, "", false, fmt.Errorf("audience guardians: %w", err)
-	}
-	seen := map[string]bool{}
-	for _, g := range gs {
-		if !seen[g.MemberID] {
-			seen[g.MemberID] = true
-			members = append(members, g.MemberID)
-		}
-	}
-	return members, kids[len(kids)-1].ID, len(kids) < limit, nil
-}
-
-// unanswered keeps the pupils of kids whose family has not answered sv.
-func (s *Store) unanswered(ctx context.Context, sv models.Survey, kids []idDoc) (bson.A, error) {
-	keys := make([]string, len(kids))
-	for i, k := range kids {
-		keys[i] = s.RespondentKey(sv, k.ID)
-	}
-	done, err := s.Answered(ctx, sv.ID, keys)
-	if err != nil {
-		return nil, err
-	}
-	ids := bson.A{}
-	for i, k := range kids {
-		if !done[keys[i]] {
-			ids = append(ids, k.ID)
-		}
-	}
-	return ids, nil
+	return nil, "", false, fmt.Errorf("audience %q: use StreamAudience", n.Audience.Kind)
 }
 
 func (s *Store) remindBatch(ctx context.Context, n models.Notice, cursor string, limit int) ([]string, string, bool, error) {
@@ -208,11 +151,12 @@ func (s *Store) volunteersBatch(ctx context.Context, n models.Notice, cursor str
 }
 
 // Streamable reports whether StreamAudience resolves the notice's audience: the guardians of
-// pupils chosen by scope, school, grade, class or name. Reminders, survey audiences, member
-// lists and volunteers page with AudienceBatch.
+// pupils chosen by scope, school, grade, class or name, or by a survey's audience. Reminders of
+// unread notices, member lists and volunteers page with AudienceBatch.
 func Streamable(n models.Notice) bool {
 	switch n.Audience.Kind {
-	case models.AudienceScope, models.AudienceSchools, models.AudienceGrades, models.AudienceClasses, models.AudienceChildren:
+	case models.AudienceScope, models.AudienceSchools, models.AudienceGrades, models.AudienceClasses, models.AudienceChildren,
+		models.AudienceSurvey:
 		return true
 	}
 	return false
@@ -229,6 +173,23 @@ func Streamable(n models.Notice) bool {
 // different calls; recipients and deliveries have ids derived from the member, so the second
 // time adds nothing. An interrupted stream is simply run again.
 func (s *Store) StreamAudience(ctx context.Context, n models.Notice, size int, fn func(members []string, phones map[string][]byte) error) error {
+	// A survey's audience is its own, less the pupils whose family has answered: the answers
+	// are read once (respondent keys only), not once per batch.
+	var sv models.Survey
+	var answered map[string]bool
+	if n.Audience.Kind == models.AudienceSurvey {
+		var err error
+		if sv, err = s.Survey(ctx, n.Audience.SurveyID); err != nil {
+			return fmt.Errorf("survey audience: %w", err)
+		}
+		answered = map[string]bool{}
+		if err := each(ctx, s, colResponses, bson.M{"survey_id": sv.ID}, bson.M{"respondent": 1}, func(r models.Response) {
+			answered[r.Respondent] = true
+		}); err != nil {
+			return fmt.Errorf("survey audience: %w", err)
+		}
+		n = models.Notice{SchoolID: sv.SchoolID, CountyID: sv.CountyID, Audience: sv.Audience}
+	}
 	gf, err := s.guardianScope(ctx, n)
 	if err != nil {
 		return err
@@ -257,7 +218,7 @@ func (s *Store) StreamAudience(ctx context.Context, n models.Notice, size int, f
 		if err := cur.Decode(&g); err != nil {
 			return fmt.Errorf("audience guardians: %w", err)
 		}
-		if (pupils != nil && !pupils[g.ChildID]) || seen[g.MemberID] {
+		if (pupils != nil && !pupils[g.ChildID]) || seen[g.MemberID] || (answered != nil && answered[s.RespondentKey(sv, g.ChildID)]) {
 			continue
 		}
 		seen[g.MemberID] = true

@@ -238,16 +238,24 @@ func TestAudienceStaysWithinTheSendersScope(t *testing.T) {
 		t.Fatalf("bind: %v", err)
 	}
 	own := models.Notice{ID: "n1", SchoolID: sc.ID, CountyID: sc.CountyID, Audience: models.Audience{Kind: models.AudienceSchools, SchoolIDs: []string{sc.ID}}}
-	members, _, done, err := s.AudienceBatch(ctx, own, "", 100)
-	if err != nil || !done || len(members) != 1 {
-		t.Fatalf("own school: %v %v %v", members, done, err)
+	reached := func(n models.Notice) []string {
+		var out []string
+		if err := s.StreamAudience(ctx, n, 100, func(members []string, _ map[string][]byte) error {
+			out = append(out, members...)
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	if members := reached(own); len(members) != 1 || members[0] != "m1" {
+		t.Fatalf("own school: %v", members)
 	}
 	// A notice of another school naming this one (say, written before a move) reaches nobody.
 	other := own
 	other.SchoolID = "another-school"
-	members, _, _, err = s.AudienceBatch(ctx, other, "", 100)
-	if err != nil || len(members) != 0 {
-		t.Fatalf("another school's notice reached %v (%v)", members, err)
+	if members := reached(other); len(members) != 0 {
+		t.Fatalf("another school's notice reached %v", members)
 	}
 }
 
