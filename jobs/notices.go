@@ -77,8 +77,9 @@ func badPayload(err error) error { return fmt.Errorf("bad payload: %v: %w", err,
 
 // HandleNoticeFanout resolves a notice's audience batch by batch, puts it in every recipient's
 // inbox, queues a delivery per recipient on the first channel and enqueues send tasks. Each
-// batch is checkpointed on the notice, so a fan-out cut short resumes where it stopped, and
-// deliveries have deterministic ids, so a batch done twice creates nothing twice.
+// batch is checkpointed on the notice, so a fan-out cut short resumes where it stopped, and a
+// recipient's receipt names the send batch that carries them, so a batch done twice queues
+// nobody twice.
 func (h *Handlers) HandleNoticeFanout(ctx context.Context, t *asynq.Task) error {
 	var p fanoutPayload
 	if err := json.Unmarshal(t.Payload(), &p); err != nil || p.NoticeID == "" {
@@ -139,7 +140,8 @@ func (h *Handlers) HandleNoticeFanout(ctx context.Context, t *asynq.Task) error 
 // streamFanout fans out a notice to pupils' guardians in one pass over the audience
 // (store.StreamAudience). A run cut short starts the pass again: what the first run created
 // exists already and is not created twice; batch numbers continue from the checkpoint, so the
-// second run's batches are new ones and carry only deliveries that are new.
+// second run's batches are new ones and carry only recipients that are new (the others stay
+// in, or are put back into, the batch their receipt names).
 func (h *Handlers) streamFanout(ctx context.Context, n models.Notice) error {
 	batch := n.FanoutBatches
 	err := h.Store.StreamAudience(ctx, n, h.fanoutBatch(), func(members []string, phones map[string][]byte) error {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"kehou/bots"
@@ -20,6 +21,9 @@ func (h *Handlers) record(ctx context.Context, n models.Notice, p sendPayload, c
 	phones := map[string][]byte{}
 	var retry, waiting int
 	var wait time.Duration
+	// A failed consent write must not stop the outcomes being recorded: an unrecorded claim
+	// would be settled as unknown. It is returned at the end, so asynq runs the task again.
+	var consentErrs []error
 	for _, r := range results {
 		pr := r.p
 		var be *bots.Error
@@ -51,9 +55,7 @@ func (h *Handlers) record(ctx context.Context, n models.Notice, p sendPayload, c
 				} else {
 					err = h.Store.RefundConsent(ctx, pr.d.MemberID, pr.refund)
 				}
-				if err != nil {
-					return err
-				}
+				consentErrs = append(consentErrs, err)
 			}
 		default:
 			if e, ok := r.err.(*bots.Error); ok && e.Wait > 0 {
@@ -63,9 +65,7 @@ func (h *Handlers) record(ctx context.Context, n models.Notice, p sendPayload, c
 				retry++
 			}
 			if pr.refund != "" {
-				if err := h.Store.RefundConsent(ctx, pr.d.MemberID, pr.refund); err != nil {
-					return err
-				}
+				consentErrs = append(consentErrs, h.Store.RefundConsent(ctx, pr.d.MemberID, pr.refund))
 			}
 		}
 		if outcome.Status != "" {
@@ -79,13 +79,19 @@ func (h *Handlers) record(ctx context.Context, n models.Notice, p sendPayload, c
 		h.Log.Warn("deliveries failed transiently", "batch", p.Batch, "count", retry, "example", firstErr(results))
 	}
 	// Fall back first: the fallback batch is made (idempotently) before the first-channel
-	// outcomes are recorded, so a crash in between repeats the fallback instead of losing it.
-	if err := h.fallBack(ctx, n, p.Channel, claim.ID, fallback, phones); err != nil {
-		return err
+	// outcomes are recorded, so a crash in between leaves it to be sent (the first channel's
+	// deliveries become unknown) rather than lost. If it cannot be made, the deliveries that
+	// needed it stay queued on this channel, and the task's next run falls back again.
+	fbErr := h.fallBack(ctx, n, p.Channel, p.Batch, fallback, phones)
+	if fbErr != nil {
+		recorded = slices.DeleteFunc(recorded, func(r store.Recorded) bool { return slices.Contains(fallback, r.MemberID) })
 	}
 	// The ones neither recorded nor waiting stay queued: the task fails below and asynq runs
 	// it again with backoff. Waiting ones are sent by a delayed task.
 	pending := store.Pending{Reason: "retrying"}
+	if fbErr != nil {
+		pending.Reason = "fallback_failed"
+	}
 	if waiting > 0 {
 		pending = store.Pending{Reason: bots.ReasonRateLimited, NotBefore: h.now().Add(wait)}
 	}
@@ -101,10 +107,14 @@ func (h *Handlers) record(ctx context.Context, n models.Notice, p sendPayload, c
 			return err
 		}
 	}
+	var errs []error
 	if retry > 0 {
-		return fmt.Errorf("%d of %d deliveries failed transiently; retrying", retry, len(results))
+		errs = append(errs, fmt.Errorf("%d of %d deliveries failed transiently; retrying", retry, len(results)))
 	}
-	return nil
+	if fbErr != nil {
+		errs = append(errs, fmt.Errorf("fall back: %w", fbErr))
+	}
+	return errors.Join(append(errs, consentErrs...)...)
 }
 
 func firstErr(results []result) string {
@@ -116,9 +126,11 @@ func firstErr(results []result) string {
 	return ""
 }
 
-// fallBack queues the members on the notice's channel after this one, with the numbers this
-// send knew.
-func (h *Handlers) fallBack(ctx context.Context, n models.Notice, channel, claim string, members []string, phones map[string][]byte) error {
+// fallBack queues the members of a send batch on the notice's channel after this one, with
+// the numbers this send knew. Every member of the batch that falls back goes to one batch
+// named after it (whichever send falls back, and however often), so a fallback made twice
+// sends nothing twice.
+func (h *Handlers) fallBack(ctx context.Context, n models.Notice, channel, batch string, members []string, phones map[string][]byte) error {
 	if channel == bots.ChannelWeCom || channel == bots.ChannelDingTalk {
 		return nil // a robot's message has no other channel
 	}
@@ -131,5 +143,10 @@ func (h *Handlers) fallBack(ctx context.Context, n models.Notice, channel, claim
 	if next == "" || len(members) == 0 {
 		return nil
 	}
-	return h.queueBatches(ctx, n.ID, next, "fb"+claim, members, phones)
+	key := batch + ":fb:" + next
+	grew, err := h.Store.EnsureBatch(ctx, n.ID, next, key, members, phones)
+	if err != nil || !grew {
+		return err
+	}
+	return h.enqueueBatches(ctx, n.ID, next, []string{key})
 }

@@ -18,6 +18,11 @@ import (
 // MaxDeliveryAttempts bounds how often one delivery is tried before it is failed for good.
 const MaxDeliveryAttempts = 20
 
+// CarriedPhonesFor is how long after a send batch was made the numbers it carries from the
+// bindings are used; later sends (after quiet hours, a rate-limit wait, retries) read each
+// member's current number.
+const CarriedPhonesFor = time.Hour
+
 // prepared is a claimed delivery with the message to send, or the reason it cannot be sent.
 type prepared struct {
 	d       models.Delivery
@@ -38,10 +43,11 @@ type result struct {
 	err        error
 }
 
-// HandleNoticeSend sends a batch of deliveries on one channel. It claims the queued ones (so a
-// duplicate task or a retry never sends one twice), declares unknown those a dead worker left
-// mid-send, sends, records every outcome, falls back to the notice's next channel on a
-// permanent failure, and returns an error (so asynq retries) when some failed transiently.
+// HandleNoticeSend sends a batch of deliveries on one channel. It locks the batch and claims
+// its queued deliveries (a second task for the batch waits for the lock, then finds them
+// recorded), declares unknown those a dead worker left mid-send, sends, records every outcome,
+// falls back to the notice's next channel on a permanent failure, and returns an error (so
+// asynq retries) when some failed transiently.
 func (h *Handlers) HandleNoticeSend(ctx context.Context, t *asynq.Task) error {
 	var p sendPayload
 	if err := json.Unmarshal(t.Payload(), &p); err != nil || p.NoticeID == "" || p.Batch == "" {
@@ -80,7 +86,11 @@ func (h *Handlers) HandleNoticeSend(ctx context.Context, t *asynq.Task) error {
 		}
 		return h.Store.ReleaseBatch(wctx, p.Batch, claim.ID)
 	}
-	preps, err := h.prepare(ctx, n, p.Channel, claim.Deliveries, claim.Batch.Phones)
+	phones := claim.Batch.Phones
+	if now.Sub(claim.Batch.CreatedAt) > CarriedPhonesFor {
+		phones = nil // deferred or retried for long: a parent may have a new number since
+	}
+	preps, err := h.prepare(ctx, n, p.Channel, claim.Deliveries, phones)
 	if err != nil {
 		h.refundAll(ctx, preps)
 		// Nothing was sent: the deliveries stay queued and the task is tried again.

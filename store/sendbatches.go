@@ -171,27 +171,22 @@ type Claim struct {
 
 // ClaimBatch makes task the owner of a batch under claim and returns its open deliveries that
 // are due. A lock left by an earlier run of the same task, or taken before deadBefore, belongs
-// to a dead sender (asynq runs a task again only once the earlier run is gone): its members
-// that sender never recorded become unknown, since whether they arrived cannot be known and
-// sending again could send them twice. A live owner's lock gives ErrBatchBusy. No batch, or
-// nothing due, gives no deliveries; the caller then releases the lock.
+// to a dead sender: its members that sender never recorded become unknown, since whether they
+// arrived cannot be known and sending again could send them twice. (asynq runs a task again
+// when its earlier run failed, timed out or lost its worker; a timed-out run that still
+// records afterwards finds its deliveries settled and its outcomes already written, so nothing
+// is sent twice.) A live owner's lock gives ErrBatchBusy. No batch, or nothing due, gives no
+// deliveries; the caller then releases the lock.
 func (s *Store) ClaimBatch(ctx context.Context, batch, task, claim string, deadBefore time.Time) (Claim, error) {
 	c := Claim{ID: claim}
-	b, err := findOne[models.SendBatch](ctx, s.c(colSendBatches), bson.M{"_id": batch})
-	if errors.Is(err, ErrNotFound) {
-		return c, nil
-	}
-	if err != nil {
-		return c, err
-	}
 	now := s.now()
-	lock := models.SendLock{ID: batch, Claim: claim, Task: task, At: now, Claimed: due(b, now)}
-	_, err = s.c(colSendLocks).InsertOne(ctx, lock)
+	// The lock comes first, naming nothing; the batch is read only once it is held, so that
+	// no read made before another owner recorded and released can be sent from. It names what
+	// it sends before anything is sent.
+	lock := models.SendLock{ID: batch, Claim: claim, Task: task, At: now, Claimed: []string{}}
+	_, err := s.c(colSendLocks).InsertOne(ctx, lock)
 	switch {
 	case isDup(err):
-		// The lock names nothing until the batch is read again below: a lock that died
-		// naming too much would make unsent deliveries unknown.
-		lock.Claimed = []string{}
 		took, err := s.takeOver(ctx, lock, deadBefore)
 		if err != nil {
 			return c, err
@@ -199,19 +194,30 @@ func (s *Store) ClaimBatch(ctx context.Context, batch, task, claim string, deadB
 		if !took {
 			return c, ErrBatchBusy
 		}
-		if b, err = findOne[models.SendBatch](ctx, s.c(colSendBatches), bson.M{"_id": batch}); err != nil {
-			return c, err
-		}
-		lock.Claimed = due(b, now)
-		if _, err := s.c(colSendLocks).UpdateOne(ctx, bson.M{"_id": batch, "claim": claim}, bson.M{"$set": bson.M{"claimed": lock.Claimed}}); err != nil {
-			return c, fmt.Errorf("lock send batch: %w", err)
-		}
 	case err != nil:
 		return c, fmt.Errorf("lock send batch: %w", err)
 	}
+	b, err := findOne[models.SendBatch](ctx, s.c(colSendBatches), bson.M{"_id": batch})
+	if errors.Is(err, ErrNotFound) {
+		return c, nil
+	}
+	if err != nil {
+		// The lock names nothing yet: letting it go loses nothing.
+		return c, errors.Join(err, s.ReleaseBatch(context.WithoutCancel(ctx), batch, claim))
+	}
 	c.Batch = b
-	c.Deliveries = make([]models.Delivery, len(lock.Claimed))
-	for i, m := range lock.Claimed {
+	claimed := due(b, now)
+	if len(claimed) > 0 {
+		res, err := s.c(colSendLocks).UpdateOne(ctx, bson.M{"_id": batch, "claim": claim}, bson.M{"$set": bson.M{"claimed": claimed}})
+		if err != nil {
+			return c, fmt.Errorf("lock send batch: %w", err)
+		}
+		if res.MatchedCount != 1 {
+			return c, ErrBatchBusy // taken over meanwhile: this task was presumed dead
+		}
+	}
+	c.Deliveries = make([]models.Delivery, len(claimed))
+	for i, m := range claimed {
 		c.Deliveries[i] = models.Delivery{ID: models.DeliveryID(b.NoticeID, m, b.Channel), NoticeID: b.NoticeID, MemberID: m,
 			Channel: b.Channel, Status: models.DeliveryQueued, Attempts: b.Attempts, CreatedAt: b.CreatedAt, UpdatedAt: b.UpdatedAt}
 	}
@@ -367,9 +373,9 @@ func (s *Store) RecordOutcomes(ctx context.Context, c Claim, recorded []Recorded
 	if _, err := s.insertIgnoringDuplicates(ctx, colDeliveries, docs); err != nil {
 		return fmt.Errorf("record deliveries: %w", err)
 	}
-	// Done when the claim leaves nothing open, as far as it knows; a member added meanwhile
-	// (EnsureBatch) shows in the answer, and then the batch is opened again. Both writes go by
-	// _id alone: with any other condition FerretDB reads every batch.
+	// Done when the claim leaves nothing open, as far as it knows; the answer shows whether
+	// that held (a member added meanwhile by EnsureBatch), and a second write corrects it.
+	// Both writes go by _id alone: with any other condition FerretDB reads every batch.
 	left := len(c.Batch.Open)
 	for _, m := range done {
 		if slices.Contains(c.Batch.Open, m) {
@@ -381,6 +387,9 @@ func (s *Store) RecordOutcomes(ctx context.Context, c Claim, recorded []Recorded
 		set["not_before"] = pending.NotBefore
 	}
 	update := bson.M{"$set": set, "$inc": bson.M{"attempts": 1}}
+	if left == 0 {
+		update["$unset"] = bson.M{"phones": ""} // numbers are kept no longer than needed
+	}
 	if len(done) > 0 {
 		update["$pullAll"] = bson.M{"open": done}
 	}
@@ -393,8 +402,9 @@ func (s *Store) RecordOutcomes(ctx context.Context, c Claim, recorded []Recorded
 	if err != nil {
 		return fmt.Errorf("record send batch: %w", err)
 	}
-	if b.Done && len(b.Open) > 0 {
-		if _, err := s.c(colSendBatches).UpdateOne(ctx, bson.M{"_id": c.Batch.ID}, bson.M{"$set": bson.M{"done": false}}); err != nil {
+	if empty := len(b.Open) == 0; b.Done != empty {
+		// A member was added meanwhile, or an earlier claim's late record said otherwise.
+		if _, err := s.c(colSendBatches).UpdateOne(ctx, bson.M{"_id": c.Batch.ID}, bson.M{"$set": bson.M{"done": empty}}); err != nil {
 			return fmt.Errorf("record send batch: %w", err)
 		}
 	}

@@ -49,7 +49,7 @@ func TestSendBatchLocks(t *testing.T) {
 		s.SetClock(func() time.Time { return now })
 		n := models.Notice{ID: "n1", SendAt: now}
 
-		added, batches, err := s.QueueRecipients(ctx, n, "sms", []string{"b1"}, [][]string{{"m1", "m2"}}, nil)
+		added, batches, err := s.QueueRecipients(ctx, n, "sms", []string{"b1"}, [][]string{{"m1", "m2"}}, map[string][]byte{"m1": []byte("sealed")})
 		if err != nil || added != 2 || !slices.Equal(batches, []string{"b1"}) {
 			t.Fatalf("first fan-out: %d added, batches %v, %v", added, batches, err)
 		}
@@ -69,8 +69,8 @@ func TestSendBatchLocks(t *testing.T) {
 
 		// Task A claims b1 and dies during the send.
 		got, err := s.ClaimBatch(ctx, "b1", "taskA", "claimA", now.Add(-10*time.Minute))
-		if err != nil || !slices.Equal(members(got), []string{"m1", "m2"}) {
-			t.Fatalf("first claim: %v, %v", members(got), err)
+		if err != nil || !slices.Equal(members(got), []string{"m1", "m2"}) || string(got.Batch.Phones["m1"]) != "sealed" {
+			t.Fatalf("first claim: %v (phones %v), %v", members(got), got.Batch.Phones, err)
 		}
 		// Another task finds it busy while A may be alive.
 		if _, err := s.ClaimBatch(ctx, "b1", "taskB", "claimB", now.Add(-10*time.Minute)); !errors.Is(err, ErrBatchBusy) {
@@ -94,8 +94,8 @@ func TestSendBatchLocks(t *testing.T) {
 		if err := s.ReleaseBatch(ctx, "b1", "claimA2"); err != nil {
 			t.Fatal(err)
 		}
-		if b1, err := findOne[models.SendBatch](ctx, s.c(colSendBatches), map[string]any{"_id": "b1"}); err != nil || !b1.Done || len(b1.Open) != 0 {
-			t.Fatalf("b1 after settling = %+v, %v; want done", b1, err)
+		if b1, err := findOne[models.SendBatch](ctx, s.c(colSendBatches), map[string]any{"_id": "b1"}); err != nil || !b1.Done || len(b1.Open) != 0 || len(b1.Phones) != 0 {
+			t.Fatalf("b1 after settling = %+v, %v; want done, its numbers dropped", b1, err)
 		}
 
 		// b2: a transient failure stays queued and the next claim sends it again.
