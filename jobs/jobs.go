@@ -59,6 +59,7 @@ type Handlers struct {
 func (h *Handlers) Register(mux *asynq.ServeMux) {
 	mux.HandleFunc(TypeSessionPurge, h.HandleSessionPurge)
 	mux.HandleFunc(TypeIdempotencyPurge, h.HandleIdempotencyPurge)
+	mux.HandleFunc(TypeSendBatchPurge, h.HandleSendBatchPurge)
 	mux.HandleFunc(TypeNoticeFanout, h.HandleNoticeFanout)
 	mux.HandleFunc(TypeNoticeSend, h.HandleNoticeSend)
 	mux.HandleFunc(TypeNoticeReconcile, h.HandleNoticeReconcile)

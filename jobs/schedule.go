@@ -20,6 +20,7 @@ type Periodic struct {
 var Schedule = []Periodic{
 	{Every: time.Hour, New: NewSessionPurgeTask},
 	{Every: time.Hour, New: NewIdempotencyPurgeTask},
+	{Every: time.Hour, New: NewSendBatchPurgeTask},
 	{Every: time.Minute, New: NewNoticeReconcileTask},
 	{Every: surveyRemindEvery, New: NewSurveyRemindTask},
 	{Every: 15 * time.Minute, New: NewEventRemindTask},

@@ -410,3 +410,44 @@ func (s *Store) RecordOutcomes(ctx context.Context, c Claim, recorded []Recorded
 	}
 	return nil
 }
+
+// PurgeSendBatches deletes the send batches that finished more than age ago, of notices whose
+// sending is over (sent or cancelled), and returns how many. Nothing touches such a batch
+// again: a fan-out ends once its notice is sent, and a batch falls back only while it sends.
+// Until then the batch is what says its members were queued once, so it is kept.
+func (s *Store) PurgeSendBatches(ctx context.Context, age time.Duration) (int64, error) {
+	var old []models.SendBatch
+	err := s.all(ctx, colSendBatches, bson.M{"done": true, "updated_at": bson.M{"$lt": s.now().Add(-age)}},
+		options.Find().SetProjection(bson.M{"_id": 1, "notice_id": 1}).SetLimit(10000), &old)
+	if err != nil {
+		return 0, fmt.Errorf("old send batches: %w", err)
+	}
+	over := map[string]bool{}
+	var ids []string
+	for _, b := range old {
+		ended, seen := over[b.NoticeID]
+		if !seen {
+			n, err := s.Notice(ctx, b.NoticeID)
+			switch {
+			case errors.Is(err, ErrNotFound):
+				ended = true
+			case err != nil:
+				return 0, err
+			default:
+				ended = n.Status == models.NoticeSent || n.Status == models.NoticeCancelled
+			}
+			over[b.NoticeID] = ended
+		}
+		if ended {
+			ids = append(ids, b.ID)
+		}
+	}
+	if len(ids) == 0 {
+		return 0, nil
+	}
+	res, err := s.c(colSendBatches).DeleteMany(ctx, bson.M{"_id": bson.M{"$in": ids}, "done": true})
+	if err != nil {
+		return 0, fmt.Errorf("purge send batches: %w", err)
+	}
+	return res.DeletedCount, nil
+}

@@ -198,3 +198,51 @@ func TestSendBatchLocks(t *testing.T) {
 		}
 	}
 }
+
+// Finished batches of finished notices go after SendBatchKeep; open ones, and those of a
+// notice still sending, stay.
+func TestPurgeSendBatches(t *testing.T) {
+	s := newStore(t)
+	ctx := context.Background()
+	now := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	s.SetClock(func() time.Time { return now })
+	for _, n := range []models.Notice{{ID: "sent", Status: models.NoticeSent}, {ID: "sending", Status: models.NoticeSending}} {
+		if _, err := s.c(colNotices).InsertOne(ctx, n); err != nil {
+			t.Fatal(err)
+		}
+	}
+	finish := func(noticeID, batch string, members ...string) {
+		if _, err := s.EnsureBatch(ctx, noticeID, "sms", batch, members, nil); err != nil {
+			t.Fatal(err)
+		}
+		c, err := s.ClaimBatch(ctx, batch, "t", "c-"+batch, now.Add(-time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.RecordOutcomes(ctx, c, outcomes(c, models.DeliverySent, ""), Pending{}); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.ReleaseBatch(ctx, batch, c.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	finish("sent", "old-done", "m1")
+	finish("sending", "old-of-sending", "m2")
+	if _, err := s.EnsureBatch(ctx, "sent", "sms", "old-open", []string{"m3"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	now = now.Add(31 * 24 * time.Hour)
+	finish("sent", "new-done", "m4")
+	n, err := s.PurgeSendBatches(ctx, 30*24*time.Hour)
+	if err != nil || n != 1 {
+		t.Fatalf("purged %d, %v; want 1", n, err)
+	}
+	for _, id := range []string{"old-of-sending", "old-open", "new-done"} {
+		if _, err := findOne[models.SendBatch](ctx, s.c(colSendBatches), map[string]any{"_id": id}); err != nil {
+			t.Fatalf("%s: %v", id, err)
+		}
+	}
+	if _, err := findOne[models.SendBatch](ctx, s.c(colSendBatches), map[string]any{"_id": "old-done"}); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("old-done: %v, want purged", err)
+	}
+}
