@@ -16,6 +16,9 @@ const (
 	DeliveryUnknown = "unknown"
 )
 
+// DeliveryStatuses lists the statuses a delivery can have, for filters.
+var DeliveryStatuses = []string{DeliveryQueued, DeliverySent, DeliveryFailed, DeliverySkipped, DeliveryUnknown}
+
 // Delivery is one notice to one recipient on one channel. Its id is derived from the three, so
 // an outcome can never be recorded twice. Stored documents hold outcomes; queued deliveries
 // are listed from their send batches in the same shape.

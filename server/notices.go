@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -240,7 +241,11 @@ func (s *Server) noticeDeliveries(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	list, next, err := s.store.DeliveriesOfNotice(ctx, n.ID, c.QueryParam("status"), p)
+	status := c.QueryParam("status")
+	if status != "" && !slices.Contains(models.DeliveryStatuses, status) {
+		return models.FieldErrors{"status": "状态只能是 queued（排队中）、sent（已发送）、failed（失败）、skipped（跳过）或 unknown（未知）"}
+	}
+	list, next, err := s.store.DeliveriesOfNotice(ctx, n.ID, status, p)
 	if err != nil {
 		return err
 	}

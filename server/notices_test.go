@@ -55,6 +55,8 @@ func TestCreateNoticeValidationAndScope(t *testing.T) {
 	e.expect(e.req(http.MethodGet, "/api/v1/admin/notices/"+n.ID, otherSchool, nil), http.StatusNotFound, "not_found")
 	e.expect(e.req(http.MethodPost, "/api/v1/admin/notices/"+n.ID+"/cancel", otherSchool, nil), http.StatusNotFound, "not_found")
 	e.expect(e.req(http.MethodGet, "/api/v1/admin/notices/"+n.ID, e.cntyA, nil), http.StatusOK, "")
+	e.expect(e.req(http.MethodGet, "/api/v1/admin/notices/"+n.ID+"/deliveries?status=queued", e.cntyA, nil), http.StatusOK, "")
+	e.expect(e.req(http.MethodGet, "/api/v1/admin/notices/"+n.ID+"/deliveries?status=sending", e.cntyA, nil), http.StatusUnprocessableEntity, "validation_failed")
 	e.expect(e.req(http.MethodPost, "/api/v1/admin/notices/"+n.ID+"/cancel", e.schA1, nil), http.StatusOK, "")
 	e.expect(e.req(http.MethodPost, "/api/v1/admin/notices/"+n.ID+"/cancel", e.schA1, nil), http.StatusConflict, "notice_not_cancellable")
 	e.expect(e.req(http.MethodPost, "/api/v1/admin/notices/"+n.ID+"/remind", e.schA1, map[string]any{"unconfirmed": true}), http.StatusUnprocessableEntity, "validation_failed")
