@@ -117,7 +117,7 @@ func TestScenarios(t *testing.T) {
 		{name: "bind", args: []string{"-scenario", "bind"},
 			want: []string{"POST /api/v1/mp/children", "GET /api/v1/mp/children", "201×", "all"}, wantNot: []string{"problem"}},
 		{name: "bind finds the seeded name", args: []string{"-scenario", "bind"}, child: "王欣怡",
-			want: []string{"child=王欣怡", "201×"}, wantNot: []string{"problem", "422"}},
+			want: []string{"child=王欣怡", "201×"}, wantNot: []string{"problem", "422×"}},
 		{name: "bind with a wrong name", args: []string{"-scenario", "bind", "-child-name", "李四"}, child: "王欣怡",
 			wantError: "no child to bind"},
 		{name: "bind unknown school", args: []string{"-scenario", "bind", "-school", "无此学校"}, wantError: "no school named"},
