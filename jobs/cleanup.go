@@ -41,30 +41,26 @@ func NewSendBatchPurgeTask() *asynq.Task {
 
 // HandleSendBatchPurge is idempotent too.
 func (h *Handlers) HandleSendBatchPurge(ctx context.Context, _ *asynq.Task) error {
-	n, err := h.Store.PurgeSendBatches(ctx, SendBatchKeep)
-	if err != nil {
-		return fmt.Errorf("send batch purge: %w", err)
+	return h.purged("send batches")(h.Store.PurgeSendBatches(ctx, SendBatchKeep))
+}
+
+// purged logs what a purge deleted, or wraps its error.
+func (h *Handlers) purged(what string) func(int64, error) error {
+	return func(n int64, err error) error {
+		if err != nil {
+			return fmt.Errorf("purge %s: %w", what, err)
+		}
+		h.Log.Info("purged "+what, "count", n)
+		return nil
 	}
-	h.Log.Info("purged send batches", "count", n)
-	return nil
 }
 
 // HandleSessionPurge is idempotent: deleting what is already gone deletes nothing.
 func (h *Handlers) HandleSessionPurge(ctx context.Context, _ *asynq.Task) error {
-	n, err := h.Store.PurgeExpiredSessions(ctx)
-	if err != nil {
-		return fmt.Errorf("session purge: %w", err)
-	}
-	h.Log.Info("purged expired sessions", "count", n)
-	return nil
+	return h.purged("expired sessions")(h.Store.PurgeExpiredSessions(ctx))
 }
 
 // HandleIdempotencyPurge is idempotent likewise.
 func (h *Handlers) HandleIdempotencyPurge(ctx context.Context, _ *asynq.Task) error {
-	n, err := h.Store.PurgeIdempotency(ctx, IdempotencyKeep)
-	if err != nil {
-		return fmt.Errorf("idempotency purge: %w", err)
-	}
-	h.Log.Info("purged idempotency records", "count", n)
-	return nil
+	return h.purged("idempotency records")(h.Store.PurgeIdempotency(ctx, IdempotencyKeep))
 }

@@ -187,21 +187,15 @@ func batchKey(noticeID, channel, tag string, k int) string {
 	return fmt.Sprintf("%s:%s:%s:%s:%d", TypeNoticeSend, noticeID, channel, tag, k)
 }
 
-// queueBatches queues the deliveries of members on a channel in send batches of their own
-// (tag makes the keys) and enqueues a task per batch.
-func (h *Handlers) queueBatches(ctx context.Context, noticeID, channel, tag string, members []string, phones map[string][]byte) error {
-	var keys []string
-	for k, chunk := range chunks(members, h.sendChunk()) {
-		key := batchKey(noticeID, channel, tag, k)
-		grew, err := h.Store.EnsureBatch(ctx, noticeID, channel, key, chunk, phones)
-		if err != nil {
-			return err
-		}
-		if grew {
-			keys = append(keys, key)
-		}
+// queueBatch makes a send batch carry members on a channel (EnsureBatch: only those it never
+// carried) and, if it took any, enqueues its task. Robots and fallbacks use it; the fan-out
+// queues through the receipts (QueueRecipients).
+func (h *Handlers) queueBatch(ctx context.Context, noticeID, channel, key string, members []string, phones map[string][]byte) error {
+	grew, err := h.Store.EnsureBatch(ctx, noticeID, channel, key, members, phones)
+	if err != nil || !grew {
+		return err
 	}
-	return h.enqueueBatches(ctx, noticeID, channel, keys)
+	return h.enqueueBatches(ctx, noticeID, channel, []string{key})
 }
 
 func (h *Handlers) enqueueBatches(ctx context.Context, noticeID, channel string, keys []string) error {
@@ -225,7 +219,8 @@ func (h *Handlers) queueRobots(ctx context.Context, n models.Notice) error {
 		if err != nil {
 			return err
 		}
-		if err := h.queueBatches(ctx, n.ID, r.Kind, "robot:"+r.ID, []string{models.RobotMember(r.ID)}, nil); err != nil {
+		key := batchKey(n.ID, r.Kind, "robot:"+r.ID, 0)
+		if err := h.queueBatch(ctx, n.ID, r.Kind, key, []string{models.RobotMember(r.ID)}, nil); err != nil {
 			return err
 		}
 	}

@@ -143,10 +143,5 @@ func (h *Handlers) fallBack(ctx context.Context, n models.Notice, channel, batch
 	if next == "" || len(members) == 0 {
 		return nil
 	}
-	key := batch + ":fb:" + next
-	grew, err := h.Store.EnsureBatch(ctx, n.ID, next, key, members, phones)
-	if err != nil || !grew {
-		return err
-	}
-	return h.enqueueBatches(ctx, n.ID, next, []string{key})
+	return h.queueBatch(ctx, n.ID, next, batch+":fb:"+next, members, phones)
 }

@@ -109,8 +109,7 @@ func (s *Store) queuedOfNotice(ctx context.Context, noticeID string) ([]models.D
 	var out []models.Delivery
 	for _, b := range bs {
 		for _, m := range b.Open {
-			out = append(out, models.Delivery{ID: models.DeliveryID(b.NoticeID, m, b.Channel), NoticeID: b.NoticeID, MemberID: m,
-				Channel: b.Channel, Status: models.DeliveryQueued, Reason: b.Reason, Attempts: b.Attempts, CreatedAt: b.CreatedAt, UpdatedAt: b.UpdatedAt})
+			out = append(out, queuedDelivery(b, m))
 		}
 	}
 	return out, nil

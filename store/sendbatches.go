@@ -37,8 +37,8 @@ import (
 // notice's inbox (a fan-out run again) is not queued again; if the batch their receipt names
 // does not list them (the earlier run stopped in between), it is made to. It returns how many
 // members were new to the notice and the batches that list members of this call now and did
-// not before, for their send tasks to be enqueued. phones (optional) are members' encrypted numbers, carried into
-// the batches.
+// not before, for their send tasks to be enqueued. phones (optional) are members' encrypted
+// numbers, carried into the batches.
 func (s *Store) QueueRecipients(ctx context.Context, n models.Notice, channel string, keys []string, chunks [][]string, phones map[string][]byte) (int, []string, error) {
 	var receipts []any
 	for i, chunk := range chunks {
@@ -133,7 +133,7 @@ func (s *Store) EnsureBatch(ctx context.Context, noticeID, channel, batch string
 		}
 		set := bson.M{"done": false, "updated_at": now}
 		for _, m := range missing {
-			if p := phones[m]; len(p) > 0 {
+			if p, ok := b.Phones[m]; ok {
 				set["phones."+m] = p
 			}
 		}
@@ -218,10 +218,16 @@ func (s *Store) ClaimBatch(ctx context.Context, batch, task, claim string, deadB
 	}
 	c.Deliveries = make([]models.Delivery, len(claimed))
 	for i, m := range claimed {
-		c.Deliveries[i] = models.Delivery{ID: models.DeliveryID(b.NoticeID, m, b.Channel), NoticeID: b.NoticeID, MemberID: m,
-			Channel: b.Channel, Status: models.DeliveryQueued, Attempts: b.Attempts, CreatedAt: b.CreatedAt, UpdatedAt: b.UpdatedAt}
+		c.Deliveries[i] = queuedDelivery(b, m)
 	}
 	return c, nil
+}
+
+// queuedDelivery is the delivery of one of a batch's open members, as it stands until its
+// outcome is recorded.
+func queuedDelivery(b models.SendBatch, member string) models.Delivery {
+	return models.Delivery{ID: models.DeliveryID(b.NoticeID, member, b.Channel), NoticeID: b.NoticeID, MemberID: member,
+		Channel: b.Channel, Status: models.DeliveryQueued, Reason: b.Reason, Attempts: b.Attempts, CreatedAt: b.CreatedAt, UpdatedAt: b.UpdatedAt}
 }
 
 // due lists a batch's open members unless the batch is deferred past now.
@@ -269,25 +275,16 @@ func (s *Store) settleDead(ctx context.Context, dead models.SendLock) (int, erro
 	if err != nil {
 		return 0, err
 	}
-	var open []string
+	var recorded []Recorded
 	for _, m := range dead.Claimed {
 		if slices.Contains(b.Open, m) {
-			open = append(open, m)
+			recorded = append(recorded, Recorded{Delivery: queuedDelivery(b, m), Outcome: Outcome{Status: models.DeliveryUnknown, Reason: "worker_lost"}})
 		}
 	}
-	c := Claim{ID: dead.Claim, Batch: b}
-	for _, m := range open {
-		c.Deliveries = append(c.Deliveries, models.Delivery{ID: models.DeliveryID(b.NoticeID, m, b.Channel), NoticeID: b.NoticeID,
-			MemberID: m, Channel: b.Channel, CreatedAt: b.CreatedAt})
-	}
-	recorded := make([]Recorded, len(c.Deliveries))
-	for i, d := range c.Deliveries {
-		recorded[i] = Recorded{Delivery: d, Outcome: Outcome{Status: models.DeliveryUnknown, Reason: "worker_lost"}}
-	}
-	if err := s.RecordOutcomes(ctx, c, recorded, Pending{}); err != nil {
+	if err := s.RecordOutcomes(ctx, Claim{ID: dead.Claim, Batch: b}, recorded, Pending{}); err != nil {
 		return 0, err
 	}
-	return len(open), nil
+	return len(recorded), nil
 }
 
 // ReleaseBatch ends claim's ownership of a batch, once every outcome is written.
@@ -351,11 +348,11 @@ type Pending struct {
 }
 
 // RecordOutcomes records the outcomes of some of a claim's deliveries and takes them off the
-// batch's open list; the claim's other deliveries stay open, as pending says. Only the claim's owner calls it, and
-// it releases its lock only after this succeeded: a crash or an error in between leaves the
-// lock, whose next owner settles the claim (settleDead). Outcomes are inserted before the open
-// list changes, and an outcome already recorded is kept, so that settling writes no second
-// outcome for a delivery and leaves none open.
+// batch's open list; the claim's other deliveries stay open, as pending says. Only the claim's
+// owner calls it, and it releases its lock only after this succeeded: a crash or an error in
+// between leaves the lock, whose next owner settles the claim (settleDead). Outcomes are
+// inserted before the open list changes, and an outcome already recorded is kept, so that
+// settling writes no second outcome for a delivery and leaves none open.
 func (s *Store) RecordOutcomes(ctx context.Context, c Claim, recorded []Recorded, pending Pending) error {
 	now := s.now()
 	docs := make([]any, len(recorded))
