@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"hash/fnv"
+	"strconv"
 	"time"
 
 	"github.com/hibiken/asynq"
@@ -45,13 +46,23 @@ type answerPayload struct {
 // NewSurveyAnswerTask queues one answer. Its task id is the family's receipt (survey + child),
 // so a repeat while the first is queued is refused by asynq with ErrTaskIDConflict.
 func NewSurveyAnswerTask(r models.Response, receipt string) (*asynq.Task, []asynq.Option) {
+	return asynq.NewTask(TypeSurveyAnswer, answerPayloadOf(r)), []asynq.Option{
+		asynq.Queue(QueueCritical), asynq.TaskID(answerTaskID(receipt)), asynq.Group(answerGroup(receipt)), asynq.MaxRetry(answerMaxRetry),
+	}
+}
+
+func answerPayloadOf(r models.Response) []byte {
 	payload, _ := json.Marshal(answerPayload(r))
+	return payload
+}
+
+func answerTaskID(receipt string) string { return TypeSurveyAnswer + ":" + receipt }
+
+// answerGroup spreads answers over AnswerGroups groups by their receipt.
+func answerGroup(receipt string) string {
 	h := fnv.New32a()
 	h.Write([]byte(receipt))
-	group := fmt.Sprintf("survey-answers-%d", h.Sum32()%AnswerGroups)
-	return asynq.NewTask(TypeSurveyAnswer, payload), []asynq.Option{
-		asynq.Queue(QueueCritical), asynq.TaskID(TypeSurveyAnswer + ":" + receipt), asynq.Group(group), asynq.MaxRetry(50),
-	}
+	return "survey-answers-" + strconv.FormatUint(uint64(h.Sum32()%AnswerGroups), 10)
 }
 
 // WithAggregation sets up answer batching on a worker's asynq configuration. Every worker must

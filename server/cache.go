@@ -29,6 +29,10 @@ import (
 //     always checked against the clock.
 type hotCache struct {
 	surveys *expirable.LRU[string, models.Survey]
+	// gates remembers, by token, the session and children entries the gate last read from
+	// Redis, for submitQuick. They are never trusted alone: answerScript checks that Redis
+	// still holds exactly these entries before it counts or queues anything.
+	gates *expirable.LRU[string, gateEntry]
 	// loads makes the first parents after a notice share one database read (and one "answered"
 	// mark) per survey instead of each making their own.
 	loads singleflight.Group
@@ -42,7 +46,28 @@ const (
 )
 
 func newHotCache() *hotCache {
-	return &hotCache{surveys: expirable.NewLRU[string, models.Survey](1_000, nil, 5*time.Second)}
+	return &hotCache{surveys: expirable.NewLRU[string, models.Survey](1_000, nil, 5*time.Second),
+		gates: expirable.NewLRU[string, gateEntry](gateEntries, nil, pupilsTTL)}
+}
+
+// gateEntries bounds the remembered sessions: about 40 MB at most, for the parents of a busy
+// minute; a parent not among them takes the ordinary path.
+const gateEntries = 100_000
+
+// gateEntry is a member's session and children as Redis held them (raw) and as decoded.
+type gateEntry struct {
+	sess, kidsRaw string
+	member        models.Member
+	expires       time.Time
+	kids          []models.Child
+}
+
+// rememberGate keeps what the gate read, unless it is already kept.
+func (h *hotCache) rememberGate(token string, e gateEntry) {
+	if old, ok := h.gates.Peek(token); ok && old.sess == e.sess && old.kidsRaw == e.kidsRaw {
+		return
+	}
+	h.gates.Add(token, e)
 }
 
 // A cached session is "memberID<TAB>expiry in Unix milliseconds<TAB>nickname": nothing secret,

@@ -282,7 +282,8 @@ type receiptBody struct {
 // submitSurvey validates an answer and queues it: the answer is in Redis (asynq, task id from
 // the receipt) before the 202, and a worker stores it in batches. A repeat gets the first
 // receipt and changes nothing. Should Redis be unavailable, the answer is written to MongoDB
-// directly; only when both fail is it refused, with 503 and Retry-After.
+// directly; only when both fail is it refused, with 503 and Retry-After. A parent this replica
+// has seen lately usually takes submitQuick, which does the same in one Redis command.
 func (s *Server) submitSurvey(c echo.Context) error {
 	ctx := c.Request().Context()
 	// This route is not behind requireMember: it admits the parent itself once it knows the
@@ -300,6 +301,13 @@ func (s *Server) submitSurvey(c echo.Context) error {
 		return err
 	}
 	sv, svErr := s.openSurvey(ctx, c.Param("id"))
+	if svErr == nil {
+		if done, err := s.submitQuick(c, sv, f); done {
+			s.metrics.quickAnswers.Inc()
+			return err
+		}
+	}
+	s.metrics.ordAnswers.Inc()
 	var markKey, key string
 	if svErr == nil && f.ChildID != "" {
 		key = s.store.RespondentKey(sv, f.ChildID)
@@ -331,27 +339,20 @@ func (s *Server) submitSurvey(c echo.Context) error {
 	}
 	receipt := s.store.ReceiptID(sv, child.ID)
 	if answered == 1 || (answered < 0 && s.answered(ctx, sv.ID, key)) {
-		return newAPIError(http.StatusConflict, "already_submitted", "您已提交过该问卷，以第一次提交为准（回执 "+receipt+"）")
+		return errAlreadySubmitted(receipt)
 	}
-	now := s.now().UTC()
-	r := models.Response{ID: store.NewResponseID(), SurveyID: sv.ID, Respondent: key,
-		CountyID: child.CountyID, SchoolID: child.SchoolID, Grade: child.Grade, Answers: answers, SubmittedAt: now}
-	if sv.Anonymous {
-		r.SubmittedAt = models.Day(now) // the day only: a time could single a family out
-	} else {
-		r.MemberID, r.ChildID, r.Class = memberOf(c).ID, child.ID, child.Class
-	}
-	body := receiptBody{Receipt: receipt, SurveyID: sv.ID, ChildID: child.ID, Status: "queued", Message: "提交成功，感谢您的参与"}
+	r := s.newResponse(c, sv, child, key, answers)
+	body := receiptBody{Receipt: receipt, SurveyID: sv.ID, ChildID: child.ID, Status: "queued", Message: msgQueued}
 	task, opts := jobs.NewSurveyAnswerTask(r, receipt)
 	_, err = s.queue.EnqueueContext(ctx, task, opts...)
 	switch {
 	case err == nil:
 	case errors.Is(err, asynq.ErrTaskIDConflict):
-		body.Status, body.Message = statusSubmitted, "您已提交过该问卷，以第一次提交为准"
+		body.Status, body.Message = statusSubmitted, msgSubmitted
 	default:
 		s.log.Warn("enqueue survey answer failed; storing it directly", "request_id", requestID(c), "survey", sv.ID, "err", err)
 		if n, err := s.store.InsertResponses(ctx, []models.Response{r}); err == nil && n == 0 {
-			body.Status, body.Message = statusSubmitted, "您已提交过该问卷，以第一次提交为准"
+			body.Status, body.Message = statusSubmitted, msgSubmitted
 		} else if err != nil {
 			s.log.Error("survey answer not stored", "request_id", requestID(c), "survey", sv.ID, "err", err)
 			e := newAPIError(http.StatusServiceUnavailable, "unavailable", "服务繁忙，您的答卷未能提交，请稍后重试")
@@ -362,6 +363,91 @@ func (s *Server) submitSurvey(c echo.Context) error {
 		}
 	}
 	return c.JSON(http.StatusAccepted, body)
+}
+
+const (
+	msgQueued    = "提交成功，感谢您的参与"
+	msgSubmitted = "您已提交过该问卷，以第一次提交为准"
+)
+
+func errAlreadySubmitted(receipt string) error {
+	return newAPIError(http.StatusConflict, "already_submitted", msgSubmitted+"（回执 "+receipt+"）")
+}
+
+// newResponse is the answer as it will be stored. An anonymous answer keeps the day it was
+// given and where the child is, no more: a time or a class could single a family out.
+func (s *Server) newResponse(c echo.Context, sv models.Survey, child models.Child, key string, answers models.Answers) models.Response {
+	now := s.now().UTC()
+	r := models.Response{ID: store.NewResponseID(), SurveyID: sv.ID, Respondent: key,
+		CountyID: child.CountyID, SchoolID: child.SchoolID, Grade: child.Grade, Answers: answers, SubmittedAt: now}
+	if sv.Anonymous {
+		r.SubmittedAt = models.Day(now)
+	} else {
+		r.MemberID, r.ChildID, r.Class = memberOf(c).ID, child.ID, child.Class
+	}
+	return r
+}
+
+// submitQuick is submitSurvey in one Redis command, for a parent whose session and children
+// this replica read from Redis within the last minutes (hotCache.gates). The answer is checked
+// here first, against those children; then answerScript makes sure Redis still holds that
+// session and those children, counts the request against the limits, reads the answered mark
+// and queues the answer, all at once. The ordinary path makes two round trips: the gate before
+// the checks and the enqueue after them.
+//
+// It reports done false, having changed nothing, whenever the ordinary path must decide: no
+// remembered entry, an answer that fails a check (the ordinary path counts it against the
+// limits before refusing it), a session or binding that changed, or Redis not answering. If
+// Redis ran the script but its reply was lost, the ordinary path finds the task id taken and
+// answers "submitted": the answer is queued once either way.
+func (s *Server) submitQuick(c echo.Context, sv models.Survey, f answerForm) (bool, error) {
+	token := bearer(c)
+	g, ok := s.cache.gates.Get(token)
+	if !s.queueOnRedis || !ok || !s.now().Before(g.expires) {
+		return false, nil
+	}
+	ctx := c.Request().Context()
+	c.Set(ctxMember, g.member)
+	c.Set(ctxPupils, g.kids)
+	fallBack := func() (bool, error) {
+		c.Set(ctxMember, nil) // the ordinary path admits the parent afresh
+		c.Set(ctxPupils, nil)
+		return false, nil
+	}
+	sv, child, err := s.childFor(c, sv, f.ChildID)
+	if err != nil || s.surveyState(sv) != nil {
+		return fallBack()
+	}
+	if sv, f.Answers, err = s.fixAndCheck(ctx, sv, f.Answers); err != nil {
+		return fallBack()
+	}
+	key, receipt := s.store.RespondentKey(sv, child.ID), s.store.ReceiptID(sv, child.ID)
+	q := jobs.NewQueuedAnswer(s.newResponse(c, sv, child, key, f.Answers), receipt)
+	w, retry := s.window()
+	keys := append([]string{rateKey(bucketIP, c.RealIP(), w), sessionKey(token),
+		rateKey(bucketSubject, memberPrincipal(g.member.ID), w), pupilsKeyPrefix + g.member.ID, jobs.AnsweredKey(sv.ID, key)}, q.Keys()...)
+	cctx, cancel := cacheCtx(ctx)
+	defer cancel()
+	// asynq orders a group by the Unix second the task joined it, on the real clock.
+	res, err := answerScript.Run(cctx, s.rdb, keys, windowTTL, g.sess, g.kidsRaw, s.cfg.RateIPPerMinute, s.cfg.RateMemberPerMin,
+		q.Msg, q.State(), q.Group, time.Now().Unix(), q.ID, jobs.QueueCritical).Int64Slice()
+	if err != nil || len(res) != 3 {
+		return fallBack()
+	}
+	body := receiptBody{Receipt: receipt, SurveyID: sv.ID, ChildID: child.ID, Status: "queued", Message: msgQueued}
+	switch res[0] {
+	case 1:
+		return true, errRateLimited(retry)
+	case 2:
+		return true, errAlreadySubmitted(receipt)
+	case 3:
+		body.Status, body.Message = statusSubmitted, msgSubmitted
+		fallthrough
+	case 4:
+		return true, c.JSON(http.StatusAccepted, body)
+	}
+	s.cache.gates.Remove(token)
+	return fallBack()
 }
 
 // fixAndCheck checks answers against the survey and, before the first answer is accepted, fixes

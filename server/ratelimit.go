@@ -49,6 +49,30 @@ local mark = -1
 if KEYS[3] then mark = redis.call('EXISTS', KEYS[3]) end
 return {ip, sess, n, kids, mark}`)
 
+// answerScript is gateScript and asynq's add-to-group script in one command, for an answer
+// that submitQuick has already checked against the session and children this replica last
+// read (ARGV[2], ARGV[3]). Unless Redis still holds exactly those entries under the session key
+// (KEYS[2]) and the member's children key (KEYS[4]) it touches nothing and answers 0, and the
+// ordinary path decides: so a revoked token or a changed binding is refused as promptly as
+// there. Otherwise it counts the request against the IP (KEYS[1]) and the member (KEYS[3])
+// and answers 1 when either is over its limit (ARGV[4], ARGV[5]); 2 when the answered mark
+// (KEYS[5]) is set; 3 when a task with this id is already queued (asynq's own check); and 4
+// when it has queued the answer as asynq's client would (KEYS[6..9] and ARGV[6..11], see
+// jobs.QueuedAnswer). The second and third values are the two counts.
+var answerScript = redis.NewScript(`if redis.call('GET', KEYS[2]) ~= ARGV[2] or redis.call('GET', KEYS[4]) ~= ARGV[3] then return {0, 0, 0} end
+local ip = redis.call('INCR', KEYS[1])
+if ip == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+local n = redis.call('INCR', KEYS[3])
+if n == 1 then redis.call('EXPIRE', KEYS[3], ARGV[1]) end
+if ip > tonumber(ARGV[4]) or n > tonumber(ARGV[5]) then return {1, ip, n} end
+if redis.call('EXISTS', KEYS[5]) == 1 then return {2, ip, n} end
+if redis.call('EXISTS', KEYS[6]) == 1 then return {3, ip, n} end
+redis.call('HSET', KEYS[6], 'msg', ARGV[6], 'state', ARGV[7], 'group', ARGV[8])
+redis.call('ZADD', KEYS[7], ARGV[9], ARGV[10])
+redis.call('SADD', KEYS[8], ARGV[8])
+redis.call('SADD', KEYS[9], ARGV[11])
+return {4, ip, n}`)
+
 const windowTTL = 61 // seconds: a window's key outlives its minute
 
 // window is the current minute and the seconds until the next one.
@@ -116,7 +140,9 @@ func (s *Server) memberGate(ctx context.Context, ip, token, extra string) gate {
 	}
 	g.member, g.ok = m, true
 	if kids, cached := res[3].(string); cached {
-		g.kids, g.kidsOK = decodePupils(kids)
+		if g.kids, g.kidsOK = decodePupils(kids); g.kidsOK && s.queueOnRedis {
+			s.cache.rememberGate(token, gateEntry{sess: raw, kidsRaw: kids, member: m, expires: expires, kids: g.kids})
+		}
 	}
 	if mark, _ := res[4].(int64); extra != "" {
 		g.mark = int(mark)

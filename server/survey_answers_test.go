@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/hibiken/asynq"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/xuri/excelize/v2"
 
 	"kehou/jobs"
@@ -369,4 +370,97 @@ func (e *env) waitMark(surveyID, respondent string) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// TestQuickSubmission: a parent whose session and children this replica read lately answers
+// with one Redis command (submitQuick). It must refuse and accept exactly what the ordinary
+// path does: a logged-out token, an unbound child and an exceeded limit are refused at once;
+// a repeat gets the first receipt; an answer that fails a check is refused with field errors
+// and still counts against the limit; every accepted answer is stored once.
+func TestQuickSubmission(t *testing.T) {
+	e := newEnv(t)
+	e.worker()
+	fams := e.families(e.schoolA1, "A1", 3, 4)
+	sv := openingSurvey(e, e.schA1)
+	url := "/api/v1/mp/surveys/" + sv.ID
+	good := map[string]any{"q1": map[string]any{"choice": "B"}, "q3": map[string]any{"score": 5}}
+	paths := func(path string) int { return int(testutil.ToFloat64(e.srv.metrics.answerPaths.WithLabelValues(path))) }
+	submit := func(f family, answers map[string]any) (resp, receiptBody) {
+		r := e.req(http.MethodPost, url+"/answers", f.token, map[string]any{"child_id": f.childID, "answers": answers})
+		var b receiptBody
+		if r.Code == http.StatusAccepted {
+			r.json(t, &b)
+		}
+		return r, b
+	}
+	// The fixture's sessions are not in Redis yet: the first request caches the session and
+	// the children there, the second finds them (and this replica remembers them).
+	open := func(f family) {
+		for range 2 {
+			e.expect(e.req(http.MethodGet, url, f.token, nil), http.StatusOK, "")
+		}
+	}
+
+	// The first answer, after opening the survey: queued in one command.
+	open(fams[0])
+	r, b := submit(fams[0], good)
+	e.expect(r, http.StatusAccepted, "")
+	if b.Status != "queued" || b.Receipt != e.st.ReceiptID(sv, fams[0].childID) || paths("quick") != 1 || paths("ordinary") != 0 {
+		t.Fatalf("first answer: %+v, paths quick %d ordinary %d", b, paths("quick"), paths("ordinary"))
+	}
+	// A repeat while it is queued gets the first receipt; once stored, 409.
+	if r, b = submit(fams[0], good); r.Code != http.StatusAccepted || b.Status != statusSubmitted || b.Receipt != e.st.ReceiptID(sv, fams[0].childID) {
+		t.Fatalf("repeat while queued: %d %+v", r.Code, b)
+	}
+	e.waitResponses(sv.ID, 1)
+	e.waitMark(sv.ID, e.st.RespondentKey(sv, fams[0].childID))
+	r, _ = submit(fams[0], good)
+	e.expect(r, http.StatusConflict, "already_submitted")
+	if paths("quick") != 3 {
+		t.Fatalf("quick submissions: %d, want 3", paths("quick"))
+	}
+
+	// A failing answer is refused by the ordinary path, with its field error.
+	open(fams[1])
+	r, _ = submit(fams[1], map[string]any{"q1": map[string]any{"choice": "B"}, "q3": map[string]any{"score": 9}})
+	e.expect(r, http.StatusUnprocessableEntity, "validation_failed")
+	if !strings.Contains(string(r.Body), "answers.q3") || paths("ordinary") != 1 {
+		t.Fatalf("failing answer: %s, ordinary %d", r.Body, paths("ordinary"))
+	}
+	// Logged out after opening: refused.
+	e.expect(e.req(http.MethodPost, "/api/v1/mp/logout", fams[1].token, nil), http.StatusNoContent, "")
+	r, _ = submit(fams[1], good)
+	e.expect(r, http.StatusUnauthorized, "unauthenticated")
+	// Unbound after opening: refused for that child.
+	var mine listBody[myChild]
+	e.req(http.MethodGet, "/api/v1/mp/children", fams[2].token, nil).json(t, &mine)
+	open(fams[2])
+	e.expect(e.req(http.MethodDelete, "/api/v1/mp/children/"+mine.Items[0].ID, fams[2].token, nil), http.StatusNoContent, "")
+	r, _ = submit(fams[2], good)
+	e.expect(r, http.StatusUnprocessableEntity, "validation_failed")
+	if !strings.Contains(string(r.Body), "child_id") || paths("quick") != 3 {
+		t.Fatalf("unbound child: %s, quick %d", r.Body, paths("quick"))
+	}
+
+	// The member's limit holds on the quick path: the two openings, a failing answer (counted),
+	// an answer and its repeat make five of five; the sixth request is refused.
+	e.cfg.RateMemberPerMin = 5
+	e.rebuild()
+	open(fams[3])
+	r, _ = submit(fams[3], map[string]any{"q3": map[string]any{"score": 9}})
+	e.expect(r, http.StatusUnprocessableEntity, "validation_failed")
+	if r, b = submit(fams[3], good); r.Code != http.StatusAccepted || b.Status != "queued" {
+		t.Fatalf("answer within the limit: %d %s", r.Code, r.Body)
+	}
+	if r, b = submit(fams[3], good); r.Code != http.StatusAccepted || b.Status != statusSubmitted {
+		t.Fatalf("repeat within the limit: %d %s", r.Code, r.Body)
+	}
+	r, _ = submit(fams[3], good)
+	e.expect(r, http.StatusTooManyRequests, "rate_limited")
+	if paths("quick") != 3 || paths("ordinary") != 1 {
+		t.Fatalf("after rebuild: quick %d ordinary %d, want 3 and 1", paths("quick"), paths("ordinary"))
+	}
+	e.waitResponses(sv.ID, 2)
+	time.Sleep(2500 * time.Millisecond) // a second copy of either answer would land by now
+	e.waitResponses(sv.ID, 2)
 }
