@@ -60,11 +60,11 @@ func newBC(t *testing.T, n int) *bcEnv {
 	if e.obs, err = store.New(obsClient.Database(db.Name()), key); err != nil {
 		t.Fatal(err)
 	}
+	e.st.SetEmbedded(true) // as kehou run does on the embedded store
 	if err := e.st.EnsureIndexes(ctx); err != nil {
 		t.Fatal(err)
 	}
 	testenv.IndexIDs(t, db)
-	e.st.SetPointReads(true) // as kehou run does on the embedded store
 	e.queue = asynq.NewClientFromRedisClient(e.rdb)
 	t.Cleanup(func() { e.queue.Close() })
 	e.wx = wxfake.New()

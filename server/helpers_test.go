@@ -70,11 +70,11 @@ func newEnv(t *testing.T, opts ...func(*env)) *env {
 	}
 	e.st.SetClock(func() time.Time { return e.now })
 	ctx := context.Background()
+	e.st.SetEmbedded(true) // as kehou run does on the embedded store
 	if err := e.st.EnsureIndexes(ctx); err != nil {
 		t.Fatal(err)
 	}
 	testenv.IndexIDs(t, e.db)
-	e.st.SetPointReads(true) // as kehou run does on the embedded store
 	e.rdb = testenv.Redis(t, redisDB)
 	e.fake = wxfake.New()
 	if _, err := e.fake.Start(); err != nil {

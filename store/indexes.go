@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -105,6 +106,16 @@ func (s *Store) EnsureIndexes(ctx context.Context) error {
 		colApplications: {unique("shift_id", "volunteer_id", "active"), plain("volunteer_id", "year"), plain("school_id", "year"), plain("county_id", "year"), plain("programme_id")},
 	}
 	for name, models := range want {
+		if s.uniqueOnly {
+			// plain indexes have no options; unique ones do (see unique and plain).
+			models = slices.DeleteFunc(slices.Clone(models), func(m mongo.IndexModel) bool { return m.Options == nil })
+			// The collection must exist all the same: on the embedded store the _id index is
+			// added afterwards (devstack.Stack.IndexIDs) to the tables that exist by then.
+			var ce mongo.CommandError
+			if err := s.db.CreateCollection(ctx, name); err != nil && !(errors.As(err, &ce) && ce.Code == 48) { // 48: NamespaceExists
+				return fmt.Errorf("create collection %s: %w", name, err)
+			}
+		}
 		missing, err := s.missingIndexes(ctx, name, models)
 		if err != nil {
 			return err

@@ -72,6 +72,7 @@ func main() {
 	flag.BoolVar(&o.verbose, "v", false, "log the jobs' info messages")
 	flag.StringVar(&o.channel, "channel", "outbox", "what stands in for the SMS provider: outbox (the sandbox's, one insert per send batch) or instant (accepts and keeps nothing)")
 	flag.Parse()
+	devstack.TuneGC() // as kehou does when it embeds the stand-ins
 	log.SetFlags(log.Ltime | log.Lmicroseconds)
 	if o.n < 1 || o.concurrency < 1 {
 		log.Fatal("broadcast: -n and -concurrency must be positive")
@@ -125,6 +126,7 @@ func run(o settings) error {
 	if b.st, err = store.New(b.mdb, key); err != nil {
 		return err
 	}
+	b.st.SetEmbedded(true) // as kehou run does on the embedded store
 	if err := b.st.EnsureIndexes(ctx); err != nil {
 		return err
 	}
@@ -132,7 +134,6 @@ func run(o settings) error {
 	if err := stack.IndexIDs(ctx, "bench"); err != nil {
 		return err
 	}
-	b.st.SetPointReads(true)
 
 	mem := memwatch.Start(50 * time.Millisecond)
 	defer mem.Close()

@@ -73,6 +73,7 @@ func main() {
 	flag.StringVar(&o.dataDir, "dir", "", "parent of the embedded store's temporary data directory")
 	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the first round's submissions to this file (and FILE.allocs0, FILE.allocs)")
 	flag.Parse()
+	devstack.TuneGC() // as kehou does when it embeds the stand-ins
 	log.SetFlags(log.Ltime | log.Lmicroseconds)
 	if o.redisDB >= 0 && o.redisDB <= 3 {
 		log.Fatalf("surveys: refusing Redis database %d: 0-3 belong to the tests and the app", o.redisDB)
@@ -112,6 +113,7 @@ func run(o settings) error {
 	if b.st, err = store.New(b.mdb, key); err != nil {
 		return err
 	}
+	b.st.SetEmbedded(true) // as kehou run does on the embedded store
 	if err := b.st.EnsureIndexes(ctx); err != nil {
 		return err
 	}

@@ -184,10 +184,22 @@ func (b *bench) persistPhase(ctx context.Context) (persistResult, error) {
 	// survey_responses (store.EnsureIndexes, and the _id index kehou run adds on this store)
 	// and as many documents already in it.
 	base := b.mdb.Collection("baseline_responses")
-	if _, err := base.Indexes().CreateMany(ctx, []mongo.IndexModel{
-		{Keys: bson.D{{Key: "survey_id", Value: 1}, {Key: "respondent", Value: 1}}, Options: options.Index().SetUnique(true)},
-		{Keys: bson.D{{Key: "survey_id", Value: 1}, {Key: "school_id", Value: 1}}},
-	}); err != nil {
+	specs, err := b.mdb.Collection("survey_responses").Indexes().ListSpecifications(ctx)
+	if err != nil {
+		return res, err
+	}
+	var same []mongo.IndexModel
+	for _, sp := range specs {
+		if sp.Name == "_id_" {
+			continue
+		}
+		m := mongo.IndexModel{Keys: sp.KeysDocument}
+		if sp.Unique != nil && *sp.Unique {
+			m.Options = options.Index().SetUnique(true)
+		}
+		same = append(same, m)
+	}
+	if _, err := base.Indexes().CreateMany(ctx, same); err != nil {
 		return res, err
 	}
 	if err := b.stack.IndexIDs(ctx, "bench"); err != nil {

@@ -59,6 +59,9 @@ func open(ctx context.Context, cfg *config.Config, log *slog.Logger) (*infra, er
 		}
 		in.stack = stack
 		log.Warn("embedded stand-ins started; for development only", "dir", cfg.DataDir)
+		if devstack.TuneGC() {
+			log.Info("garbage collector tuned for the embedded stand-ins", "gogc", devstack.EmbeddedGCPercent)
+		}
 	}
 	var mopts *options.ClientOptions
 	if cfg.MongoURI != "" {
@@ -78,15 +81,18 @@ func open(ctx context.Context, cfg *config.Config, log *slog.Logger) (*infra, er
 	if in.store, err = store.New(client.Database(cfg.MongoDB), key); err != nil {
 		return nil, err
 	}
+	// Only the store itself decides: with KEHOU_MONGO_URI set and Redis embedded, the store is
+	// a real MongoDB and keeps its secondary indexes.
+	embeddedStore := cfg.MongoURI == ""
+	in.store.SetEmbedded(embeddedStore)
 	if err := in.store.EnsureIndexes(ctx); err != nil {
 		return nil, err
 	}
-	if in.stack != nil {
+	if embeddedStore {
 		// The embedded store finds documents by _id only through this extra index.
 		if err := in.stack.IndexIDs(ctx, cfg.MongoDB); err != nil {
 			return nil, err
 		}
-		in.store.SetPointReads(true)
 	}
 	addr := cfg.RedisAddr
 	if addr == "" {
