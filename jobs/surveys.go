@@ -52,8 +52,7 @@ func NewSurveyAnswerTask(r models.Response, receipt string) (*asynq.Task, []asyn
 }
 
 func answerPayloadOf(r models.Response) []byte {
-	payload, _ := json.Marshal(answerPayload(r))
-	return payload
+	return appendAnswerPayload(make([]byte, 0, 512), answerPayload(r))
 }
 
 func answerTaskID(receipt string) string { return TypeSurveyAnswer + ":" + receipt }
