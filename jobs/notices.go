@@ -13,8 +13,20 @@ import (
 	"kehou/store"
 )
 
-// SendTimeout bounds one send task (200 deliveries, 8 at a time, 10 s per provider call at worst).
+// SendTimeout bounds one send task (SendChunk deliveries, sendParallel at a time, 10 s per
+// provider call at worst: 500 / 20 × 10 s = 250 s). It must stay below DefaultSendingAfter.
 const SendTimeout = 5 * time.Minute
+
+// DefaultSendChunk is how many deliveries a send batch holds, as many as a fan-out batch
+// resolves pupils, so that each fan-out batch makes one send batch. Every batch costs the same
+// few writes (its document, a lock taken and dropped, one update), so fewer, larger batches
+// spend the store on deliveries instead: a 30,000-recipient broadcast took 10.3 s in batches of
+// 500 against 14.6 s in batches of 200 (bench/broadcast, instant channel). The price is the
+// crash window: a worker that dies mid-send leaves up to this many deliveries unknown.
+const DefaultSendChunk = 500
+
+// sendParallel is how many provider calls one send task makes at a time.
+const sendParallel = 20
 
 // Task types of the notice broadcast.
 const (
@@ -238,7 +250,7 @@ func (h *Handlers) sendChunk() int {
 	if h.SendChunk > 0 {
 		return h.SendChunk
 	}
-	return 200
+	return DefaultSendChunk
 }
 
 func chunks(ids []string, size int) [][]string {

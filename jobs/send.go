@@ -164,7 +164,7 @@ func (h *Handlers) send(ctx context.Context, channel string, preps []*prepared) 
 		return results
 	}
 	out := make([]result, len(ready))
-	sem := make(chan struct{}, 8)
+	sem := make(chan struct{}, sendParallel)
 	var wg sync.WaitGroup
 	for i, p := range ready {
 		wg.Add(1)

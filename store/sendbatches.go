@@ -23,9 +23,9 @@ import (
 //
 // So a delivery is written once, when its outcome is known (sent, failed, skipped, unknown).
 // Until then it is queued: its member is listed as open in its send batch (send_batches, one
-// document per send task, about 200 members). A send batch is where the ledger keeps what is
-// still to do; the receipt in the member's inbox names the batch of the notice's first
-// channel, so a fan-out run again after a crash puts nobody in a second batch.
+// document per send task, up to jobs.DefaultSendChunk members). A send batch is where the
+// ledger keeps what is still to do; the receipt in the member's inbox names the batch of the
+// notice's first channel, so a fan-out run again after a crash puts nobody in a second batch.
 //
 // A task owns a batch while its lock (send_locks, one small document per batch being sent)
 // exists, and only the owner records the batch's outcomes. A lock left by a dead owner names
