@@ -82,7 +82,12 @@ func New(cfg Config) (*Client, error) {
 		return nil, fmt.Errorf("sms: config: missing %s", strings.Join(missing, ", "))
 	}
 	if cfg.HTTPClient == nil {
-		cfg.HTTPClient = &http.Client{Timeout: 10 * time.Second}
+		// Send tasks call the one endpoint many at a time (20 per task, several tasks per
+		// worker); Go's default keeps only 2 idle connections per host, so the rest would
+		// make a new TLS connection for every message.
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.MaxIdleConnsPerHost = 256
+		cfg.HTTPClient = &http.Client{Timeout: 10 * time.Second, Transport: t}
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now

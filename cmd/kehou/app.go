@@ -115,9 +115,13 @@ func open(ctx context.Context, cfg *config.Config, log *slog.Logger) (*infra, er
 }
 
 func (in *infra) openWechat(cfg *config.Config, log *slog.Logger) error {
-	// A bounded client: a hung WeChat call must not hold the shared token lock forever.
+	// A bounded client: a hung WeChat call must not hold the shared token lock forever. Send
+	// tasks call WeChat many at a time, so it keeps more idle connections than Go's default 2
+	// per host; otherwise most subscribe messages would open a new TLS connection.
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = 256
 	wc := wechat.Config{AppID: cfg.WechatAppID, Secret: cfg.WechatSecret, Cache: wechat.NewRedisCache(in.rdb, "kehou:wx:"),
-		HTTPClient: &http.Client{Timeout: 10 * time.Second}}
+		HTTPClient: &http.Client{Timeout: 10 * time.Second, Transport: t}}
 	if cfg.Sandbox() {
 		in.fake = wxfake.New()
 		url, err := in.fake.Start()
