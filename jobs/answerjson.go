@@ -25,7 +25,7 @@ func appendAnswerPayload(b []byte, p answerPayload) []byte {
 	b = append(b, `,"school_id":`...)
 	b = appendJSONString(b, p.SchoolID)
 	b = append(b, `,"grade":`...)
-	b = strconv.AppendInt(b, int64(p.Grade), 10)
+	b = appendInt(b, p.Grade)
 	for _, f := range [...]struct{ key, v string }{{`,"member_id":`, p.MemberID}, {`,"child_id":`, p.ChildID}, {`,"class":`, p.Class}} {
 		if f.v != "" {
 			b = append(b, f.key...)
@@ -63,50 +63,51 @@ func appendAnswers(b []byte, as models.Answers) []byte {
 // appendAnswer writes one answer; its fields are all omitempty.
 func appendAnswer(b []byte, a models.Answer) []byte {
 	b = append(b, '{')
-	sep := func() {
+	key := func(k string) {
 		if b[len(b)-1] != '{' {
 			b = append(b, ',')
 		}
+		b = append(b, k...)
 	}
 	if a.Choice != "" {
-		b = appendJSONString(append(b, `"choice":`...), a.Choice)
+		key(`"choice":`)
+		b = appendJSONString(b, a.Choice)
 	}
 	if len(a.Choices) > 0 {
-		sep()
-		b = append(b, `"choices":[`...)
-		for i, c := range a.Choices {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = appendJSONString(b, c)
-		}
-		b = append(b, ']')
+		key(`"choices":`)
+		b = appendArray(b, a.Choices, appendJSONString)
 	}
 	if a.Other != "" {
-		sep()
-		b = appendJSONString(append(b, `"other":`...), a.Other)
+		key(`"other":`)
+		b = appendJSONString(b, a.Other)
 	}
 	if a.Score != nil {
-		sep()
-		b = strconv.AppendInt(append(b, `"score":`...), int64(*a.Score), 10)
+		key(`"score":`)
+		b = appendInt(b, *a.Score)
 	}
 	if a.Text != "" {
-		sep()
-		b = appendJSONString(append(b, `"text":`...), a.Text)
+		key(`"text":`)
+		b = appendJSONString(b, a.Text)
 	}
 	if len(a.Rows) > 0 {
-		sep()
-		b = append(b, `"rows":[`...)
-		for i, r := range a.Rows {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = strconv.AppendInt(b, int64(r), 10)
-		}
-		b = append(b, ']')
+		key(`"rows":`)
+		b = appendArray(b, a.Rows, appendInt)
 	}
 	return append(b, '}')
 }
+
+func appendArray[T any](b []byte, xs []T, elem func([]byte, T) []byte) []byte {
+	b = append(b, '[')
+	for i, x := range xs {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = elem(b, x)
+	}
+	return append(b, ']')
+}
+
+func appendInt(b []byte, n int) []byte { return strconv.AppendInt(b, int64(n), 10) }
 
 // appendJSONString writes s as a JSON string the way encoding/json does: quotes, backslashes
 // and control characters escaped, <, > and & as \u003c, \u003e and \u0026, U+2028 and U+2029

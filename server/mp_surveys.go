@@ -401,9 +401,12 @@ func (s *Server) newResponse(c echo.Context, sv models.Survey, child models.Chil
 // Redis ran the script but its reply was lost, the ordinary path finds the task id taken and
 // answers "submitted": the answer is queued once either way.
 func (s *Server) submitQuick(c echo.Context, sv models.Survey, f answerForm) (bool, error) {
+	if !s.queueOnRedis {
+		return false, nil
+	}
 	token := bearer(c)
 	g, ok := s.cache.gates.Get(token)
-	if !s.queueOnRedis || !ok || !s.now().Before(g.expires) {
+	if !ok || !s.now().Before(g.expires) {
 		return false, nil
 	}
 	ctx := c.Request().Context()
@@ -430,12 +433,12 @@ func (s *Server) submitQuick(c echo.Context, sv models.Survey, f answerForm) (bo
 	defer cancel()
 	// asynq orders a group by the Unix second the task joined it, on the real clock.
 	res, err := answerScript.Run(cctx, s.rdb, keys, windowTTL, g.sess, g.kidsRaw, s.cfg.RateIPPerMinute, s.cfg.RateMemberPerMin,
-		q.Msg, q.State(), q.Group, time.Now().Unix(), q.ID, jobs.QueueCritical).Int64Slice()
-	if err != nil || len(res) != 3 {
+		q.Msg, q.State(), q.Group, time.Now().Unix(), q.ID, jobs.QueueCritical).Int64()
+	if err != nil {
 		return fallBack()
 	}
 	body := receiptBody{Receipt: receipt, SurveyID: sv.ID, ChildID: child.ID, Status: "queued", Message: msgQueued}
-	switch res[0] {
+	switch res {
 	case 1:
 		return true, errRateLimited(retry)
 	case 2:

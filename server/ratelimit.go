@@ -58,20 +58,20 @@ return {ip, sess, n, kids, mark}`)
 // and answers 1 when either is over its limit (ARGV[4], ARGV[5]); 2 when the answered mark
 // (KEYS[5]) is set; 3 when a task with this id is already queued (asynq's own check); and 4
 // when it has queued the answer as asynq's client would (KEYS[6..9] and ARGV[6..11], see
-// jobs.QueuedAnswer). The second and third values are the two counts.
-var answerScript = redis.NewScript(`if redis.call('GET', KEYS[2]) ~= ARGV[2] or redis.call('GET', KEYS[4]) ~= ARGV[3] then return {0, 0, 0} end
+// jobs.QueuedAnswer).
+var answerScript = redis.NewScript(`if redis.call('GET', KEYS[2]) ~= ARGV[2] or redis.call('GET', KEYS[4]) ~= ARGV[3] then return 0 end
 local ip = redis.call('INCR', KEYS[1])
 if ip == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
 local n = redis.call('INCR', KEYS[3])
 if n == 1 then redis.call('EXPIRE', KEYS[3], ARGV[1]) end
-if ip > tonumber(ARGV[4]) or n > tonumber(ARGV[5]) then return {1, ip, n} end
-if redis.call('EXISTS', KEYS[5]) == 1 then return {2, ip, n} end
-if redis.call('EXISTS', KEYS[6]) == 1 then return {3, ip, n} end
+if ip > tonumber(ARGV[4]) or n > tonumber(ARGV[5]) then return 1 end
+if redis.call('EXISTS', KEYS[5]) == 1 then return 2 end
+if redis.call('EXISTS', KEYS[6]) == 1 then return 3 end
 redis.call('HSET', KEYS[6], 'msg', ARGV[6], 'state', ARGV[7], 'group', ARGV[8])
 redis.call('ZADD', KEYS[7], ARGV[9], ARGV[10])
 redis.call('SADD', KEYS[8], ARGV[8])
 redis.call('SADD', KEYS[9], ARGV[11])
-return {4, ip, n}`)
+return 4`)
 
 const windowTTL = 61 // seconds: a window's key outlives its minute
 
