@@ -7,7 +7,7 @@ import "time"
 // and resending blindly could send it twice.
 //
 // A queued delivery is a member listed as open in its send batch (SendBatch.Open); its
-// outcome is a Delivery document, written once (see store/sendbatches.go for why).
+// outcome is an entry of a DeliveryRecord (see store/sendbatches.go for why).
 const (
 	DeliveryQueued  = "queued"
 	DeliverySent    = "sent"
@@ -19,9 +19,9 @@ const (
 // DeliveryStatuses lists the statuses a delivery can have, for filters.
 var DeliveryStatuses = []string{DeliveryQueued, DeliverySent, DeliveryFailed, DeliverySkipped, DeliveryUnknown}
 
-// Delivery is one notice to one recipient on one channel. Its id is derived from the three, so
-// an outcome can never be recorded twice. Stored documents hold outcomes; queued deliveries
-// are listed from their send batches in the same shape.
+// Delivery is one notice to one recipient on one channel, as the ledger shows it. Its id is
+// derived from the three. It is not stored in this shape: a recorded delivery is an outcome in
+// a DeliveryRecord, a queued one a member open in its send batch.
 type Delivery struct {
 	ID         string    `bson:"_id" json:"id"`
 	NoticeID   string    `bson:"notice_id" json:"notice_id"`
@@ -40,6 +40,53 @@ type Delivery struct {
 // DeliveryID is the deterministic id of (notice, member, channel).
 func DeliveryID(noticeID, memberID, channel string) string {
 	return noticeID + ":" + memberID + ":" + channel
+}
+
+// DeliveryRecord is the delivery records one send task wrote at once: the outcomes of some of
+// one send batch's members on its channel. One document per send instead of one per delivery
+// is what lets a broadcast record as fast as it sends on the embedded store, where each
+// document inserted costs about as much as its whole send (bench/README.md).
+//
+// A member has one delivery per notice and channel because its batch takes it off its open
+// list once the outcome is written. A record can still name a member that another one names
+// too, when a sender was presumed dead and its deliveries were recorded unknown while it was
+// in fact still sending: the ledger then shows the outcome the sender learned (see Prevails).
+type DeliveryRecord struct {
+	ID       string            `bson:"_id"`
+	NoticeID string            `bson:"notice_id"`
+	Batch    string            `bson:"batch"`
+	Channel  string            `bson:"channel"`
+	Attempts int               `bson:"attempts"`  // the batch's sends, this one included
+	QueuedAt time.Time         `bson:"queued_at"` // when the batch was made
+	At       time.Time         `bson:"at"`
+	Outcomes []DeliveryOutcome `bson:"outcomes"`
+}
+
+// DeliveryOutcome is one delivery's outcome within a DeliveryRecord.
+type DeliveryOutcome struct {
+	MemberID   string `bson:"member_id"`
+	Status     string `bson:"status"`
+	Reason     string `bson:"reason,omitempty"`
+	Code       string `bson:"code,omitempty"`
+	ProviderID string `bson:"provider_id,omitempty"`
+}
+
+// Delivery is the delivery of one of the record's outcomes.
+func (r DeliveryRecord) Delivery(o DeliveryOutcome) Delivery {
+	d := Delivery{ID: DeliveryID(r.NoticeID, o.MemberID, r.Channel), NoticeID: r.NoticeID, MemberID: o.MemberID,
+		Channel: r.Channel, Status: o.Status, Reason: o.Reason, Code: o.Code, Attempts: r.Attempts,
+		ProviderID: o.ProviderID, CreatedAt: r.QueuedAt, UpdatedAt: r.At}
+	if o.Status == DeliverySent {
+		d.SentAt = r.At
+	}
+	return d
+}
+
+// Prevails tells whether outcome d of a delivery stands over an outcome earlier recorded for
+// it: only an outcome the sender learned (sent, failed, skipped) over an unknown one. Of two
+// learned outcomes the first stands, as does an unknown one over a later unknown.
+func (d Delivery) Prevails(earlier Delivery) bool {
+	return earlier.Status == DeliveryUnknown && d.Status != DeliveryUnknown
 }
 
 // Receipt is a notice in one recipient's inbox, with read and confirmation times.
@@ -93,9 +140,12 @@ type SendBatch struct {
 // SendLock says that one task is sending a batch. It exists only while the batch is being
 // sent; one left behind by a dead worker names the members whose outcome is unknown.
 type SendLock struct {
-	ID      string    `bson:"_id"` // the batch
-	Claim   string    `bson:"claim"`
-	Task    string    `bson:"task"`
-	At      time.Time `bson:"at"`
-	Claimed []string  `bson:"claimed"` // members being sent
+	ID    string    `bson:"_id"` // the batch
+	Claim string    `bson:"claim"`
+	Task  string    `bson:"task"`
+	At    time.Time `bson:"at"`
+	// Upto says which members are being sent: the batch's open ones among its first Upto
+	// members (a batch's member list only grows at its end, and a member once recorded is
+	// never opened again, so these are exactly the ones open when the lock was taken).
+	Upto int `bson:"upto"`
 }

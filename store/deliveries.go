@@ -1,9 +1,11 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -56,46 +58,58 @@ func (s *Store) AddRecipients(ctx context.Context, n models.Notice, members []st
 	return added, err
 }
 
-// DeliveriesOfNotice lists a notice's deliveries in id order, optionally of one status: the
-// recorded ones and the queued ones of its send batches together.
+// DeliveriesOfNotice lists a notice's deliveries in id order, optionally of one status.
 func (s *Store) DeliveriesOfNotice(ctx context.Context, noticeID, status string, p Page) ([]models.Delivery, string, error) {
-	var queued []models.Delivery
-	if status == "" || status == models.DeliveryQueued {
-		var err error
-		if queued, err = s.queuedOfNotice(ctx, noticeID); err != nil {
-			return nil, "", err
+	all, err := s.noticeDeliveries(ctx, noticeID)
+	if err != nil {
+		return nil, "", err
+	}
+	out := []models.Delivery{}
+	n := int(p.limit())
+	for _, d := range all {
+		if d.ID <= p.Cursor || (status != "" && d.Status != status) {
+			continue
+		}
+		if len(out) == n {
+			return out, out[n-1].ID, nil
+		}
+		out = append(out, d)
+	}
+	return out, "", nil
+}
+
+// noticeDeliveries returns every delivery of a notice in id order: the recorded ones from its
+// delivery records, the queued ones from its send batches. A delivery whose record is written
+// and whose batch does not yet know it (the moment in between, or a sender that died there)
+// shows its outcome. It reads the notice's whole ledger, about 100 bytes per recipient: on
+// the embedded store any query by notice does, and a report needs all of it anyway.
+func (s *Store) noticeDeliveries(ctx context.Context, noticeID string) ([]models.Delivery, error) {
+	var recs []models.DeliveryRecord
+	if err := s.all(ctx, colRecords, bson.M{"notice_id": noticeID}, nil, &recs); err != nil {
+		return nil, fmt.Errorf("delivery records: %w", err)
+	}
+	slices.SortFunc(recs, func(a, b models.DeliveryRecord) int {
+		return cmp.Or(a.At.Compare(b.At), strings.Compare(a.ID, b.ID))
+	})
+	byID := map[string]models.Delivery{}
+	for _, rec := range recs {
+		for _, o := range rec.Outcomes {
+			d := rec.Delivery(o)
+			if earlier, ok := byID[d.ID]; !ok || d.Prevails(earlier) {
+				byID[d.ID] = d
+			}
 		}
 	}
-	recorded, more := []models.Delivery{}, ""
-	if status != models.DeliveryQueued {
-		f := bson.M{"notice_id": noticeID}
-		if status != "" {
-			f["status"] = status
-		}
-		var err error
-		if recorded, more, err = list(ctx, s.c(colDeliveries), f, p, func(x models.Delivery) string { return x.ID }); err != nil {
-			return nil, "", err
-		}
-	}
-	// The first page of the union is within the first page of each list.
-	seen := make(map[string]bool, len(recorded))
-	out := recorded
-	for _, d := range recorded {
-		seen[d.ID] = true
+	queued, err := s.queuedOfNotice(ctx, noticeID)
+	if err != nil {
+		return nil, err
 	}
 	for _, d := range queued {
-		if d.ID > p.Cursor && !seen[d.ID] { // an outcome being recorded right now shows once
-			out = append(out, d)
+		if _, ok := byID[d.ID]; !ok {
+			byID[d.ID] = d
 		}
 	}
-	slices.SortFunc(out, func(a, b models.Delivery) int { return strings.Compare(a.ID, b.ID) })
-	n := int(p.limit())
-	next := ""
-	if len(out) > n || more != "" {
-		out = out[:min(n, len(out))]
-		next = out[len(out)-1].ID
-	}
-	return out, next, nil
+	return slices.SortedFunc(maps.Values(byID), func(a, b models.Delivery) int { return strings.Compare(a.ID, b.ID) }), nil
 }
 
 // queuedOfNotice lists a notice's queued deliveries (the open members of its batches).

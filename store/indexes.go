@@ -23,7 +23,7 @@ const (
 	colAudit        = "audit"
 	colIdempotency  = "idempotency"
 	colNotices      = "notices"
-	colDeliveries   = "deliveries"
+	colRecords      = "delivery_records"
 	colReceipts     = "receipts"
 	colConsents     = "consents"
 	colOutbox       = "outbox"
@@ -79,7 +79,7 @@ func (s *Store) EnsureIndexes(ctx context.Context) error {
 		colAudit:        {plain("school_id"), plain("county_id")},
 		colIdempotency:  {plain("created_at")},
 		colNotices:      {plain("school_id"), plain("county_id"), plain("status", "updated_at")},
-		colDeliveries:   {plain("notice_id", "status")}, // _id is (notice, member, channel): unique
+		colRecords:      {plain("notice_id")},
 		colReceipts:     {plain("member_id", "send_at"), plain("notice_id")},
 		colConsents:     {plain("member_id")},
 		colOutbox:       {plain("group")},

@@ -50,7 +50,7 @@ func TestEmbeddedIndexes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{colReceipts, colDeliveries, colSendBatches, colSendLocks, colResponses} {
+	for _, want := range []string{colReceipts, colRecords, colSendBatches, colSendLocks, colResponses} {
 		if !slices.Contains(names, want) {
 			t.Errorf("collection %s not created at start (have %v)", want, names)
 		}
@@ -66,8 +66,8 @@ func TestEmbeddedIndexes(t *testing.T) {
 		}
 		return out
 	}
-	if got := indexes(colDeliveries); !slices.Equal(got, []string{"_id_"}) {
-		t.Errorf("deliveries indexes %v, want only _id_", got)
+	if got := indexes(colRecords); !slices.Equal(got, []string{"_id_"}) {
+		t.Errorf("delivery_records indexes %v, want only _id_", got)
 	}
 	if got := indexes(colResponses); !slices.Contains(got, "survey_id_1_respondent_1") || len(got) != 2 {
 		t.Errorf("survey_responses indexes %v, want _id_ and the unique (survey, respondent)", got)

@@ -76,8 +76,7 @@ func (s *Store) MarkReceipt(ctx context.Context, noticeID, memberID string, conf
 	return s.Receipt(ctx, noticeID, memberID)
 }
 
-// NoticeReport adds up a notice's deliveries and receipts. For the moment an outcome takes to
-// be recorded, a delivery may be counted both queued and with its outcome.
+// NoticeReport adds up a notice's deliveries and receipts.
 type NoticeReport struct {
 	Targeted  int                       `json:"targeted"`
 	Read      int                       `json:"read"`
@@ -86,42 +85,21 @@ type NoticeReport struct {
 	Reasons   map[string]int            `json:"reasons"`  // why deliveries failed, were skipped or are unknown
 }
 
-// Report counts a notice's outcome. One $sum per $group stage: FerretDB v1 returns 0 for every
-// accumulator but the first.
+// Report counts a notice's outcome.
 func (s *Store) Report(ctx context.Context, noticeID string) (NoticeReport, error) {
 	r := NoticeReport{Channels: map[string]map[string]int{}, Reasons: map[string]int{}}
-	cur, err := s.c(colDeliveries).Aggregate(ctx, bson.A{
-		bson.M{"$match": bson.M{"notice_id": noticeID}},
-		bson.M{"$group": bson.M{"_id": bson.M{"channel": "$channel", "status": "$status", "reason": "$reason"}, "n": bson.M{"$sum": 1}}},
-	})
+	ds, err := s.noticeDeliveries(ctx, noticeID)
 	if err != nil {
 		return r, fmt.Errorf("report: %w", err)
 	}
-	var rows []struct {
-		ID struct{ Channel, Status, Reason string } `bson:"_id"`
-		N  int                                      `bson:"n"`
-	}
-	if err := cur.All(ctx, &rows); err != nil {
-		return r, fmt.Errorf("report: %w", err)
-	}
-	for _, row := range rows {
-		if r.Channels[row.ID.Channel] == nil {
-			r.Channels[row.ID.Channel] = map[string]int{}
-		}
-		r.Channels[row.ID.Channel][row.ID.Status] += row.N
-		if row.ID.Reason != "" && row.ID.Status != models.DeliverySent && row.ID.Status != models.DeliveryQueued {
-			r.Reasons[row.ID.Reason] += row.N
-		}
-	}
-	queued, err := s.queuedOfNotice(ctx, noticeID)
-	if err != nil {
-		return r, fmt.Errorf("report: %w", err)
-	}
-	for _, d := range queued {
+	for _, d := range ds {
 		if r.Channels[d.Channel] == nil {
 			r.Channels[d.Channel] = map[string]int{}
 		}
-		r.Channels[d.Channel][models.DeliveryQueued]++
+		r.Channels[d.Channel][d.Status]++
+		if d.Reason != "" && d.Status != models.DeliverySent && d.Status != models.DeliveryQueued {
+			r.Reasons[d.Reason]++
+		}
 	}
 	counts := []struct {
 		dst    *int

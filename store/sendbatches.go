@@ -15,13 +15,15 @@ import (
 	"kehou/models"
 )
 
-// The send path of a broadcast writes per recipient only inserts, and touches everything else
-// per batch and by id. On MongoDB that is merely tidy; on the embedded FerretDB v1 it is what
-// makes a broadcast fast: FerretDB answers an exact {_id} filter from its index and reads the
-// whole collection for any other filter, and even an update by _id costs about 1 ms, against
-// 0.06 ms per document of a batch insert (bench/README.md).
+// The send path of a broadcast writes one document per recipient (the receipt in their
+// inbox), and everything else per batch and by id. On MongoDB that is merely tidy; on the
+// embedded FerretDB v1 it is what makes a broadcast fast: FerretDB answers an exact {_id}
+// filter from its index and reads the whole collection for any other filter, an update by _id
+// costs about 1 ms, and each document inserted about 0.07 ms, as much as a no-op asynq task
+// (bench/README.md).
 //
-// So a delivery is written once, when its outcome is known (sent, failed, skipped, unknown).
+// So a delivery is written once, when its outcome is known (sent, failed, skipped, unknown),
+// together with the others its send learned: one delivery record per send (delivery_records).
 // Until then it is queued: its member is listed as open in its send batch (send_batches, one
 // document per send task, up to jobs.DefaultSendChunk members). A send batch is where the
 // ledger keeps what is still to do; the receipt in the member's inbox names the batch of the
@@ -183,7 +185,7 @@ func (s *Store) ClaimBatch(ctx context.Context, batch, task, claim string, deadB
 	// The lock comes first, naming nothing; the batch is read only once it is held, so that
 	// no read made before another owner recorded and released can be sent from. It names what
 	// it sends before anything is sent.
-	lock := models.SendLock{ID: batch, Claim: claim, Task: task, At: now, Claimed: []string{}}
+	lock := models.SendLock{ID: batch, Claim: claim, Task: task, At: now}
 	_, err := s.c(colSendLocks).InsertOne(ctx, lock)
 	switch {
 	case isDup(err):
@@ -208,7 +210,7 @@ func (s *Store) ClaimBatch(ctx context.Context, batch, task, claim string, deadB
 	c.Batch = b
 	claimed := due(b, now)
 	if len(claimed) > 0 {
-		res, err := s.c(colSendLocks).UpdateOne(ctx, bson.M{"_id": batch, "claim": claim}, bson.M{"$set": bson.M{"claimed": claimed}})
+		res, err := s.c(colSendLocks).UpdateOne(ctx, bson.M{"_id": batch, "claim": claim}, bson.M{"$set": bson.M{"upto": len(b.Members)}})
 		if err != nil {
 			return c, fmt.Errorf("lock send batch: %w", err)
 		}
@@ -265,7 +267,7 @@ func (s *Store) takeOver(ctx context.Context, lock models.SendLock, deadBefore t
 // settleDead records unknown the deliveries a dead owner claimed and never recorded, and
 // returns how many.
 func (s *Store) settleDead(ctx context.Context, dead models.SendLock) (int, error) {
-	if len(dead.Claimed) == 0 {
+	if dead.Upto == 0 {
 		return 0, nil
 	}
 	b, err := findOne[models.SendBatch](ctx, s.c(colSendBatches), bson.M{"_id": dead.ID})
@@ -276,8 +278,12 @@ func (s *Store) settleDead(ctx context.Context, dead models.SendLock) (int, erro
 		return 0, err
 	}
 	var recorded []Recorded
-	for _, m := range dead.Claimed {
-		if slices.Contains(b.Open, m) {
+	open := make(map[string]bool, len(b.Open))
+	for _, m := range b.Open {
+		open[m] = true
+	}
+	for _, m := range b.Members[:min(dead.Upto, len(b.Members))] {
+		if open[m] {
 			recorded = append(recorded, Recorded{Delivery: queuedDelivery(b, m), Outcome: Outcome{Status: models.DeliveryUnknown, Reason: "worker_lost"}})
 		}
 	}
@@ -306,7 +312,7 @@ func (s *Store) ExpireSending(ctx context.Context, before time.Time) (int64, err
 	for _, old := range locks {
 		// Take the lock over first, so that no task claims the batch while its deliveries
 		// are being settled, then drop it.
-		mine := models.SendLock{ID: old.ID, Claim: NewID(), Task: "reconciler", At: s.now(), Claimed: []string{}}
+		mine := models.SendLock{ID: old.ID, Claim: NewID(), Task: "reconciler", At: s.now()}
 		res, err := s.c(colSendLocks).ReplaceOne(ctx, bson.M{"_id": old.ID, "claim": old.Claim}, mine)
 		if err != nil {
 			return total, fmt.Errorf("take over send batch: %w", err)
@@ -350,25 +356,24 @@ type Pending struct {
 // RecordOutcomes records the outcomes of some of a claim's deliveries and takes them off the
 // batch's open list; the claim's other deliveries stay open, as pending says. Only the claim's
 // owner calls it, and it releases its lock only after this succeeded: a crash or an error in
-// between leaves the lock, whose next owner settles the claim (settleDead). Outcomes are
-// inserted before the open list changes, and an outcome already recorded is kept, so that
-// settling writes no second outcome for a delivery and leaves none open.
+// between leaves the lock, whose next owner settles the claim (settleDead). The outcomes are
+// written, as one delivery record, before the open list changes, so that settling leaves none
+// open; a delivery settled unknown that its record names still shows its real outcome
+// (models.Delivery.Prevails).
 func (s *Store) RecordOutcomes(ctx context.Context, c Claim, recorded []Recorded, pending Pending) error {
 	now := s.now()
-	docs := make([]any, len(recorded))
 	done := make([]string, len(recorded))
-	for i, r := range recorded {
-		d := r.Delivery
-		o := r.Outcome
-		d.Status, d.Reason, d.Code, d.ProviderID = o.Status, o.Reason, o.Code, o.ProviderID
-		d.Attempts, d.UpdatedAt = c.Batch.Attempts+1, now
-		if d.Status == models.DeliverySent {
-			d.SentAt = now
+	if len(recorded) > 0 {
+		rec := models.DeliveryRecord{ID: NewID(), NoticeID: c.Batch.NoticeID, Batch: c.Batch.ID, Channel: c.Batch.Channel,
+			Attempts: c.Batch.Attempts + 1, QueuedAt: c.Batch.CreatedAt, At: now, Outcomes: make([]models.DeliveryOutcome, len(recorded))}
+		for i, r := range recorded {
+			o := r.Outcome
+			rec.Outcomes[i] = models.DeliveryOutcome{MemberID: r.MemberID, Status: o.Status, Reason: o.Reason, Code: o.Code, ProviderID: o.ProviderID}
+			done[i] = r.MemberID
 		}
-		docs[i], done[i] = d, d.MemberID
-	}
-	if _, err := s.insertIgnoringDuplicates(ctx, colDeliveries, docs); err != nil {
-		return fmt.Errorf("record deliveries: %w", err)
+		if _, err := s.c(colRecords).InsertOne(ctx, rec); err != nil {
+			return fmt.Errorf("record deliveries: %w", err)
+		}
 	}
 	// Done when the claim leaves nothing open, as far as it knows; the answer shows whether
 	// that held (a member added meanwhile by EnsureBatch), and a second write corrects it.

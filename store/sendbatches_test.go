@@ -12,11 +12,78 @@ import (
 
 func statusOf(t *testing.T, s *Store, noticeID, member string) models.Delivery {
 	t.Helper()
-	d, err := findOne[models.Delivery](context.Background(), s.c(colDeliveries), map[string]any{"_id": models.DeliveryID(noticeID, member, "sms")})
+	ds, err := s.noticeDeliveries(context.Background(), noticeID)
 	if err != nil {
-		t.Fatalf("delivery of %s: %v", member, err)
+		t.Fatal(err)
 	}
-	return d
+	for _, d := range ds {
+		if d.ID == models.DeliveryID(noticeID, member, "sms") {
+			return d
+		}
+	}
+	t.Fatalf("no delivery of %s in %+v", member, ds)
+	return models.Delivery{}
+}
+
+// ledger lists a notice's deliveries as member=status, in id order.
+func ledger(t *testing.T, s *Store, noticeID string) []string {
+	t.Helper()
+	ds, _, err := s.DeliveriesOfNotice(context.Background(), noticeID, "", Page{Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, d := range ds {
+		out = append(out, d.MemberID+"="+d.Status)
+	}
+	return out
+}
+
+// A delivery is listed once whatever records name it: the outcome a sender learned stands
+// over an unknown one, recorded before or after it, and over the open list of a batch that
+// never learned of it.
+func TestDeliveryRecordsPrevail(t *testing.T) {
+	s := newStore(t)
+	ctx := context.Background()
+	now := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	s.SetClock(func() time.Time { return now })
+	if _, err := s.EnsureBatch(ctx, "n3", "sms", "b7", []string{"m1", "m2"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	claimA, err := s.ClaimBatch(ctx, "b7", "taskA", "claimA", now.Add(-10*time.Minute))
+	if err != nil || len(claimA.Deliveries) != 2 {
+		t.Fatalf("claim: %+v, %v", claimA, err)
+	}
+	// A records m1 and dies before the batch hears of it (the batch update never happens).
+	cut := claimA
+	cut.Batch.ID = "gone"
+	if err := s.RecordOutcomes(ctx, cut, outcomes(claimA, models.DeliverySent, "", "m1"), Pending{}); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := ledger(t, s, "n3"), []string{"m1=sent", "m2=queued"}; !slices.Equal(got, want) {
+		t.Fatalf("ledger %v, want %v", got, want)
+	}
+	// The task runs again and settles A's claim: m1 and m2 are still open in b7.
+	if _, err := s.ClaimBatch(ctx, "b7", "taskA", "claimA2", now.Add(-10*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := ledger(t, s, "n3"), []string{"m1=sent", "m2=unknown"}; !slices.Equal(got, want) {
+		t.Fatalf("ledger after settling %v, want %v", got, want)
+	}
+	// A was alive after all, and records m2's send late.
+	if err := s.RecordOutcomes(ctx, claimA, outcomes(claimA, models.DeliverySent, "", "m2"), Pending{}); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := ledger(t, s, "n3"), []string{"m1=sent", "m2=sent"}; !slices.Equal(got, want) {
+		t.Fatalf("ledger after the late record %v, want %v", got, want)
+	}
+	r, err := s.Report(ctx, "n3")
+	if err != nil || r.Channels["sms"]["sent"] != 2 || len(r.Channels["sms"]) != 1 || len(r.Reasons) != 0 {
+		t.Fatalf("report %+v, %v; want 2 sent and nothing else", r, err)
+	}
+	if open, err := s.OpenDeliveries(ctx, "n3"); err != nil || open != 0 {
+		t.Fatalf("open: %d, %v", open, err)
+	}
 }
 
 func members(c Claim) []string {

@@ -2,9 +2,9 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log"
+	"slices"
 	"time"
 
 	"github.com/hibiken/asynq"
@@ -178,21 +178,25 @@ func (b *bench) waitSettled(ctx context.Context, id string, t0 time.Time, sink *
 
 // sentSpan returns when the notice's first and last deliveries were recorded as sent.
 func sentSpan(ctx context.Context, db *mongo.Database, noticeID string) (first, last time.Time, err error) {
-	f := bson.M{"notice_id": noticeID, "status": models.DeliverySent}
-	get := func(dir int) (time.Time, error) {
-		var d models.Delivery
-		err := db.Collection("deliveries").FindOne(ctx, f,
-			options.FindOne().SetSort(bson.D{{Key: "sent_at", Value: dir}}).SetProjection(bson.M{"sent_at": 1})).Decode(&d)
-		if errors.Is(err, mongo.ErrNoDocuments) {
-			return time.Time{}, nil
+	cur, err := db.Collection("delivery_records").Find(ctx, bson.M{"notice_id": noticeID},
+		options.Find().SetProjection(bson.M{"at": 1, "outcomes": 1}))
+	if err != nil {
+		return first, last, fmt.Errorf("delivery records: %w", err)
+	}
+	var recs []models.DeliveryRecord
+	if err := cur.All(ctx, &recs); err != nil {
+		return first, last, fmt.Errorf("delivery records: %w", err)
+	}
+	for _, r := range recs {
+		if !slices.ContainsFunc(r.Outcomes, func(o models.DeliveryOutcome) bool { return o.Status == models.DeliverySent }) {
+			continue
 		}
-		return d.SentAt, err
-	}
-	if first, err = get(1); err != nil {
-		return first, last, fmt.Errorf("first delivery: %w", err)
-	}
-	if last, err = get(-1); err != nil {
-		return first, last, fmt.Errorf("last delivery: %w", err)
+		if first.IsZero() || r.At.Before(first) {
+			first = r.At
+		}
+		if r.At.After(last) {
+			last = r.At
+		}
 	}
 	return first, last, nil
 }

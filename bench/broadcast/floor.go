@@ -10,10 +10,10 @@ import (
 	"kehou/store"
 )
 
-// floorResult is the store's floor: the writes every broadcast must make at least, whatever its
-// design. Each recipient needs an inbox entry (receipt) and a delivery record (the issue asks
-// for one per notice, recipient and channel, under a unique index), so no broadcast on this
-// store can record deliveries faster than these two inserts go.
+// floorResult is the store's floor: the writes every broadcast must make at least. Each
+// recipient needs an inbox entry (a receipt, one document each) and a delivery record (one
+// document per send batch holds its deliveries' outcomes), so no broadcast on this store can
+// record deliveries faster than these two go.
 type floorResult struct {
 	N          int
 	Deliveries time.Duration // RecordOutcomes (sent), in the send chunk size
@@ -45,7 +45,7 @@ func runFloor(ctx context.Context, st *store.Store, n, fanoutBatch, sendChunk in
 				Delivery: models.Delivery{ID: models.DeliveryID(notice.ID, m, "sms"), NoticeID: notice.ID, MemberID: m, Channel: "sms"},
 				Outcome:  store.Outcome{Status: models.DeliverySent}}
 		}
-		c := store.Claim{ID: "floor", Batch: models.SendBatch{ID: fmt.Sprintf("floor:%d", k)}}
+		c := store.Claim{ID: "floor", Batch: models.SendBatch{ID: fmt.Sprintf("floor:%d", k), NoticeID: notice.ID, Channel: "sms"}}
 		if err := st.RecordOutcomes(ctx, c, recorded, store.Pending{}); err != nil {
 			return res, err
 		}
