@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -16,7 +17,17 @@ const (
 	ctxStaff  = "kehou.staff"
 	ctxToken  = "kehou.token"
 	ctxPupils = "kehou.pupils" // the member's children, when the gate read them from the cache
+	// ctxSession is the session entry (cachedSession) Redis holds for the token, as read by the
+	// gate or just written; with the children's entry it lets the quick answer path take the
+	// member's next submission (rememberGate).
+	ctxSession = "kehou.session"
 )
+
+// cachedSession is a session entry as Redis holds it.
+type cachedSession struct {
+	raw     string
+	expires time.Time
+}
 
 func bearer(c echo.Context) string {
 	h := c.Request().Header.Get(echo.HeaderAuthorization)
@@ -54,9 +65,9 @@ func (s *Server) admitMember(c echo.Context, extra string) (mark int, err error)
 	if g.ipOver {
 		return -1, errRateLimited(g.retry)
 	}
-	m := g.member
+	m, sess := g.member, g.sess
 	if !g.ok {
-		if m, err = s.sessionMember(ctx, token); err != nil {
+		if m, sess, err = s.sessionMember(ctx, token); err != nil {
 			return -1, err
 		}
 	}
@@ -69,30 +80,33 @@ func (s *Server) admitMember(c echo.Context, extra string) (mark int, err error)
 	}
 	c.Set(ctxMember, m)
 	c.Set(ctxToken, token)
+	if sess.raw != "" {
+		c.Set(ctxSession, sess)
+	}
 	if g.kidsOK {
 		c.Set(ctxPupils, g.kids)
 	}
 	return g.mark, nil
 }
 
-// sessionMember reads a member's session from MongoDB and caches it.
-func (s *Server) sessionMember(ctx context.Context, token string) (models.Member, error) {
+// sessionMember reads a member's session from MongoDB and caches it; it also returns the entry
+// cached (none if caching failed).
+func (s *Server) sessionMember(ctx context.Context, token string) (models.Member, cachedSession, error) {
 	sess, err := s.store.Session(ctx, models.SessionMember, token)
 	if errors.Is(err, store.ErrNotFound) {
-		return models.Member{}, errUnauthenticated
+		return models.Member{}, cachedSession{}, errUnauthenticated
 	}
 	if err != nil {
-		return models.Member{}, err
+		return models.Member{}, cachedSession{}, err
 	}
 	m, err := s.store.Member(ctx, sess.SubjectID)
 	if errors.Is(err, store.ErrNotFound) {
-		return models.Member{}, errUnauthenticated
+		return models.Member{}, cachedSession{}, errUnauthenticated
 	}
 	if err != nil {
-		return models.Member{}, err
+		return models.Member{}, cachedSession{}, err
 	}
-	s.cacheSession(ctx, token, m, sess.ExpiresAt)
-	return m, nil
+	return m, s.cacheSession(ctx, token, m, sess.ExpiresAt), nil
 }
 
 // requireStaff admits a staff member with a live session token and an enabled account.

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/golang-lru/v2/expirable"
+	"github.com/labstack/echo/v4"
 	"golang.org/x/sync/singleflight"
 
 	"kehou/models"
@@ -96,15 +97,20 @@ func cacheCtx(ctx context.Context) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.WithoutCancel(ctx), cacheTimeout)
 }
 
-// cacheSession remembers a live session for an hour at most (and never past its expiry).
-func (s *Server) cacheSession(ctx context.Context, token string, m models.Member, expires time.Time) {
+// cacheSession remembers a live session for an hour at most (and never past its expiry), and
+// returns the entry it wrote (none when it did not).
+func (s *Server) cacheSession(ctx context.Context, token string, m models.Member, expires time.Time) cachedSession {
 	ttl := min(time.Until(expires), time.Hour)
 	if ttl <= 0 || strings.Contains(m.ID, "\t") {
-		return
+		return cachedSession{}
 	}
 	ctx, cancel := cacheCtx(ctx)
 	defer cancel()
-	_ = s.rdb.Set(ctx, sessionKey(token), encodeSession(m, expires), ttl).Err()
+	raw := encodeSession(m, expires)
+	if s.rdb.Set(ctx, sessionKey(token), raw, ttl).Err() != nil {
+		return cachedSession{}
+	}
+	return cachedSession{raw: raw, expires: expires}
 }
 
 // forgetSession drops a token from the cache; a failure is logged, since the token would stay
@@ -157,25 +163,47 @@ func decodePupils(raw string) ([]models.Child, bool) {
 // pupilsKey is where a member's bound children are cached.
 func pupilsKey(memberID string) string { return pupilsKeyPrefix + memberID }
 
-// cachedPupils returns a member's bound children from Redis (without encrypted fields).
-func (s *Server) cachedPupils(ctx context.Context, memberID string) ([]models.Child, bool) {
+// cachedPupils returns a member's bound children from Redis (without encrypted fields), and
+// the entry they were read from.
+func (s *Server) cachedPupils(ctx context.Context, memberID string) ([]models.Child, string, bool) {
 	ctx, cancel := cacheCtx(ctx)
 	defer cancel()
 	raw, err := s.rdb.Get(ctx, pupilsKey(memberID)).Result()
 	if err != nil {
-		return nil, false
+		return nil, "", false
 	}
-	return decodePupils(raw)
+	kids, ok := decodePupils(raw)
+	return kids, raw, ok
 }
 
-func (s *Server) cachePupils(ctx context.Context, memberID string, kids []models.Child) {
+// cachePupils caches a member's bound children and returns the entry it wrote ("" when none).
+func (s *Server) cachePupils(ctx context.Context, memberID string, kids []models.Child) string {
 	raw, ok := encodePupils(kids)
 	if !ok {
-		return
+		return ""
 	}
 	ctx, cancel := cacheCtx(ctx)
 	defer cancel()
-	_ = s.rdb.Set(ctx, pupilsKey(memberID), raw, pupilsTTL).Err()
+	if s.rdb.Set(ctx, pupilsKey(memberID), raw, pupilsTTL).Err() != nil {
+		return ""
+	}
+	return raw
+}
+
+// rememberEntries keeps, for the quick answer path, the session and children entries this
+// request found in Redis or wrote there. The quick path checks them against Redis before it
+// relies on them, so an entry changed meanwhile only sends it the ordinary way.
+func (s *Server) rememberEntries(c echo.Context, kidsRaw string) {
+	sess, ok := c.Get(ctxSession).(cachedSession)
+	token, _ := c.Get(ctxToken).(string)
+	if !s.queueOnRedis || !ok || kidsRaw == "" || token == "" {
+		return
+	}
+	kids, ok := decodePupils(kidsRaw)
+	if !ok {
+		return
+	}
+	s.cache.rememberGate(token, gateEntry{sess: sess.raw, kidsRaw: kidsRaw, member: memberOf(c), expires: sess.expires, kids: kids})
 }
 
 // forgetPupils drops a member's cached children after a binding changes.

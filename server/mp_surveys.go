@@ -42,17 +42,23 @@ func (s *Server) myPupils(c echo.Context) ([]models.Child, error) {
 		return kids, nil
 	}
 	ctx, memberID := c.Request().Context(), memberOf(c).ID
-	if kids, ok := s.cachedPupils(ctx, memberID); ok {
+	if kids, raw, ok := s.cachedPupils(ctx, memberID); ok {
+		s.rememberEntries(c, raw)
 		return kids, nil
 	}
-	return s.readPupils(ctx, memberID)
+	kids, raw, err := s.readPupils(ctx, memberID)
+	if err == nil {
+		s.rememberEntries(c, raw)
+	}
+	return kids, err
 }
 
-// readPupils reads a member's bound children from MongoDB and caches them.
-func (s *Server) readPupils(ctx context.Context, memberID string) ([]models.Child, error) {
+// readPupils reads a member's bound children from MongoDB and caches them; it also returns
+// the cache entry written ("" when none).
+func (s *Server) readPupils(ctx context.Context, memberID string) ([]models.Child, string, error) {
 	gs, err := s.store.GuardianshipsOfMember(ctx, memberID)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	out := make([]models.Child, 0, len(gs))
 	for _, g := range gs {
@@ -61,12 +67,11 @@ func (s *Server) readPupils(ctx context.Context, memberID string) ([]models.Chil
 			continue
 		}
 		if err != nil {
-			return nil, err
+			return nil, "", err
 		}
 		out = append(out, ch)
 	}
-	s.cachePupils(ctx, memberID, out)
-	return out, nil
+	return out, s.cachePupils(ctx, memberID, out), nil
 }
 
 // myPupilsAndPlaces returns the caller's children with the schools and counties they are in,

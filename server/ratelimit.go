@@ -107,6 +107,7 @@ type gate struct {
 	ipOver, counted, memberOver, ok, kidsOK bool
 	retry, mark                             int
 	member                                  models.Member
+	sess                                    cachedSession // the session entry read
 	kids                                    []models.Child
 }
 
@@ -138,7 +139,7 @@ func (s *Server) memberGate(ctx context.Context, ip, token, extra string) gate {
 	if !ok || !s.now().Before(expires) {
 		return g
 	}
-	g.member, g.ok = m, true
+	g.member, g.ok, g.sess = m, true, cachedSession{raw: raw, expires: expires}
 	if kids, cached := res[3].(string); cached {
 		if g.kids, g.kidsOK = decodePupils(kids); g.kidsOK && s.queueOnRedis {
 			s.cache.rememberGate(token, gateEntry{sess: raw, kidsRaw: kids, member: m, expires: expires, kids: g.kids})
