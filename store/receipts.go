@@ -101,20 +101,19 @@ func (s *Store) Report(ctx context.Context, noticeID string) (NoticeReport, erro
 			r.Reasons[d.Reason]++
 		}
 	}
-	counts := []struct {
-		dst    *int
-		filter bson.M
-	}{
-		{&r.Targeted, bson.M{"notice_id": noticeID}},
-		{&r.Read, bson.M{"notice_id": noticeID, "read_at": bson.M{"$exists": true}}},
-		{&r.Confirmed, bson.M{"notice_id": noticeID, "confirmed_at": bson.M{"$exists": true}}},
-	}
-	for _, c := range counts {
-		n, err := s.c(colReceipts).CountDocuments(ctx, c.filter)
-		if err != nil {
-			return r, fmt.Errorf("report: %w", err)
+	// One pass over the notice's receipts: on the embedded store each query by notice reads
+	// every receipt of every notice, and three counts took three times as long.
+	err = each(ctx, s, colReceipts, bson.M{"notice_id": noticeID}, bson.M{"read_at": 1, "confirmed_at": 1}, func(rc models.Receipt) {
+		r.Targeted++
+		if !rc.ReadAt.IsZero() {
+			r.Read++
 		}
-		*c.dst = int(n)
+		if !rc.ConfirmedAt.IsZero() {
+			r.Confirmed++
+		}
+	})
+	if err != nil {
+		return r, fmt.Errorf("report: %w", err)
 	}
 	return r, nil
 }
