@@ -200,10 +200,11 @@ func (s *Server) rememberEntries(c echo.Context, kidsRaw string) {
 		return
 	}
 	kids, ok := decodePupils(kidsRaw)
-	if !ok {
+	m, _, ok2 := decodeSession(sess.raw) // what the gate would have read: the id and nickname only
+	if !ok || !ok2 {
 		return
 	}
-	s.cache.rememberGate(token, gateEntry{sess: sess.raw, kidsRaw: kidsRaw, member: memberOf(c), expires: sess.expires, kids: kids})
+	s.cache.rememberGate(token, gateEntry{sess: sess.raw, kidsRaw: kidsRaw, member: m, expires: sess.expires, kids: kids})
 }
 
 // forgetPupils drops a member's cached children after a binding changes.

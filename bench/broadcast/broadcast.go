@@ -157,8 +157,8 @@ func (b *bench) waitSettled(ctx context.Context, id string, t0 time.Time, sink *
 		if got.Status != models.NoticeSent {
 			continue
 		}
-		// Counting open deliveries reads the whole deliveries collection on the embedded store
-		// (seconds at 100,000): ask only once the queue has nothing left to run.
+		// Counting open deliveries reads every send batch on the embedded store (about 60 KB
+		// each while open): ask only once the queue has nothing left to run.
 		if qi, err := insp.GetQueueInfo(jobs.QueueBulk); err != nil ||
 			qi.Pending+qi.Active+qi.Scheduled+qi.Retry+qi.Aggregating > 0 {
 			continue
