@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/hibiken/asynq"
@@ -179,11 +180,11 @@ func (h *Handlers) fanOutBatch(ctx context.Context, n models.Notice, batch int, 
 		channel = n.Channels[0]
 	}
 	parts := chunks(members, h.sendChunk())
-	keys := make([]string, len(parts))
+	tags := make([]string, len(parts))
 	for k := range parts {
-		keys[k] = batchKey(n.ID, channel, fmt.Sprintf("b%d", batch), k)
+		tags[k] = batchTag(fmt.Sprintf("b%d", batch), k)
 	}
-	added, batches, err := h.Store.QueueRecipients(ctx, n, channel, keys, parts, phones)
+	added, batches, err := h.Store.QueueRecipients(ctx, n, channel, batchPrefix(n.ID, channel), tags, parts, phones)
 	if err != nil {
 		return err
 	}
@@ -194,10 +195,18 @@ func (h *Handlers) fanOutBatch(ctx context.Context, n models.Notice, batch int, 
 }
 
 // batchKey names a send batch; it doubles as its send task's id, so a repeat enqueues nothing
-// new.
+// new. It is batchPrefix followed by batchTag.
 func batchKey(noticeID, channel, tag string, k int) string {
-	return fmt.Sprintf("%s:%s:%s:%s:%d", TypeNoticeSend, noticeID, channel, tag, k)
+	return batchPrefix(noticeID, channel) + batchTag(tag, k)
 }
+
+// batchPrefix is what the keys of a notice's batches on one channel share.
+func batchPrefix(noticeID, channel string) string {
+	return TypeNoticeSend + ":" + noticeID + ":" + channel + ":"
+}
+
+// batchTag is what tells a batch from the other batches of its notice and channel.
+func batchTag(tag string, k int) string { return tag + ":" + strconv.Itoa(k) }
 
 // queueBatch makes a send batch carry members on a channel (EnsureBatch: only those it never
 // carried) and, if it took any, enqueues its task. Robots and fallbacks use it; the fan-out

@@ -95,8 +95,9 @@ type Receipt struct {
 	NoticeID string    `bson:"notice_id" json:"notice_id"`
 	MemberID string    `bson:"member_id" json:"member_id"`
 	SendAt   time.Time `bson:"send_at" json:"send_at"`
-	// Batch is the send batch of the notice's first channel that carries this member: a
-	// fan-out run again after a crash finds it here and makes sure that batch lists them.
+	// Batch is the send batch of the notice's first channel that carries this member, by its
+	// tag (store.QueueRecipients): a fan-out run again after a crash finds it here and makes
+	// sure that batch lists them.
 	Batch       string    `bson:"batch,omitempty" json:"-"`
 	ReadAt      time.Time `bson:"read_at,omitempty" json:"read_at,omitzero"`
 	ConfirmedAt time.Time `bson:"confirmed_at,omitempty" json:"confirmed_at,omitzero"`

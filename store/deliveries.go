@@ -54,7 +54,7 @@ func (s *Store) insertNew(ctx context.Context, coll string, docs []any) ([]bool,
 // AddRecipients puts the notice in each member's inbox, sending nothing. It returns how many
 // members were new to the notice.
 func (s *Store) AddRecipients(ctx context.Context, n models.Notice, members []string) (int, error) {
-	added, _, err := s.QueueRecipients(ctx, n, "", nil, [][]string{members}, nil)
+	added, _, err := s.QueueRecipients(ctx, n, "", "", nil, [][]string{members}, nil)
 	return added, err
 }
 

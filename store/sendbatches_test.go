@@ -116,13 +116,13 @@ func TestSendBatchLocks(t *testing.T) {
 		s.SetClock(func() time.Time { return now })
 		n := models.Notice{ID: "n1", SendAt: now}
 
-		added, batches, err := s.QueueRecipients(ctx, n, "sms", []string{"b1"}, [][]string{{"m1", "m2"}}, map[string][]byte{"m1": []byte("sealed")})
+		added, batches, err := s.QueueRecipients(ctx, n, "sms", "", []string{"b1"}, [][]string{{"m1", "m2"}}, map[string][]byte{"m1": []byte("sealed")})
 		if err != nil || added != 2 || !slices.Equal(batches, []string{"b1"}) {
 			t.Fatalf("first fan-out: %d added, batches %v, %v", added, batches, err)
 		}
 		// A repeated fan-out with other batch keys: m2 stays in b1, only the new m3 joins b2,
 		// and only b2 needs its task enqueued.
-		added, batches, err = s.QueueRecipients(ctx, n, "sms", []string{"b2"}, [][]string{{"m2", "m3"}}, nil)
+		added, batches, err = s.QueueRecipients(ctx, n, "sms", "", []string{"b2"}, [][]string{{"m2", "m3"}}, nil)
 		if err != nil || added != 1 || !slices.Equal(batches, []string{"b2"}) {
 			t.Fatalf("second fan-out: %d added, batches %v, %v", added, batches, err)
 		}
@@ -206,7 +206,7 @@ func TestSendBatchLocks(t *testing.T) {
 		if _, err := s.c(colReceipts).InsertOne(ctx, models.Receipt{ID: "n1:m4", NoticeID: "n1", MemberID: "m4", Batch: "b3"}); err != nil {
 			t.Fatal(err)
 		}
-		if _, batches, err := s.QueueRecipients(ctx, n, "sms", []string{"b9"}, [][]string{{"m4", "m1"}}, nil); err != nil || !slices.Equal(batches, []string{"b3"}) {
+		if _, batches, err := s.QueueRecipients(ctx, n, "sms", "", []string{"b9"}, [][]string{{"m4", "m1"}}, nil); err != nil || !slices.Equal(batches, []string{"b3"}) {
 			t.Fatalf("repair: batches %v, %v", batches, err)
 		}
 		// m1 was carried by b1 already: it is not opened again.
@@ -311,5 +311,32 @@ func TestPurgeSendBatches(t *testing.T) {
 	}
 	if _, err := findOne[models.SendBatch](ctx, s.c(colSendBatches), map[string]any{"_id": "old-done"}); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("old-done: %v, want purged", err)
+	}
+}
+
+// A receipt names its batch by tag; a fan-out run again rebuilds the key from the prefix, and
+// a receipt written with the whole key (before tags) is read as it is.
+func TestReceiptBatchTags(t *testing.T) {
+	s := newStore(t)
+	ctx := context.Background()
+	n := models.Notice{ID: "n4", SendAt: time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)}
+	const prefix = "notice:send:n4:sms:"
+	_, batches, err := s.QueueRecipients(ctx, n, "sms", prefix, []string{"b0:0"}, [][]string{{"m1"}}, nil)
+	if err != nil || !slices.Equal(batches, []string{prefix + "b0:0"}) {
+		t.Fatalf("batches %v, %v", batches, err)
+	}
+	r, err := s.Receipt(ctx, "n4", "m1")
+	if err != nil || r.Batch != "b0:0" {
+		t.Fatalf("receipt %+v, %v; want the tag only", r, err)
+	}
+	// Two receipts whose batches were never made: one by tag, one by whole key.
+	for _, rc := range []models.Receipt{{ID: "n4:m2", NoticeID: "n4", MemberID: "m2", Batch: "b1:0"}, {ID: "n4:m3", NoticeID: "n4", MemberID: "m3", Batch: prefix + "b2:0"}} {
+		if _, err := s.c(colReceipts).InsertOne(ctx, rc); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, batches, err = s.QueueRecipients(ctx, n, "sms", prefix, []string{"b9:0"}, [][]string{{"m1", "m2", "m3"}}, nil)
+	if err != nil || !slices.Equal(batches, []string{prefix + "b1:0", prefix + "b2:0"}) {
+		t.Fatalf("repair: batches %v, %v", batches, err)
 	}
 }
