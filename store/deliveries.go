@@ -1,7 +1,6 @@
 package store
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -58,41 +57,99 @@ func (s *Store) AddRecipients(ctx context.Context, n models.Notice, members []st
 	return added, err
 }
 
-// DeliveriesOfNotice lists a notice's deliveries in id order, optionally of one status.
+// DeliveriesOfNotice lists a notice's deliveries, optionally of one status, send batch by send
+// batch and in id order within a batch. The cursor is the last item's ledgerCursor.
 func (s *Store) DeliveriesOfNotice(ctx context.Context, noticeID, status string, p Page) ([]models.Delivery, string, error) {
-	all, err := s.noticeDeliveries(ctx, noticeID)
-	if err != nil {
-		return nil, "", err
-	}
 	out := []models.Delivery{}
 	n := int(p.limit())
-	for _, d := range all {
-		if d.ID <= p.Cursor || (status != "" && d.Status != status) {
-			continue
+	next, last := "", ""
+	errFull := errors.New("page full")
+	err := s.eachLedgerBatch(ctx, noticeID, func(batch string, ds []models.Delivery) error {
+		for _, d := range ds {
+			c := ledgerCursor(batch, d.ID)
+			if c <= p.Cursor || (status != "" && d.Status != status) {
+				continue
+			}
+			if len(out) == n {
+				next = last // there is more after the page's last item
+				return errFull
+			}
+			out, last = append(out, d), c
 		}
-		if len(out) == n {
-			return out, out[n-1].ID, nil
-		}
-		out = append(out, d)
+		return nil
+	}, p.Cursor)
+	if err != nil && !errors.Is(err, errFull) {
+		return nil, "", err
 	}
-	return out, "", nil
+	return out, next, nil
 }
 
-// noticeDeliveries returns every delivery of a notice in id order: the recorded ones from its
-// delivery records, the queued ones from its send batches. A delivery whose record is written
-// and whose batch does not yet know it (the moment in between, or a sender that died there)
-// shows its outcome. It reads the notice's whole ledger, about 100 bytes per recipient: on
-// the embedded store any query by notice does, and a report needs all of it anyway.
-func (s *Store) noticeDeliveries(ctx context.Context, noticeID string) ([]models.Delivery, error) {
-	var recs []models.DeliveryRecord
-	if err := s.all(ctx, colRecords, bson.M{"notice_id": noticeID}, nil, &recs); err != nil {
-		return nil, fmt.Errorf("delivery records: %w", err)
+// ledgerCursor orders the ledger: by send batch, then by delivery id ("\x00" sorts before any
+// character of either).
+func ledgerCursor(batch, deliveryID string) string { return batch + "\x00" + deliveryID }
+
+// eachLedgerBatch calls fn with a notice's deliveries one send batch at a time, in batch order
+// (from the batch whose ledgerCursor prefix is at or after after), each in id order: the
+// recorded ones from the delivery records, the queued ones from the batch's open list. A member
+// is in one batch per channel, so two records can only name the same delivery within one batch
+// (a sender presumed dead and its settler, or a sender that died between its record and its
+// batch update): one batch at a time is enough to show each delivery once, with the outcome that
+// prevails, and memory stays that of one batch however large the notice.
+func (s *Store) eachLedgerBatch(ctx context.Context, noticeID string, fn func(batch string, ds []models.Delivery) error, after string) error {
+	start, _, _ := strings.Cut(after, "\x00")
+	open, err := s.openByBatch(ctx, noticeID)
+	if err != nil {
+		return err
 	}
-	slices.SortFunc(recs, func(a, b models.DeliveryRecord) int {
-		return cmp.Or(a.At.Compare(b.At), strings.Compare(a.ID, b.ID))
-	})
-	byID := map[string]models.Delivery{}
-	for _, rec := range recs {
+	openKeys := slices.Sorted(maps.Keys(open))
+	emit := func(batch string, byID map[string]models.Delivery) error {
+		for _, d := range open[batch] {
+			if _, ok := byID[d.ID]; !ok {
+				byID[d.ID] = d
+			}
+		}
+		delete(open, batch)
+		return fn(batch, slices.SortedFunc(maps.Values(byID), func(a, b models.Delivery) int { return strings.Compare(a.ID, b.ID) }))
+	}
+	// Batches with open members and no records are emitted in their place in the order.
+	openBefore := func(batch string) error {
+		for len(openKeys) > 0 && (batch == "" || openKeys[0] < batch) {
+			k := openKeys[0]
+			openKeys = openKeys[1:]
+			if _, ok := open[k]; ok && k >= start {
+				if err := emit(k, map[string]models.Delivery{}); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+	f := bson.M{"notice_id": noticeID}
+	if start != "" {
+		f["batch"] = bson.M{"$gte": start}
+	}
+	cur, err := s.c(colRecords).Find(ctx, f, options.Find().SetSort(bson.D{{Key: "batch", Value: 1}, {Key: "at", Value: 1}, {Key: "_id", Value: 1}}))
+	if err != nil {
+		return fmt.Errorf("delivery records: %w", err)
+	}
+	defer cur.Close(ctx)
+	batch, byID := "", map[string]models.Delivery{}
+	for cur.Next(ctx) {
+		var rec models.DeliveryRecord
+		if err := cur.Decode(&rec); err != nil {
+			return fmt.Errorf("delivery records: %w", err)
+		}
+		if rec.Batch != batch {
+			if batch != "" {
+				if err := emit(batch, byID); err != nil {
+					return err
+				}
+			}
+			if err := openBefore(rec.Batch); err != nil {
+				return err
+			}
+			batch, byID = rec.Batch, map[string]models.Delivery{}
+		}
 		for _, o := range rec.Outcomes {
 			d := rec.Delivery(o)
 			if earlier, ok := byID[d.ID]; !ok || d.Prevails(earlier) {
@@ -100,30 +157,29 @@ func (s *Store) noticeDeliveries(ctx context.Context, noticeID string) ([]models
 			}
 		}
 	}
-	queued, err := s.queuedOfNotice(ctx, noticeID)
-	if err != nil {
-		return nil, err
+	if err := cur.Err(); err != nil {
+		return fmt.Errorf("delivery records: %w", err)
 	}
-	for _, d := range queued {
-		if _, ok := byID[d.ID]; !ok {
-			byID[d.ID] = d
+	if batch != "" {
+		if err := emit(batch, byID); err != nil {
+			return err
 		}
 	}
-	return slices.SortedFunc(maps.Values(byID), func(a, b models.Delivery) int { return strings.Compare(a.ID, b.ID) }), nil
+	return openBefore("")
 }
 
-// queuedOfNotice lists a notice's queued deliveries (the open members of its batches).
-func (s *Store) queuedOfNotice(ctx context.Context, noticeID string) ([]models.Delivery, error) {
+// openByBatch lists a notice's queued deliveries (the open members of its batches) by batch.
+func (s *Store) openByBatch(ctx context.Context, noticeID string) (map[string][]models.Delivery, error) {
 	var bs []models.SendBatch
 	err := s.all(ctx, colSendBatches, bson.M{"notice_id": noticeID, "done": false},
 		options.Find().SetProjection(bson.M{"members": 0, "phones": 0}), &bs)
 	if err != nil {
 		return nil, fmt.Errorf("queued deliveries: %w", err)
 	}
-	var out []models.Delivery
+	out := map[string][]models.Delivery{}
 	for _, b := range bs {
 		for _, m := range b.Open {
-			out = append(out, queuedDelivery(b, m))
+			out[b.ID] = append(out[b.ID], queuedDelivery(b, m))
 		}
 	}
 	return out, nil
@@ -131,8 +187,12 @@ func (s *Store) queuedOfNotice(ctx context.Context, noticeID string) ([]models.D
 
 // OpenDeliveries counts a notice's queued deliveries.
 func (s *Store) OpenDeliveries(ctx context.Context, noticeID string) (int, error) {
-	q, err := s.queuedOfNotice(ctx, noticeID)
-	return len(q), err
+	open, err := s.openByBatch(ctx, noticeID)
+	n := 0
+	for _, ds := range open {
+		n += len(ds)
+	}
+	return n, err
 }
 
 // StuckBatches returns batches with open deliveries not touched since before and not

@@ -88,18 +88,20 @@ type NoticeReport struct {
 // Report counts a notice's outcome.
 func (s *Store) Report(ctx context.Context, noticeID string) (NoticeReport, error) {
 	r := NoticeReport{Channels: map[string]map[string]int{}, Reasons: map[string]int{}}
-	ds, err := s.noticeDeliveries(ctx, noticeID)
+	err := s.eachLedgerBatch(ctx, noticeID, func(_ string, ds []models.Delivery) error {
+		for _, d := range ds {
+			if r.Channels[d.Channel] == nil {
+				r.Channels[d.Channel] = map[string]int{}
+			}
+			r.Channels[d.Channel][d.Status]++
+			if d.Reason != "" && d.Status != models.DeliverySent && d.Status != models.DeliveryQueued {
+				r.Reasons[d.Reason]++
+			}
+		}
+		return nil
+	}, "")
 	if err != nil {
 		return r, fmt.Errorf("report: %w", err)
-	}
-	for _, d := range ds {
-		if r.Channels[d.Channel] == nil {
-			r.Channels[d.Channel] = map[string]int{}
-		}
-		r.Channels[d.Channel][d.Status]++
-		if d.Reason != "" && d.Status != models.DeliverySent && d.Status != models.DeliveryQueued {
-			r.Reasons[d.Reason]++
-		}
 	}
 	// One pass over the notice's receipts: on the embedded store each query by notice reads
 	// every receipt of every notice, and three counts took three times as long.

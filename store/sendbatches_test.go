@@ -12,7 +12,7 @@ import (
 
 func statusOf(t *testing.T, s *Store, noticeID, member string) models.Delivery {
 	t.Helper()
-	ds, err := s.noticeDeliveries(context.Background(), noticeID)
+	ds, _, err := s.DeliveriesOfNotice(context.Background(), noticeID, "", Page{Limit: MaxPageSize})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,9 +55,9 @@ func TestDeliveryRecordsPrevail(t *testing.T) {
 		t.Fatalf("claim: %+v, %v", claimA, err)
 	}
 	// A records m1 and dies before the batch hears of it (the batch update never happens).
-	cut := claimA
-	cut.Batch.ID = "gone"
-	if err := s.RecordOutcomes(ctx, cut, outcomes(claimA, models.DeliverySent, "", "m1"), Pending{}); err != nil {
+	rec := models.DeliveryRecord{ID: NewID(), NoticeID: "n3", Batch: "b7", Channel: "sms", Attempts: 1, At: now,
+		Outcomes: []models.DeliveryOutcome{{MemberID: "m1", Status: models.DeliverySent}}}
+	if _, err := s.c(colRecords).InsertOne(ctx, rec); err != nil {
 		t.Fatal(err)
 	}
 	if got, want := ledger(t, s, "n3"), []string{"m1=sent", "m2=queued"}; !slices.Equal(got, want) {
@@ -83,6 +83,32 @@ func TestDeliveryRecordsPrevail(t *testing.T) {
 	}
 	if open, err := s.OpenDeliveries(ctx, "n3"); err != nil || open != 0 {
 		t.Fatalf("open: %d, %v", open, err)
+	}
+	// The ledger goes batch by batch: a batch with only queued members (b6) takes its place
+	// before b7, and a page of one item at a time gives the same list.
+	if _, err := s.EnsureBatch(ctx, "n3", "sms", "b6", []string{"m9"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"m9=queued", "m1=sent", "m2=sent"}
+	if got := ledger(t, s, "n3"); !slices.Equal(got, want) {
+		t.Fatalf("ledger %v, want %v", got, want)
+	}
+	var paged []string
+	for p := (Page{Limit: 1}); ; {
+		ds, next, err := s.DeliveriesOfNotice(ctx, "n3", "", p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range ds {
+			paged = append(paged, d.MemberID+"="+d.Status)
+		}
+		if next == "" {
+			break
+		}
+		p.Cursor = next
+	}
+	if !slices.Equal(paged, want) {
+		t.Fatalf("paged ledger %v, want %v", paged, want)
 	}
 }
 
