@@ -84,7 +84,8 @@ func pageParams(c echo.Context) (store.Page, error) {
 		}
 		p.Limit = n
 	}
-	if len(p.Cursor) > 64 {
+	// Cursors are ids, or a send batch's key and a member id for a notice's deliveries.
+	if len(p.Cursor) > 160 {
 		return p, models.FieldErrors{"cursor": models.MsgInvalid}
 	}
 	return p, nil

@@ -3,10 +3,13 @@ package server
 import (
 	"context"
 	"net/http"
+	neturl "net/url"
+	"slices"
 	"strings"
 	"testing"
 
 	"kehou/models"
+	"kehou/store"
 )
 
 func TestCreateNoticeValidationAndScope(t *testing.T) {
@@ -119,4 +122,43 @@ func TestSubscriptionsAndPhone(t *testing.T) {
 		t.Fatalf("phone stored as %q (must be encrypted at rest)", phone)
 	}
 	e.expect(e.req(http.MethodPost, "/api/v1/mp/phone", mum, map[string]string{"code": "bogus"}), http.StatusUnprocessableEntity, "validation_failed")
+}
+
+// A notice's delivery list pages through the API with the cursor it hands out, over send
+// batches named as the fan-out names them.
+func TestDeliveriesPageThroughTheAPI(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	n := models.Notice{SchoolID: e.schoolA1.ID, CountyID: e.countyA.ID, Sender: "甲一小学", Kind: models.NoticeGeneral,
+		Title: "通知", Body: "内容", Audience: models.Audience{Kind: models.AudienceScope}}
+	if err := e.st.CreateNotice(ctx, &n); err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for k, key := range []string{"notice:send:" + n.ID + ":sms:b0:0", "notice:send:" + n.ID + ":sms:b0:0:fb:wx_subscribe"} {
+		members := []string{store.NewID(), store.NewID()}
+		if _, err := e.st.EnsureBatch(ctx, n.ID, []string{"sms", "wx_subscribe"}[k], key, members, nil); err != nil {
+			t.Fatal(err)
+		}
+		slices.Sort(members)
+		want = append(want, members...)
+	}
+	var got []string
+	url := "/api/v1/admin/notices/" + n.ID + "/deliveries?limit=1"
+	for page := url; ; {
+		var body listBody[models.Delivery]
+		r := e.req(http.MethodGet, page, e.schA1, nil)
+		e.expect(r, http.StatusOK, "")
+		r.json(t, &body)
+		for _, d := range body.Items {
+			got = append(got, d.MemberID)
+		}
+		if body.NextCursor == "" {
+			break
+		}
+		page = url + "&cursor=" + neturl.QueryEscape(body.NextCursor)
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("paged deliveries %v, want %v", got, want)
+	}
 }

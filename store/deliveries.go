@@ -66,7 +66,7 @@ func (s *Store) DeliveriesOfNotice(ctx context.Context, noticeID, status string,
 	errFull := errors.New("page full")
 	err := s.eachLedgerBatch(ctx, noticeID, func(batch string, ds []models.Delivery) error {
 		for _, d := range ds {
-			c := ledgerCursor(batch, d.ID)
+			c := ledgerCursor(batch, d.MemberID)
 			if c <= p.Cursor || (status != "" && d.Status != status) {
 				continue
 			}
@@ -84,9 +84,10 @@ func (s *Store) DeliveriesOfNotice(ctx context.Context, noticeID, status string,
 	return out, next, nil
 }
 
-// ledgerCursor orders the ledger: by send batch, then by delivery id ("\x00" sorts before any
-// character of either).
-func ledgerCursor(batch, deliveryID string) string { return batch + "\x00" + deliveryID }
+// ledgerCursor orders the ledger: by send batch, then by member (a batch's deliveries share
+// their notice and channel, so that is delivery id order). "!" sorts before every character of
+// batch keys and member ids, so a batch comes before the batches its key is a prefix of.
+func ledgerCursor(batch, memberID string) string { return batch + "!" + memberID }
 
 // eachLedgerBatch calls fn with a notice's deliveries one send batch at a time, in batch order
 // (from the batch whose ledgerCursor prefix is at or after after), each in id order: the
@@ -96,7 +97,7 @@ func ledgerCursor(batch, deliveryID string) string { return batch + "\x00" + del
 // batch update): one batch at a time is enough to show each delivery once, with the outcome that
 // prevails, and memory stays that of one batch however large the notice.
 func (s *Store) eachLedgerBatch(ctx context.Context, noticeID string, fn func(batch string, ds []models.Delivery) error, after string) error {
-	start, _, _ := strings.Cut(after, "\x00")
+	start, _, _ := strings.Cut(after, "!")
 	open, err := s.openByBatch(ctx, noticeID)
 	if err != nil {
 		return err
