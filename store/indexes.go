@@ -79,7 +79,7 @@ func (s *Store) EnsureIndexes(ctx context.Context) error {
 		colAudit:        {plain("school_id"), plain("county_id")},
 		colIdempotency:  {plain("created_at")},
 		colNotices:      {plain("school_id"), plain("county_id"), plain("status", "updated_at")},
-		colRecords:      {plain("notice_id", "batch", "at")}, // the ledger is read batch by batch
+		colRecords:      {plain("notice_id", "batch", "at", "_id")}, // the ledger is read in this order
 		colReceipts:     {plain("member_id", "send_at"), plain("notice_id")},
 		colConsents:     {plain("member_id")},
 		colOutbox:       {plain("group")},
