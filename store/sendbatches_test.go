@@ -25,18 +25,24 @@ func statusOf(t *testing.T, s *Store, noticeID, member string) models.Delivery {
 	return models.Delivery{}
 }
 
-// ledger lists a notice's deliveries as member=status, in id order.
-func ledger(t *testing.T, s *Store, noticeID string) []string {
+// ledger lists a notice's deliveries as member=status, in the list's order, following the
+// cursor through pages of size limit.
+func ledger(t *testing.T, s *Store, noticeID string, limit int) []string {
 	t.Helper()
-	ds, _, err := s.DeliveriesOfNotice(context.Background(), noticeID, "", Page{Limit: 100})
-	if err != nil {
-		t.Fatal(err)
-	}
 	var out []string
-	for _, d := range ds {
-		out = append(out, d.MemberID+"="+d.Status)
+	for p := (Page{Limit: limit}); ; {
+		ds, next, err := s.DeliveriesOfNotice(context.Background(), noticeID, "", p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range ds {
+			out = append(out, d.MemberID+"="+d.Status)
+		}
+		if next == "" {
+			return out
+		}
+		p.Cursor = next
 	}
-	return out
 }
 
 // A delivery is listed once whatever records name it: the outcome a sender learned stands
@@ -60,21 +66,21 @@ func TestDeliveryRecordsPrevail(t *testing.T) {
 	if _, err := s.c(colRecords).InsertOne(ctx, rec); err != nil {
 		t.Fatal(err)
 	}
-	if got, want := ledger(t, s, "n3"), []string{"m1=sent", "m2=queued"}; !slices.Equal(got, want) {
+	if got, want := ledger(t, s, "n3", 100), []string{"m1=sent", "m2=queued"}; !slices.Equal(got, want) {
 		t.Fatalf("ledger %v, want %v", got, want)
 	}
 	// The task runs again and settles A's claim: m1 and m2 are still open in b7.
 	if _, err := s.ClaimBatch(ctx, "b7", "taskA", "claimA2", now.Add(-10*time.Minute)); err != nil {
 		t.Fatal(err)
 	}
-	if got, want := ledger(t, s, "n3"), []string{"m1=sent", "m2=unknown"}; !slices.Equal(got, want) {
+	if got, want := ledger(t, s, "n3", 100), []string{"m1=sent", "m2=unknown"}; !slices.Equal(got, want) {
 		t.Fatalf("ledger after settling %v, want %v", got, want)
 	}
 	// A was alive after all, and records m2's send late.
 	if err := s.RecordOutcomes(ctx, claimA, outcomes(claimA, models.DeliverySent, "", "m2"), Pending{}); err != nil {
 		t.Fatal(err)
 	}
-	if got, want := ledger(t, s, "n3"), []string{"m1=sent", "m2=sent"}; !slices.Equal(got, want) {
+	if got, want := ledger(t, s, "n3", 100), []string{"m1=sent", "m2=sent"}; !slices.Equal(got, want) {
 		t.Fatalf("ledger after the late record %v, want %v", got, want)
 	}
 	r, err := s.Report(ctx, "n3")
@@ -90,24 +96,10 @@ func TestDeliveryRecordsPrevail(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []string{"m9=queued", "m1=sent", "m2=sent"}
-	if got := ledger(t, s, "n3"); !slices.Equal(got, want) {
+	if got := ledger(t, s, "n3", 100); !slices.Equal(got, want) {
 		t.Fatalf("ledger %v, want %v", got, want)
 	}
-	var paged []string
-	for p := (Page{Limit: 1}); ; {
-		ds, next, err := s.DeliveriesOfNotice(ctx, "n3", "", p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, d := range ds {
-			paged = append(paged, d.MemberID+"="+d.Status)
-		}
-		if next == "" {
-			break
-		}
-		p.Cursor = next
-	}
-	if !slices.Equal(paged, want) {
+	if paged := ledger(t, s, "n3", 1); !slices.Equal(paged, want) {
 		t.Fatalf("paged ledger %v, want %v", paged, want)
 	}
 }
@@ -266,21 +258,7 @@ func TestSendBatchLocks(t *testing.T) {
 		}
 
 		// The ledger lists recorded and queued deliveries together, in id order, by page.
-		var all []string
-		p := Page{Limit: 2}
-		for {
-			ds, next, err := s.DeliveriesOfNotice(ctx, "n1", "", p)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, d := range ds {
-				all = append(all, d.MemberID+"="+d.Status)
-			}
-			if next == "" {
-				break
-			}
-			p.Cursor = next
-		}
+		all := ledger(t, s, "n1", 2)
 		want := []string{"m1=sent", "m2=unknown", "m3=unknown", "m4=queued"}
 		if !slices.Equal(all, want) {
 			t.Fatalf("ledger %v, want %v", all, want)
