@@ -1,6 +1,9 @@
 package models
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // Delivery statuses. A delivery goes queued → sent | failed | skipped; a delivery whose send was
 // under way when its worker died ends as unknown: it may or may not have reached the provider,
@@ -89,18 +92,29 @@ func (d Delivery) Prevails(earlier Delivery) bool {
 	return earlier.Status == DeliveryUnknown && d.Status != DeliveryUnknown
 }
 
-// Receipt is a notice in one recipient's inbox, with read and confirmation times.
+// Receipt is a notice in one recipient's inbox, with read and confirmation times. It is written
+// once per recipient during a fan-out, so it holds only what cannot be had elsewhere: the notice
+// is the id's prefix (a notice's receipts are an _id range, see store) and the time it went out
+// is the notice's SendAt, which no longer moves once a fan-out has begun. Receipts written
+// before this also hold notice_id and send_at; those fields are no longer read.
 type Receipt struct {
-	ID       string    `bson:"_id" json:"id"` // notice id + ":" + member id
-	NoticeID string    `bson:"notice_id" json:"notice_id"`
-	MemberID string    `bson:"member_id" json:"member_id"`
-	SendAt   time.Time `bson:"send_at" json:"send_at"`
+	ID       string `bson:"_id" json:"id"` // notice id + ":" + member id
+	MemberID string `bson:"member_id" json:"member_id"`
 	// Batch is the send batch of the notice's first channel that carries this member, by its
 	// tag (store.QueueRecipients): a fan-out run again after a crash finds it here and makes
 	// sure that batch lists them.
 	Batch       string    `bson:"batch,omitempty" json:"-"`
 	ReadAt      time.Time `bson:"read_at,omitempty" json:"read_at,omitzero"`
 	ConfirmedAt time.Time `bson:"confirmed_at,omitempty" json:"confirmed_at,omitzero"`
+}
+
+// ReceiptID names a member's receipt of a notice. Notice ids are ObjectID hex, without ":".
+func ReceiptID(noticeID, memberID string) string { return noticeID + ":" + memberID }
+
+// NoticeID is the notice the receipt is of.
+func (r Receipt) NoticeID() string {
+	id, _, _ := strings.Cut(r.ID, ":")
+	return id
 }
 
 // Consent is what a member has allowed for one subscribe-message template: a number of one-time

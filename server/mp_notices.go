@@ -34,7 +34,7 @@ func (s *Server) inbox(c echo.Context) error {
 	for _, it := range items {
 		n, r := it.Notice, it.Receipt
 		out = append(out, inboxItem{ID: n.ID, Kind: n.Kind, Title: n.Title, Body: n.Body, Link: n.Link, Sender: n.Sender,
-			SentAt: r.SendAt, RequireConfirm: n.RequireConfirm, ReadAt: r.ReadAt, ConfirmedAt: r.ConfirmedAt})
+			SentAt: n.SendAt, RequireConfirm: n.RequireConfirm, ReadAt: r.ReadAt, ConfirmedAt: r.ConfirmedAt})
 	}
 	return c.JSON(http.StatusOK, listBody[inboxItem]{out, next})
 }
@@ -58,7 +58,7 @@ func (s *Server) markNotice(c echo.Context, read, confirm bool) error {
 	if err != nil {
 		return err
 	}
-	if r.SendAt.After(s.now()) {
+	if n.SendAt.After(s.now()) {
 		return errNotFound
 	}
 	if confirm && !n.RequireConfirm {
@@ -70,5 +70,5 @@ func (s *Server) markNotice(c echo.Context, read, confirm bool) error {
 		}
 	}
 	return c.JSON(http.StatusOK, inboxItem{ID: n.ID, Kind: n.Kind, Title: n.Title, Body: n.Body, Link: n.Link, Sender: n.Sender,
-		SentAt: r.SendAt, RequireConfirm: n.RequireConfirm, ReadAt: r.ReadAt, ConfirmedAt: r.ConfirmedAt})
+		SentAt: n.SendAt, RequireConfirm: n.RequireConfirm, ReadAt: r.ReadAt, ConfirmedAt: r.ConfirmedAt})
 }

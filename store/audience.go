@@ -76,10 +76,8 @@ func (s *Store) remindBatch(ctx context.Context, n models.Notice, cursor string,
 	if n.Audience.Unconfirmed {
 		field = "confirmed_at"
 	}
-	f := bson.M{"notice_id": n.Audience.NoticeID, field: bson.M{"$exists": false}}
-	if cursor != "" {
-		f["_id"] = bson.M{"$gt": cursor}
-	}
+	f := receiptsOf(n.Audience.NoticeID, cursor)
+	f[field] = bson.M{"$exists": false}
 	var rs []idDoc
 	opts := options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(int64(limit)).SetProjection(bson.M{"member_id": 1})
 	if err := s.all(ctx, colReceipts, f, opts, &rs); err != nil {

@@ -80,7 +80,7 @@ func (s *Store) EnsureIndexes(ctx context.Context) error {
 		colIdempotency:  {plain("created_at")},
 		colNotices:      {plain("school_id"), plain("county_id"), plain("status", "updated_at")},
 		colRecords:      {plain("notice_id", "batch", "at", "_id")}, // the ledger is read in this order
-		colReceipts:     {plain("member_id", "send_at"), plain("notice_id")},
+		colReceipts:     {plain("member_id", "_id")},                // the inbox; a notice's receipts are an _id range
 		colConsents:     {plain("member_id")},
 		colOutbox:       {plain("group")},
 		colSendBatches:  {plain("notice_id", "done"), plain("done", "updated_at")},
@@ -127,7 +127,37 @@ func (s *Store) EnsureIndexes(ctx context.Context) error {
 			return fmt.Errorf("ensure indexes on %s: %w", name, err)
 		}
 	}
+	if err := s.dropRetiredIndexes(ctx); err != nil {
+		return err
+	}
 	return s.completeBindingLists(ctx)
+}
+
+// retiredIndexes are indexes earlier versions created that nothing reads any more; each costs
+// every insert into its collection, so an upgraded deployment drops them.
+var retiredIndexes = map[string][]string{
+	colReceipts: {"member_id_1_send_at_1", "notice_id_1"}, // receipts lost notice_id and send_at
+}
+
+func (s *Store) dropRetiredIndexes(ctx context.Context) error {
+	for coll, names := range retiredIndexes {
+		specs, err := s.c(coll).Indexes().ListSpecifications(ctx)
+		var ce mongo.CommandError
+		if errors.As(err, &ce) && ce.Code == 26 { // NamespaceNotFound
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("list indexes on %s: %w", coll, err)
+		}
+		for _, sp := range specs {
+			if slices.Contains(names, sp.Name) {
+				if err := s.c(coll).Indexes().DropOne(ctx, sp.Name); err != nil {
+					return fmt.Errorf("drop retired index %s on %s: %w", sp.Name, coll, err)
+				}
+			}
+		}
+	}
+	return nil
 }
 
 // missingIndexes leaves out the indexes that already exist. Asking FerretDB v1 (SQLite) to

@@ -19,7 +19,7 @@ type InboxItem struct {
 // Inbox lists a member's notices, newest first; cursor is the last receipt id of the previous
 // page. Notices not yet due (scheduled later) do not appear, nor cancelled ones.
 func (s *Store) Inbox(ctx context.Context, memberID string, p Page) ([]InboxItem, string, error) {
-	f := bson.M{"member_id": memberID, "send_at": bson.M{"$lte": s.now()}}
+	f := bson.M{"member_id": memberID}
 	if p.Cursor != "" {
 		f["_id"] = bson.M{"$lt": p.Cursor}
 	}
@@ -38,11 +38,11 @@ func (s *Store) Inbox(ctx context.Context, memberID string, p Page) ([]InboxItem
 	}
 	out := make([]InboxItem, 0, len(rs))
 	for _, r := range rs {
-		nt, err := s.Notice(ctx, r.NoticeID)
+		nt, err := s.Notice(ctx, r.NoticeID())
 		if err != nil {
 			return nil, "", err
 		}
-		if nt.Status == models.NoticeCancelled {
+		if nt.Status == models.NoticeCancelled || nt.SendAt.After(s.now()) {
 			continue
 		}
 		out = append(out, InboxItem{Notice: nt, Receipt: r})
@@ -52,12 +52,12 @@ func (s *Store) Inbox(ctx context.Context, memberID string, p Page) ([]InboxItem
 
 // Receipt returns one member's receipt of a notice (ErrNotFound when not a recipient).
 func (s *Store) Receipt(ctx context.Context, noticeID, memberID string) (models.Receipt, error) {
-	return findOne[models.Receipt](ctx, s.c(colReceipts), bson.M{"_id": noticeID + ":" + memberID})
+	return findOne[models.Receipt](ctx, s.c(colReceipts), bson.M{"_id": models.ReceiptID(noticeID, memberID)})
 }
 
 // MarkReceipt sets read_at (and confirmed_at when confirm) once; later calls keep the first time.
 func (s *Store) MarkReceipt(ctx context.Context, noticeID, memberID string, confirm bool) (models.Receipt, error) {
-	id := noticeID + ":" + memberID
+	id := models.ReceiptID(noticeID, memberID)
 	now := s.now()
 	if _, err := s.c(colReceipts).UpdateOne(ctx, bson.M{"_id": id, "read_at": bson.M{"$exists": false}}, bson.M{"$set": bson.M{"read_at": now}}); err != nil {
 		return models.Receipt{}, fmt.Errorf("mark read: %w", err)
@@ -105,7 +105,7 @@ func (s *Store) Report(ctx context.Context, noticeID string) (NoticeReport, erro
 	}
 	// One pass over the notice's receipts: on the embedded store each query by notice reads
 	// every receipt of every notice, and three counts took three times as long.
-	err = each(ctx, s, colReceipts, bson.M{"notice_id": noticeID}, bson.M{"read_at": 1, "confirmed_at": 1}, func(rc models.Receipt) {
+	err = each(ctx, s, colReceipts, receiptsOf(noticeID, ""), bson.M{"read_at": 1, "confirmed_at": 1}, func(rc models.Receipt) {
 		r.Targeted++
 		if !rc.ReadAt.IsZero() {
 			r.Read++
@@ -118,4 +118,15 @@ func (s *Store) Report(ctx context.Context, noticeID string) (NoticeReport, erro
 		return r, fmt.Errorf("report: %w", err)
 	}
 	return r, nil
+}
+
+// receiptsOf selects a notice's receipts after the receipt id after (all when ""): their ids
+// start with the notice id and ":", so on MongoDB this is a range of the _id index.
+func receiptsOf(noticeID, after string) bson.M {
+	from := bson.M{"$gte": noticeID + ":"}
+	if after != "" {
+		from = bson.M{"$gt": max(after, noticeID+":")}
+	}
+	from["$lt"] = noticeID + ";" // ';' follows ':'
+	return bson.M{"_id": from}
 }

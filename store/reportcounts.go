@@ -204,8 +204,8 @@ func (s *Store) RecountReports(ctx context.Context) error {
 	if err := each(ctx, s, colNotices, bson.M{}, bson.M{"school_id": 1, "county_id": 1}, func(n noticeOwner) { owners[n.ID] = n }); err != nil {
 		return err
 	}
-	err = each(ctx, s, colReceipts, bson.M{"confirmed_at": bson.M{"$exists": true}}, bson.M{"notice_id": 1, "confirmed_at": 1}, func(r models.Receipt) {
-		if n, ok := owners[r.NoticeID]; ok && !r.ConfirmedAt.IsZero() {
+	err = each(ctx, s, colReceipts, bson.M{"confirmed_at": bson.M{"$exists": true}}, bson.M{"confirmed_at": 1}, func(r models.Receipt) {
+		if n, ok := owners[r.NoticeID()]; ok && !r.ConfirmedAt.IsZero() {
 			d.add(models.MonthOf(r.ConfirmedAt), n.SchoolID, n.CountyID, "confirmed", 1)
 		}
 	})

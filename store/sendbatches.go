@@ -50,7 +50,7 @@ func (s *Store) QueueRecipients(ctx context.Context, n models.Notice, channel, p
 	var receipts []any
 	for i, chunk := range chunks {
 		for _, m := range chunk {
-			r := models.Receipt{ID: n.ID + ":" + m, NoticeID: n.ID, MemberID: m, SendAt: n.SendAt}
+			r := models.Receipt{ID: models.ReceiptID(n.ID, m), MemberID: m}
 			if channel != "" {
 				r.Batch = tags[i]
 			}

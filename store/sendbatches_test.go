@@ -221,7 +221,7 @@ func TestSendBatchLocks(t *testing.T) {
 
 		// A fan-out that stopped between the receipts and the batch: running it again makes
 		// the batch the receipt names, once.
-		if _, err := s.c(colReceipts).InsertOne(ctx, models.Receipt{ID: "n1:m4", NoticeID: "n1", MemberID: "m4", Batch: "b3"}); err != nil {
+		if _, err := s.c(colReceipts).InsertOne(ctx, models.Receipt{ID: "n1:m4", MemberID: "m4", Batch: "b3"}); err != nil {
 			t.Fatal(err)
 		}
 		if _, batches, err := s.QueueRecipients(ctx, n, "sms", "", []string{"b9"}, [][]string{{"m4", "m1"}}, nil); err != nil || !slices.Equal(batches, []string{"b3"}) {
@@ -334,7 +334,7 @@ func TestReceiptBatchTags(t *testing.T) {
 		t.Fatalf("receipt %+v, %v; want the tag only", r, err)
 	}
 	// Two receipts whose batches were never made: one by tag, one by whole key.
-	for _, rc := range []models.Receipt{{ID: "n4:m2", NoticeID: "n4", MemberID: "m2", Batch: "b1:0"}, {ID: "n4:m3", NoticeID: "n4", MemberID: "m3", Batch: prefix + "b2:0"}} {
+	for _, rc := range []models.Receipt{{ID: "n4:m2", MemberID: "m2", Batch: "b1:0"}, {ID: "n4:m3", MemberID: "m3", Batch: prefix + "b2:0"}} {
 		if _, err := s.c(colReceipts).InsertOne(ctx, rc); err != nil {
 			t.Fatal(err)
 		}

@@ -119,7 +119,7 @@ func generate(ctx context.Context, db *mongo.Database, st *store.Store, o settin
 				Targeted: len(bySchool[sc.ID]), CreatedAt: sent, UpdatedAt: sent}
 			docs = append(docs, n)
 			for j, f := range bySchool[sc.ID] {
-				r := models.Receipt{ID: n.ID + ":" + f.member, NoticeID: n.ID, MemberID: f.member, SendAt: sent}
+				r := models.Receipt{ID: models.ReceiptID(n.ID, f.member), MemberID: f.member}
 				if j%2 == 0 {
 					r.ConfirmedAt = sent.Add(time.Duration(1+j%48) * time.Hour)
 				}
