@@ -47,7 +47,11 @@ func startFerret(ctx context.Context, dir string, log *slog.Logger) (*ferretInst
 		// their index pages kept being evicted (100,000 receipts and delivery records: 18.4 s
 		// with the default, 14.9 s with this; bench/README.md). The cache fills only as pages
 		// are read, and the client's single connection keeps FerretDB on one or two of them.
-		SQLiteURL: "file:" + dir + "/?_pragma=cache_size(-65536)",
+		// temp_store(memory): FerretDB inserts a batch's documents one statement at a time
+		// inside one transaction, and each statement that may fail (a unique index) keeps a
+		// statement journal, which SQLite otherwise spills to a temporary file: a third of the
+		// write syscalls of a broadcast's inserts went there (bench/README.md).
+		SQLiteURL: "file:" + dir + "/?_pragma=cache_size(-65536)&_pragma=temp_store(memory)",
 	})
 	ferretNewMu.Unlock()
 	if err != nil {
