@@ -100,3 +100,49 @@ func TestStopMongoFailsPing(t *testing.T) {
 	}
 	t.Logf("Ping after StopMongo failed after %v: %v", time.Since(began).Round(time.Millisecond), err)
 }
+
+// TestMongoPullAll covers the patched $pullAll of third_party/ferretdb: pulling strings
+// removes every copy of each and nothing else (a number 1 is not the string "1"), and pulling
+// values of other types still goes by comparison.
+func TestMongoPullAll(t *testing.T) {
+	ctx := context.Background()
+	s := startStack(t, t.TempDir(), -1)
+	coll := connectMongo(t, s).Database("kehou").Collection("send_batches")
+	doc := bson.D{{Key: "_id", Value: "b1"}, {Key: "open", Value: bson.A{"m1", "m2", "1", 1, "m1", "m3", bson.D{{Key: "k", Value: "m2"}}, "m4"}}}
+	if _, err := coll.InsertOne(ctx, doc); err != nil {
+		t.Fatal(err)
+	}
+	pull := func(values bson.A) bson.A {
+		t.Helper()
+		var got struct {
+			Open bson.A `bson:"open"`
+		}
+		err := coll.FindOneAndUpdate(ctx, bson.D{{Key: "_id", Value: "b1"}}, bson.D{{Key: "$pullAll", Value: bson.D{{Key: "open", Value: values}}}},
+			options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&got)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got.Open
+	}
+	want := bson.A{"m2", int32(1), "m3", bson.D{{Key: "k", Value: "m2"}}}
+	if got := pull(bson.A{"m1", "1", "m4", "m9"}); !equalJSON(t, got, want) {
+		t.Errorf("after pulling strings: %v, want %v", got, want)
+	}
+	want = bson.A{"m2", "m3", bson.D{{Key: "k", Value: "m2"}}}
+	if got := pull(bson.A{1}); !equalJSON(t, got, want) {
+		t.Errorf("after pulling a number: %v, want %v", got, want)
+	}
+}
+
+func equalJSON(t *testing.T, a, b bson.A) bool {
+	t.Helper()
+	ja, err := bson.MarshalExtJSON(bson.D{{Key: "v", Value: a}}, false, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	jb, err := bson.MarshalExtJSON(bson.D{{Key: "v", Value: b}}, false, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(ja) == string(jb)
+}

@@ -388,6 +388,30 @@ func processPullAllArrayUpdateExpression(command string, doc *types.Document, ke
 
 	var changed bool
 
+	// kehou patch: pulling only strings, filter the array in one pass against a set instead
+	// of comparing every pair and removing one element at a time: a send batch pulls its 500
+	// recorded members from its 500 open ones, which took about 10 ms a time. A string
+	// compares equal only to the same string, so the result is the same.
+	if pull, ok := stringSet(pullArray); ok {
+		kept := types.MakeArray(array.Len())
+
+		for i := range array.Len() {
+			elem := must.NotFail(array.Get(i))
+			if s, isString := elem.(string); isString && pull[s] {
+				changed = true
+				continue
+			}
+
+			kept.Append(elem)
+		}
+
+		if err = doc.SetByPath(path, kept); err != nil {
+			return false, lazyerrors.Error(err)
+		}
+
+		return changed, nil
+	}
+
 	for j := range pullArray.Len() {
 		pullElem := must.NotFail(pullArray.Get(j))
 
@@ -407,6 +431,23 @@ func processPullAllArrayUpdateExpression(command string, doc *types.Document, ke
 	}
 
 	return changed, nil
+}
+
+// stringSet is the set of a's elements if they are all strings (kehou patch, see
+// processPullAllArrayUpdateExpression).
+func stringSet(a *types.Array) (map[string]bool, bool) {
+	set := make(map[string]bool, a.Len())
+
+	for i := range a.Len() {
+		s, ok := must.NotFail(a.Get(i)).(string)
+		if !ok {
+			return nil, false
+		}
+
+		set[s] = true
+	}
+
+	return set, true
 }
 
 // processPullArrayUpdateExpression changes document according to $pull array update operator.
