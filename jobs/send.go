@@ -86,7 +86,7 @@ func (h *Handlers) HandleNoticeSend(ctx context.Context, t *asynq.Task) error {
 		}
 		return h.Store.ReleaseBatch(wctx, p.Batch, claim.ID)
 	}
-	phones := claim.Batch.Phones
+	phones := claim.Batch.Phones()
 	if now.Sub(claim.Batch.CreatedAt) > CarriedPhonesFor {
 		phones = nil // deferred or retried for long: a parent may have a new number since
 	}

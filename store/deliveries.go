@@ -173,7 +173,7 @@ func (s *Store) eachLedgerBatch(ctx context.Context, noticeID string, fn func(ba
 func (s *Store) openByBatch(ctx context.Context, noticeID string) (map[string][]models.Delivery, error) {
 	var bs []models.SendBatch
 	err := s.all(ctx, colSendBatches, bson.M{"notice_id": noticeID, "done": false},
-		options.Find().SetProjection(bson.M{"members": 0, "phones": 0}), &bs)
+		options.Find().SetProjection(bson.M{"members": 0, "phones": 0, "phone_packs": 0}), &bs)
 	if err != nil {
 		return nil, fmt.Errorf("queued deliveries: %w", err)
 	}

@@ -111,13 +111,8 @@ func (s *Store) EnsureBatch(ctx context.Context, noticeID, channel, batch string
 	}
 	now := s.now()
 	b := models.SendBatch{ID: batch, NoticeID: noticeID, Channel: channel, Members: members, Open: members, CreatedAt: now, UpdatedAt: now}
-	for _, m := range members {
-		if p := phones[m]; len(p) > 0 {
-			if b.Phones == nil {
-				b.Phones = map[string][]byte{}
-			}
-			b.Phones[m] = p
-		}
+	if pack := models.PackPhones(members, phones); pack != nil {
+		b.PhonePacks = [][]byte{pack}
 	}
 	_, err := s.c(colSendBatches).InsertOne(ctx, b)
 	if !isDup(err) {
@@ -142,14 +137,12 @@ func (s *Store) EnsureBatch(ctx context.Context, noticeID, channel, batch string
 		if len(missing) == 0 {
 			return false, nil
 		}
-		set := bson.M{"done": false, "updated_at": now}
-		for _, m := range missing {
-			if p, ok := b.Phones[m]; ok {
-				set["phones."+m] = p
-			}
+		push := bson.M{"members": bson.M{"$each": missing}, "open": bson.M{"$each": missing}}
+		if pack := models.PackPhones(missing, phones); pack != nil {
+			push["phone_packs"] = pack
 		}
 		res, err := s.c(colSendBatches).UpdateOne(ctx, bson.M{"_id": batch, "members": bson.M{"$nin": missing}}, bson.M{
-			"$push": bson.M{"members": bson.M{"$each": missing}, "open": bson.M{"$each": missing}}, "$set": set})
+			"$push": push, "$set": bson.M{"done": false, "updated_at": now}})
 		if err != nil {
 			return false, fmt.Errorf("send batch: %w", err)
 		}
@@ -399,7 +392,7 @@ func (s *Store) RecordOutcomes(ctx context.Context, c Claim, recorded []Recorded
 	}
 	update := bson.M{"$set": set, "$inc": bson.M{"attempts": 1}}
 	if left == 0 {
-		update["$unset"] = bson.M{"phones": ""} // numbers are kept no longer than needed
+		update["$unset"] = bson.M{"phones": "", "phone_packs": ""} // numbers are kept no longer than needed
 	}
 	if len(done) > 0 {
 		update["$pullAll"] = bson.M{"open": done}

@@ -154,8 +154,8 @@ func TestSendBatchLocks(t *testing.T) {
 
 		// Task A claims b1 and dies during the send.
 		got, err := s.ClaimBatch(ctx, "b1", "taskA", "claimA", now.Add(-10*time.Minute))
-		if err != nil || !slices.Equal(members(got), []string{"m1", "m2"}) || string(got.Batch.Phones["m1"]) != "sealed" {
-			t.Fatalf("first claim: %v (phones %v), %v", members(got), got.Batch.Phones, err)
+		if err != nil || !slices.Equal(members(got), []string{"m1", "m2"}) || string(got.Batch.Phones()["m1"]) != "sealed" {
+			t.Fatalf("first claim: %v (phones %v), %v", members(got), got.Batch.Phones(), err)
 		}
 		// Another task finds it busy while A may be alive.
 		if _, err := s.ClaimBatch(ctx, "b1", "taskB", "claimB", now.Add(-10*time.Minute)); !errors.Is(err, ErrBatchBusy) {
@@ -179,7 +179,7 @@ func TestSendBatchLocks(t *testing.T) {
 		if err := s.ReleaseBatch(ctx, "b1", "claimA2"); err != nil {
 			t.Fatal(err)
 		}
-		if b1, err := findOne[models.SendBatch](ctx, s.c(colSendBatches), map[string]any{"_id": "b1"}); err != nil || !b1.Done || len(b1.Open) != 0 || len(b1.Phones) != 0 {
+		if b1, err := findOne[models.SendBatch](ctx, s.c(colSendBatches), map[string]any{"_id": "b1"}); err != nil || !b1.Done || len(b1.Open) != 0 || len(b1.Phones()) != 0 {
 			t.Fatalf("b1 after settling = %+v, %v; want done, its numbers dropped", b1, err)
 		}
 
@@ -342,5 +342,65 @@ func TestReceiptBatchTags(t *testing.T) {
 	_, batches, err = s.QueueRecipients(ctx, n, "sms", prefix, []string{"b9:0"}, [][]string{{"m1", "m2", "m3"}}, nil)
 	if err != nil || !slices.Equal(batches, []string{prefix + "b1:0", prefix + "b2:0"}) {
 		t.Fatalf("repair: batches %v, %v", batches, err)
+	}
+}
+
+// TestBatchPhones: the numbers a batch carries survive its growth (each call adds a pack),
+// batches written with the older map of numbers still give theirs, a partial record pulls only
+// its members from the open list, and a finished batch keeps no number.
+func TestBatchPhones(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t)
+	now := time.Now()
+	if _, err := s.EnsureBatch(ctx, "n9", "sms", "b9", []string{"m1", "m2"}, map[string][]byte{"m1": []byte("p1")}); err != nil {
+		t.Fatal(err)
+	}
+	if grew, err := s.EnsureBatch(ctx, "n9", "sms", "b9", []string{"m2", "m3", "m4"}, map[string][]byte{"m2": []byte("other"), "m3": []byte("p3")}); err != nil || !grew {
+		t.Fatalf("growing the batch: %v, %v", grew, err)
+	}
+	legacy := map[string]any{"_id": "b10", "notice_id": "n9", "channel": "sms", "members": []string{"m7"}, "open": []string{"m7"},
+		"phones": map[string][]byte{"m7": []byte("p7")}, "done": false, "created_at": now, "updated_at": now}
+	if _, err := s.c(colSendBatches).InsertOne(ctx, legacy); err != nil {
+		t.Fatal(err)
+	}
+	c, err := s.ClaimBatch(ctx, "b9", "task", "claim", now.Add(-10*time.Minute))
+	if err != nil || !slices.Equal(members(c), []string{"m1", "m2", "m3", "m4"}) {
+		t.Fatalf("claim b9: %v, %v", members(c), err)
+	}
+	// m2 joined without a number and keeps none: a later call cannot give it one.
+	if got := c.Batch.Phones(); len(got) != 2 || string(got["m1"]) != "p1" || string(got["m3"]) != "p3" {
+		t.Errorf("b9 numbers %q, want m1's and m3's", got)
+	}
+	// Recording m1 and m3 leaves m2 and m4 open, numbers kept for them.
+	if err := s.RecordOutcomes(ctx, c, outcomes(c, models.DeliverySent, "", "m1", "m3"), Pending{Reason: "rate_limited"}); err != nil {
+		t.Fatal(err)
+	}
+	b9, err := findOne[models.SendBatch](ctx, s.c(colSendBatches), map[string]any{"_id": "b9"})
+	if err != nil || b9.Done || !slices.Equal(b9.Open, []string{"m2", "m4"}) || len(b9.Phones()) != 2 {
+		t.Fatalf("b9 after a partial record = open %v done %v phones %q, %v; want m2 and m4 open", b9.Open, b9.Done, b9.Phones(), err)
+	}
+	if err := s.ReleaseBatch(ctx, "b9", "claim"); err != nil {
+		t.Fatal(err)
+	}
+	c, err = s.ClaimBatch(ctx, "b9", "task", "claim2", now.Add(-10*time.Minute))
+	if err != nil || !slices.Equal(members(c), []string{"m2", "m4"}) {
+		t.Fatalf("second claim of b9: %v, %v", members(c), err)
+	}
+	if err := s.RecordOutcomes(ctx, c, outcomes(c, models.DeliverySent, ""), Pending{}); err != nil {
+		t.Fatal(err)
+	}
+	if b9, err = findOne[models.SendBatch](ctx, s.c(colSendBatches), map[string]any{"_id": "b9"}); err != nil || !b9.Done || len(b9.Open) != 0 || b9.PhonePacks != nil {
+		t.Fatalf("b9 finished = open %v done %v packs %d, %v; want done without numbers", b9.Open, b9.Done, len(b9.PhonePacks), err)
+	}
+
+	c, err = s.ClaimBatch(ctx, "b10", "task", "claim3", now.Add(-10*time.Minute))
+	if err != nil || string(c.Batch.Phones()["m7"]) != "p7" {
+		t.Fatalf("legacy batch numbers %q, %v", c.Batch.Phones(), err)
+	}
+	if err := s.RecordOutcomes(ctx, c, outcomes(c, models.DeliverySent, ""), Pending{}); err != nil {
+		t.Fatal(err)
+	}
+	if b10, err := findOne[models.SendBatch](ctx, s.c(colSendBatches), map[string]any{"_id": "b10"}); err != nil || !b10.Done || b10.LegacyPhones != nil {
+		t.Fatalf("legacy batch finished = done %v phones %q, %v", b10.Done, b10.LegacyPhones, err)
 	}
 }
