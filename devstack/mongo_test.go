@@ -4,7 +4,10 @@ package devstack
 
 import (
 	"context"
+	"database/sql"
 	"errors"
+	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -145,4 +148,67 @@ func equalJSON(t *testing.T, a, b bson.A) bool {
 		t.Fatal(err)
 	}
 	return string(ja) == string(jb)
+}
+
+// TestMongoIDLookupsUseIndex: FerretDB answers a find by _id from the unique _id index
+// (third_party/ferretdb patch 3), and a data directory that still holds the extra _id index
+// older versions of kehou added loses it at the next start.
+func TestMongoIDLookupsUseIndex(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	s := startStack(t, dir, -1)
+	client := connectMongo(t, s)
+	db := client.Database("kehou")
+	if _, err := db.Collection("receipts").InsertOne(ctx, bson.D{{Key: "_id", Value: "n1:m1"}}); err != nil {
+		t.Fatal(err)
+	}
+	plan := func(db *mongo.Database) string {
+		t.Helper()
+		var res bson.M
+		cmd := bson.D{{Key: "explain", Value: bson.D{{Key: "find", Value: "receipts"}, {Key: "filter", Value: bson.D{{Key: "_id", Value: "n1:m1"}}}}}}
+		if err := db.RunCommand(ctx, cmd).Decode(&res); err != nil {
+			t.Fatal(err)
+		}
+		out, err := bson.MarshalExtJSON(res["queryPlanner"], false, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(out)
+	}
+	if p := plan(db); !strings.Contains(p, "USING INDEX receipts_") || !strings.Contains(p, "__id_") {
+		t.Errorf("find by _id does not use the _id index: %s", p)
+	}
+
+	// A directory from before: the extra index on the old lookup expression.
+	_ = client.Disconnect(ctx)
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	sqlitePath := filepath.Join(dir, "mongo", "kehou.sqlite")
+	conn, err := sql.Open("sqlite", "file:"+sqlitePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var table string
+	if err := conn.QueryRow(`SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'receipts%'`).Scan(&table); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.Exec(fmt.Sprintf(`CREATE INDEX %q ON %q (_ferretdb_sjson->'$._id')`, table+"_kehou_id_path", table)); err != nil {
+		t.Fatal(err)
+	}
+	conn.Close()
+
+	s = startStack(t, dir, -1)
+	if p := plan(connectMongo(t, s).Database("kehou")); !strings.Contains(p, "__id_") {
+		t.Errorf("after restart, find by _id: %s", p)
+	}
+	conn, err = sql.Open("sqlite", "file:"+sqlitePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	var left int
+	if err := conn.QueryRow(`SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name LIKE '%kehou_id_path'`).Scan(&left); err != nil || left != 0 {
+		t.Errorf("legacy _id indexes left after start: %d, %v", left, err)
+	}
 }

@@ -109,8 +109,8 @@ func (s *Store) EnsureIndexes(ctx context.Context) error {
 		if s.uniqueOnly {
 			// plain indexes have no options; unique ones do (see unique and plain).
 			models = slices.DeleteFunc(slices.Clone(models), func(m mongo.IndexModel) bool { return m.Options == nil })
-			// The collection must exist all the same: on the embedded store the _id index is
-			// added afterwards (devstack.Stack.IndexIDs) to the tables that exist by then.
+			// The collection is created all the same, with FerretDB's unique _id index, so
+			// that the embedded store's set of tables is the same from the first start on.
 			var ce mongo.CommandError
 			if err := s.db.CreateCollection(ctx, name); err != nil && !(errors.As(err, &ce) && ce.Code == 48) { // 48: NamespaceExists
 				return fmt.Errorf("create collection %s: %w", name, err)

@@ -32,9 +32,8 @@ func TestEnsureIndexesAcrossRestart(t *testing.T) {
 }
 
 // TestEmbeddedIndexes: the embedded store gets the unique indexes only, and every collection
-// is created at start even without one, so that the _id index added afterwards
-// (devstack.Stack.IndexIDs) covers it. Without that, a send batch read by _id scanned its
-// collection: a 100,000-recipient broadcast spent 39 s instead of 7 s in those reads.
+// is created at start even without one. (Reads by _id use FerretDB's own unique _id index:
+// devstack's TestMongoIDLookupsUseIndex.)
 func TestEmbeddedIndexes(t *testing.T) {
 	ctx := context.Background()
 	db := testenv.Mongo(t)

@@ -24,7 +24,6 @@ func newStore(t *testing.T) *Store {
 	if err := s.EnsureIndexes(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	testenv.IndexIDs(t, db)
 	return s
 }
 

@@ -86,10 +86,6 @@ func run(n, places, sessions, c int, redisAddr string, redisDB int) error {
 	if err := st.EnsureIndexes(ctx); err != nil {
 		return err
 	}
-	// As kehou run does on the embedded store: _id lookups and updates become index seeks.
-	if err := stack.IndexIDs(ctx, "bench"); err != nil {
-		return err
-	}
 
 	start := time.Now()
 	parents, school, err := loadrig.SeedParents(ctx, st, db, n, func(int) int { return 3 })

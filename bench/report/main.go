@@ -84,10 +84,6 @@ func run(o settings) error {
 	if err := st.EnsureIndexes(ctx); err != nil {
 		return err
 	}
-	// As kehou run does on the embedded store: _id lookups and updates become index seeks.
-	if err := stack.IndexIDs(ctx, "bench"); err != nil {
-		return err
-	}
 	mem := memwatch.Start(50 * time.Millisecond)
 	defer mem.Close()
 

@@ -117,10 +117,6 @@ func run(o settings) error {
 	if err := b.st.EnsureIndexes(ctx); err != nil {
 		return err
 	}
-	// As kehou run does on the embedded store: _id lookups and updates become index seeks.
-	if err := stack.IndexIDs(ctx, "bench"); err != nil {
-		return err
-	}
 
 	var rep report
 	if o.parents > 0 {

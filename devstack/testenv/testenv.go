@@ -116,13 +116,3 @@ func randomHex(n int) string {
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
 }
-
-// IndexIDs gives db's collections the SQLite index that makes FerretDB's `_id` lookups and
-// per-document updates index seeks (see devstack.Stack.IndexIDs), as `kehou run` does after
-// creating its indexes: call it after store.EnsureIndexes.
-func IndexIDs(t testing.TB, db *mongo.Database) {
-	t.Helper()
-	if err := stack.IndexIDs(context.Background(), db.Name()); err != nil {
-		t.Fatal(err)
-	}
-}

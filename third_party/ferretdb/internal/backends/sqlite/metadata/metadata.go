@@ -27,7 +27,11 @@ const (
 	DefaultColumn = backends.ReservedPrefix + "sjson"
 
 	// IDColumn is a SQLite path expression for _id field.
-	IDColumn = DefaultColumn + "->'$._id'"
+	//
+	// kehou patch: upstream wrote it '$._id', which SQLite's planner does not match with the
+	// unique _id index every collection has (created on `->"_id"`), so every lookup, update
+	// and delete by _id scanned its table. '_id' is the same path and matches that index.
+	IDColumn = DefaultColumn + "->'_id'"
 
 	// RecordIDColumn is a name for RecordID column to store capped collection record id.
 	RecordIDColumn = backends.ReservedPrefix + "record_id"
