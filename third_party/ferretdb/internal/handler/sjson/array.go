@@ -34,15 +34,9 @@ func (a *arrayType) UnmarshalJSONWithSchema(data []byte, schemas []*elem) error 
 		panic("null data")
 	}
 
-	r := bytes.NewReader(data)
-	dec := json.NewDecoder(r)
-
+	// kehou patch: json.Unmarshal instead of a Decoder and checkConsumed (see Unmarshal).
 	var rawMessages []json.RawMessage
-	if err := dec.Decode(&rawMessages); err != nil {
-		return lazyerrors.Error(err)
-	}
-
-	if err := checkConsumed(dec, r); err != nil {
+	if err := json.Unmarshal(data, &rawMessages); err != nil {
 		return lazyerrors.Error(err)
 	}
 

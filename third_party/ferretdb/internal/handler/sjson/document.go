@@ -35,15 +35,9 @@ func (doc *documentType) UnmarshalJSONWithSchema(data []byte, sch *schema) error
 		panic("null data")
 	}
 
-	r := bytes.NewReader(data)
-	dec := json.NewDecoder(r)
-
+	// kehou patch: json.Unmarshal instead of a Decoder and checkConsumed (see Unmarshal).
 	var rawMessages map[string]json.RawMessage
-	if err := dec.Decode(&rawMessages); err != nil {
-		return lazyerrors.Error(err)
-	}
-
-	if err := checkConsumed(dec, r); err != nil {
+	if err := json.Unmarshal(data, &rawMessages); err != nil {
 		return lazyerrors.Error(err)
 	}
 

@@ -17,6 +17,7 @@ package sjson
 import (
 	"bytes"
 	"encoding/json"
+	"unicode/utf8"
 
 	"github.com/FerretDB/FerretDB/internal/util/lazyerrors"
 )
@@ -31,6 +32,16 @@ func (str *stringType) sjsontype() {}
 func (str *stringType) UnmarshalJSON(data []byte) error {
 	if bytes.Equal(data, []byte("null")) {
 		panic("null data")
+	}
+
+	// kehou patch: a string without escapes is its bytes between the quotes. data is one
+	// value of a document that json.Unmarshal has already scanned, so it cannot hold an
+	// unescaped quote or control character; invalid UTF-8, which encoding/json would replace,
+	// takes the full path. Send batches hold hundreds of such strings each.
+	if n := len(data); n >= 2 && data[0] == '"' && data[n-1] == '"' &&
+		bytes.IndexByte(data[1:n-1], '\\') < 0 && utf8.Valid(data[1:n-1]) {
+		*str = stringType(data[1 : n-1])
+		return nil
 	}
 
 	r := bytes.NewReader(data)
