@@ -151,12 +151,12 @@ type SendBatch struct {
 	PhonePacks [][]byte `bson:"phone_packs,omitempty"`
 	// LegacyPhones is how batches written before the packs carried the numbers.
 	LegacyPhones map[string][]byte `bson:"phones,omitempty"`
-	Done      bool              `bson:"done"`                 // nothing open: the reconciler skips it
-	Attempts  int               `bson:"attempts"`             // sends made; bounds the retries of the open ones
-	Reason    string            `bson:"reason,omitempty"`     // why the open ones are still queued after a send
-	NotBefore time.Time         `bson:"not_before,omitempty"` // deferred (quiet hours, rate limits)
-	CreatedAt time.Time         `bson:"created_at"`
-	UpdatedAt time.Time         `bson:"updated_at"`
+	Done         bool              `bson:"done"`                 // nothing open: the reconciler skips it
+	Attempts     int               `bson:"attempts"`             // sends made; bounds the retries of the open ones
+	Reason       string            `bson:"reason,omitempty"`     // why the open ones are still queued after a send
+	NotBefore    time.Time         `bson:"not_before,omitempty"` // deferred (quiet hours, rate limits)
+	CreatedAt    time.Time         `bson:"created_at"`
+	UpdatedAt    time.Time         `bson:"updated_at"`
 }
 
 // Phones are the numbers the batch carries, by member (nil when none).
