@@ -393,6 +393,17 @@ func TestBatchPhones(t *testing.T) {
 		t.Fatalf("b9 finished = open %v done %v packs %d, %v; want done without numbers", b9.Open, b9.Done, len(b9.PhonePacks), err)
 	}
 
+	// A batch that carried no number at first gets its first pack when it grows.
+	if _, err := s.EnsureBatch(ctx, "n9", "sms", "b11", []string{"m8"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.EnsureBatch(ctx, "n9", "sms", "b11", []string{"m9"}, map[string][]byte{"m9": []byte("p9")}); err != nil {
+		t.Fatal(err)
+	}
+	if b11, err := findOne[models.SendBatch](ctx, s.c(colSendBatches), map[string]any{"_id": "b11"}); err != nil || len(b11.Phones()) != 1 || string(b11.Phones()["m9"]) != "p9" {
+		t.Fatalf("b11 numbers %q, %v; want m9's", b11.Phones(), err)
+	}
+
 	c, err = s.ClaimBatch(ctx, "b10", "task", "claim3", now.Add(-10*time.Minute))
 	if err != nil || string(c.Batch.Phones()["m7"]) != "p7" {
 		t.Fatalf("legacy batch numbers %q, %v", c.Batch.Phones(), err)
