@@ -137,22 +137,19 @@ func (s *Store) EnsureIndexes(ctx context.Context) error {
 // every insert into its collection, so an upgraded deployment drops them.
 var retiredIndexes = map[string][]string{
 	colReceipts: {"member_id_1_send_at_1", "notice_id_1"}, // receipts lost notice_id and send_at
+	colRecords:  {"notice_id_1"},                          // a prefix of (notice_id, batch, at, _id)
 }
 
 func (s *Store) dropRetiredIndexes(ctx context.Context) error {
-	for coll, names := range retiredIndexes {
-		specs, err := s.c(coll).Indexes().ListSpecifications(ctx)
-		var ce mongo.CommandError
-		if errors.As(err, &ce) && ce.Code == 26 { // NamespaceNotFound
-			continue
-		}
+	for coll, retired := range retiredIndexes {
+		names, err := s.indexNames(ctx, coll)
 		if err != nil {
-			return fmt.Errorf("list indexes on %s: %w", coll, err)
+			return err
 		}
-		for _, sp := range specs {
-			if slices.Contains(names, sp.Name) {
-				if err := s.c(coll).Indexes().DropOne(ctx, sp.Name); err != nil {
-					return fmt.Errorf("drop retired index %s on %s: %w", sp.Name, coll, err)
+		for _, name := range names {
+			if slices.Contains(retired, name) {
+				if err := s.c(coll).Indexes().DropOne(ctx, name); err != nil {
+					return fmt.Errorf("drop retired index %s on %s: %w", name, coll, err)
 				}
 			}
 		}
@@ -160,25 +157,35 @@ func (s *Store) dropRetiredIndexes(ctx context.Context) error {
 	return nil
 }
 
-// missingIndexes leaves out the indexes that already exist. Asking FerretDB v1 (SQLite) to
-// create an index that exists after a restart crashes its connection handler (measured here:
-// "slice bounds out of range" on the second start), so only new ones are requested.
-func (s *Store) missingIndexes(ctx context.Context, coll string, want []mongo.IndexModel) ([]mongo.IndexModel, error) {
+// indexNames lists a collection's indexes by name, sorted; none before the collection exists.
+func (s *Store) indexNames(ctx context.Context, coll string) ([]string, error) {
 	specs, err := s.c(coll).Indexes().ListSpecifications(ctx)
 	var ce mongo.CommandError
 	if errors.As(err, &ce) && ce.Code == 26 { // NamespaceNotFound: no collection yet
-		specs, err = nil, nil
+		return nil, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("list indexes on %s: %w", coll, err)
 	}
-	have := map[string]bool{}
-	for _, sp := range specs {
-		have[sp.Name] = true
+	names := make([]string, len(specs))
+	for i, sp := range specs {
+		names[i] = sp.Name
+	}
+	slices.Sort(names)
+	return names, nil
+}
+
+// missingIndexes leaves out the indexes that already exist. Asking FerretDB v1 (SQLite) to
+// create an index that exists after a restart crashes its connection handler (measured here:
+// "slice bounds out of range" on the second start), so only new ones are requested.
+func (s *Store) missingIndexes(ctx context.Context, coll string, want []mongo.IndexModel) ([]mongo.IndexModel, error) {
+	have, err := s.indexNames(ctx, coll)
+	if err != nil {
+		return nil, err
 	}
 	var out []mongo.IndexModel
 	for _, m := range want {
-		if !have[indexName(m.Keys.(bson.D))] {
+		if !slices.Contains(have, indexName(m.Keys.(bson.D))) {
 			out = append(out, m)
 		}
 	}

@@ -97,27 +97,29 @@ func TestReceiptsOfANotice(t *testing.T) {
 	}
 }
 
-// TestRetiredIndexesDropped: an upgraded deployment loses the receipt indexes nothing reads
-// any more (each costs every insert of a broadcast) and gets the inbox's.
+// TestRetiredIndexesDropped: an upgraded deployment loses the receipt and delivery-record
+// indexes nothing reads any more (each costs every insert of a broadcast) and keeps the ones
+// in use.
 func TestRetiredIndexesDropped(t *testing.T) {
 	ctx := context.Background()
 	s := newStore(t)
 	if _, err := s.c(colReceipts).Indexes().CreateMany(ctx, []mongo.IndexModel{plain("member_id", "send_at"), plain("notice_id")}); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := s.c(colRecords).Indexes().CreateOne(ctx, plain("notice_id")); err != nil {
+		t.Fatal(err)
+	}
 	if err := s.EnsureIndexes(ctx); err != nil {
 		t.Fatal(err)
 	}
-	specs, err := s.c(colReceipts).Indexes().ListSpecifications(ctx)
+	names, err := s.indexNames(ctx, colReceipts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var names []string
-	for _, sp := range specs {
-		names = append(names, sp.Name)
-	}
-	slices.Sort(names)
 	if want := []string{"_id_", "member_id_1__id_1"}; !slices.Equal(names, want) {
 		t.Errorf("receipt indexes %v, want %v", names, want)
+	}
+	if names, _ = s.indexNames(ctx, colRecords); !slices.Equal(names, []string{"_id_", "notice_id_1_batch_1_at_1__id_1"}) {
+		t.Errorf("delivery record indexes %v, want _id_ and the ledger's", names)
 	}
 }
