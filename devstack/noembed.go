@@ -31,3 +31,6 @@ func (s *Stack) StopMongo() {}
 
 // StopRedis does nothing in this build.
 func (s *Stack) StopRedis() {}
+
+// IndexIDs does nothing in this build: there is no embedded store to help.
+func (s *Stack) IndexIDs(ctx context.Context, db string) error { return nil }

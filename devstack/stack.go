@@ -52,9 +52,6 @@ func Start(ctx context.Context, opts Options) (*Stack, error) {
 		return nil, fmt.Errorf("devstack: start: %w", err)
 	}
 
-	if err := dropLegacyIDIndexes(ctx, mongoDir); err != nil {
-		return nil, fmt.Errorf("devstack: start: %w", err)
-	}
 	r, err := startRedis(filepath.Join(opts.Dir, "redis.snapshot"), log)
 	if err != nil {
 		return nil, fmt.Errorf("devstack: start redis: %w", err)

@@ -64,6 +64,7 @@ func newBC(t *testing.T, n int) *bcEnv {
 	if err := e.st.EnsureIndexes(ctx); err != nil {
 		t.Fatal(err)
 	}
+	testenv.IndexIDs(t, db)
 	e.queue = asynq.NewClientFromRedisClient(e.rdb)
 	t.Cleanup(func() { e.queue.Close() })
 	e.wx = wxfake.New()

@@ -74,6 +74,7 @@ func newEnv(t *testing.T, opts ...func(*env)) *env {
 	if err := e.st.EnsureIndexes(ctx); err != nil {
 		t.Fatal(err)
 	}
+	testenv.IndexIDs(t, e.db)
 	e.rdb = testenv.Redis(t, redisDB)
 	e.fake = wxfake.New()
 	if _, err := e.fake.Start(); err != nil {

@@ -60,14 +60,14 @@ func (s *Store) Bind(ctx context.Context, req BindRequest) (models.Guardianship,
 		CountyID: child.CountyID, Relation: req.Relation, CreatedAt: s.now()}
 	// Listed under the parent before it exists: a crash in between leaves an id that finds
 	// nothing, never a binding the parent cannot see.
-	if err := s.noteBindings(ctx, map[string][]string{req.MemberID: {g.ID}}); err != nil {
+	if err := s.listBindings(ctx, map[string][]string{req.MemberID: {g.ID}}); err != nil {
 		return models.Guardianship{}, models.Child{}, err
 	}
 	err = insert(ctx, s.c(colGuardians), g)
 	if errors.Is(err, ErrConflict) {
 		g, err = findOne[models.Guardianship](ctx, s.c(colGuardians), bson.M{"child_id": child.ID, "member_id": req.MemberID})
 		if err == nil {
-			err = s.noteBindings(ctx, map[string][]string{req.MemberID: {g.ID}})
+			err = s.listBindings(ctx, map[string][]string{req.MemberID: {g.ID}})
 		}
 	} else if err == nil {
 		d := countDelta{}
@@ -94,34 +94,6 @@ type memberBindings struct {
 	IDs []string `bson:"ids"`
 }
 
-// noteBindings lists binding ids under their parents (member id → ids). A parent without a
-// list yet (bound before lists existed, or never bound) gets one made from the bindings on
-// file, so nothing older is hidden by the first new id; for many parents (seeding) that is one
-// read of the bindings, not one each.
-func (s *Store) noteBindings(ctx context.Context, byMember map[string][]string) error {
-	var missing bson.A
-	for m := range byMember {
-		if s.listsDone.Load() {
-			break // a parent without a list has no bindings on file
-		}
-		if _, err := findOne[memberBindings](ctx, s.c(colMemberBinds), bson.M{"_id": m}); errors.Is(err, ErrNotFound) {
-			missing = append(missing, m)
-		} else if err != nil {
-			return fmt.Errorf("list bindings: %w", err)
-		}
-	}
-	if len(missing) > 0 {
-		var old []models.Guardianship
-		if err := s.all(ctx, colGuardians, bson.M{"member_id": bson.M{"$in": missing}}, options.Find().SetProjection(bson.M{"member_id": 1}), &old); err != nil {
-			return fmt.Errorf("list bindings: %w", err)
-		}
-		for _, g := range old {
-			byMember[g.MemberID] = append(byMember[g.MemberID], g.ID)
-		}
-	}
-	return s.listBindings(ctx, byMember)
-}
-
 // listBindings adds binding ids to their parents' lists (member id → ids).
 func (s *Store) listBindings(ctx context.Context, byMember map[string][]string) error {
 	for m, ids := range byMember {
@@ -145,14 +117,8 @@ func (s *Store) forgetBinding(ctx context.Context, memberID, id string) error {
 // through the parent's list.
 func (s *Store) GuardianshipsOfMember(ctx context.Context, memberID string) ([]models.Guardianship, error) {
 	mb, err := findOne[memberBindings](ctx, s.c(colMemberBinds), bson.M{"_id": memberID})
-	if errors.Is(err, ErrNotFound) && s.listsDone.Load() {
-		return []models.Guardianship{}, nil
-	}
 	if errors.Is(err, ErrNotFound) {
-		if err := s.noteBindings(ctx, map[string][]string{memberID: nil}); err != nil {
-			return nil, err
-		}
-		mb, err = findOne[memberBindings](ctx, s.c(colMemberBinds), bson.M{"_id": memberID})
+		return []models.Guardianship{}, nil // a parent without a list has no bindings
 	}
 	if err != nil {
 		return nil, fmt.Errorf("list guardianships: %w", err)
@@ -266,7 +232,7 @@ func (s *Store) AddGuardianships(ctx context.Context, list []models.Guardianship
 			}
 		}
 	}
-	if err := s.noteBindings(ctx, byMember); err != nil {
+	if err := s.listBindings(ctx, byMember); err != nil {
 		return err
 	}
 	isNew, _, err := s.insertNew(ctx, colGuardians, docs)
@@ -280,34 +246,4 @@ func (s *Store) AddGuardianships(ctx context.Context, list []models.Guardianship
 		}
 	}
 	return s.applyCounts(ctx, d)
-}
-
-// bindingListsMark is the member_bindings document that says every parent's list is complete.
-const bindingListsMark = "~complete"
-
-// completeBindingLists lists, once per database, the bindings made before parents' lists
-// existed, then marks the lists complete: from then on a parent without a list has no
-// bindings, and neither a new binding nor a parent's first visit has to look through the
-// bindings collection (a scan of it on the embedded store, for every chunk of a roster import).
-func (s *Store) completeBindingLists(ctx context.Context) error {
-	if _, err := findOne[memberBindings](ctx, s.c(colMemberBinds), bson.M{"_id": bindingListsMark}); err == nil {
-		s.listsDone.Store(true)
-		return nil
-	} else if !errors.Is(err, ErrNotFound) {
-		return err
-	}
-	byMember := map[string][]string{}
-	if err := each(ctx, s, colGuardians, bson.M{}, bson.M{"member_id": 1}, func(g models.Guardianship) {
-		byMember[g.MemberID] = append(byMember[g.MemberID], g.ID)
-	}); err != nil {
-		return fmt.Errorf("complete binding lists: %w", err)
-	}
-	if err := s.listBindings(ctx, byMember); err != nil {
-		return err
-	}
-	if _, err := s.c(colMemberBinds).InsertOne(ctx, memberBindings{ID: bindingListsMark}); err != nil && !mongo.IsDuplicateKeyError(err) {
-		return fmt.Errorf("complete binding lists: %w", err)
-	}
-	s.listsDone.Store(true)
-	return nil
 }

@@ -127,33 +127,6 @@ func (s *Store) EnsureIndexes(ctx context.Context) error {
 			return fmt.Errorf("ensure indexes on %s: %w", name, err)
 		}
 	}
-	if err := s.dropRetiredIndexes(ctx); err != nil {
-		return err
-	}
-	return s.completeBindingLists(ctx)
-}
-
-// retiredIndexes are indexes earlier versions created that nothing reads any more; each costs
-// every insert into its collection, so an upgraded deployment drops them.
-var retiredIndexes = map[string][]string{
-	colReceipts: {"member_id_1_send_at_1", "notice_id_1"}, // receipts lost notice_id and send_at
-	colRecords:  {"notice_id_1"},                          // a prefix of (notice_id, batch, at, _id)
-}
-
-func (s *Store) dropRetiredIndexes(ctx context.Context) error {
-	for coll, retired := range retiredIndexes {
-		names, err := s.indexNames(ctx, coll)
-		if err != nil {
-			return err
-		}
-		for _, name := range names {
-			if slices.Contains(retired, name) {
-				if err := s.c(coll).Indexes().DropOne(ctx, name); err != nil {
-					return fmt.Errorf("drop retired index %s on %s: %w", name, coll, err)
-				}
-			}
-		}
-	}
 	return nil
 }
 

@@ -6,14 +6,11 @@ import (
 	"testing"
 	"time"
 
-	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo"
-
 	"kehou/models"
 )
 
-// TestReceiptsOfANotice: a notice's receipts are found by their id range, receipts written
-// before they lost notice_id and send_at among them, and none of the next notice's; the inbox
+// TestReceiptsOfANotice: a notice's receipts are found by their id range, and none of the
+// next notice's; the inbox
 // takes the time a notice went out from the notice, and hides one not yet due.
 func TestReceiptsOfANotice(t *testing.T) {
 	ctx := context.Background()
@@ -32,11 +29,7 @@ func TestReceiptsOfANotice(t *testing.T) {
 	if n1.ID >= n2.ID {
 		t.Fatalf("notice ids not ordered: %s, %s", n1.ID, n2.ID)
 	}
-	legacy := bson.M{"_id": models.ReceiptID(n1.ID, "m1"), "notice_id": n1.ID, "member_id": "m1", "send_at": n1.SendAt}
-	if _, err := s.c(colReceipts).InsertOne(ctx, legacy); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.AddRecipients(ctx, n1, []string{"m2", "m3"}); err != nil {
+	if _, err := s.AddRecipients(ctx, n1, []string{"m1", "m2", "m3"}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.AddRecipients(ctx, n2, []string{"m1", "m2", "m4", "m5"}); err != nil {
@@ -93,33 +86,22 @@ func TestReceiptsOfANotice(t *testing.T) {
 		t.Errorf("m1's inbox %v, want [%s %s] (newest first, not the one due later)", got, n2.ID, n1.ID)
 	}
 	if len(items) == 2 && items[1].Receipt.ReadAt.IsZero() {
-		t.Error("the legacy receipt lost its read time")
+		t.Error("n1's receipt lost its read time")
 	}
 }
 
-// TestRetiredIndexesDropped: an upgraded deployment loses the receipt and delivery-record
-// indexes nothing reads any more (each costs every insert of a broadcast) and keeps the ones
-// in use.
-func TestRetiredIndexesDropped(t *testing.T) {
-	ctx := context.Background()
+// TestBroadcastIndexes: receipts and delivery records carry only the indexes something reads
+// (each costs every insert of a broadcast).
+func TestBroadcastIndexes(t *testing.T) {
 	s := newStore(t)
-	if _, err := s.c(colReceipts).Indexes().CreateMany(ctx, []mongo.IndexModel{plain("member_id", "send_at"), plain("notice_id")}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.c(colRecords).Indexes().CreateOne(ctx, plain("notice_id")); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.EnsureIndexes(ctx); err != nil {
-		t.Fatal(err)
-	}
-	names, err := s.indexNames(ctx, colReceipts)
+	names, err := s.indexNames(context.Background(), colReceipts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if want := []string{"_id_", "member_id_1__id_1"}; !slices.Equal(names, want) {
 		t.Errorf("receipt indexes %v, want %v", names, want)
 	}
-	if names, _ = s.indexNames(ctx, colRecords); !slices.Equal(names, []string{"_id_", "notice_id_1_batch_1_at_1__id_1"}) {
+	if names, _ = s.indexNames(context.Background(), colRecords); !slices.Equal(names, []string{"_id_", "notice_id_1_batch_1_at_1__id_1"}) {
 		t.Errorf("delivery record indexes %v, want _id_ and the ledger's", names)
 	}
 }

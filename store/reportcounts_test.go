@@ -147,33 +147,25 @@ func mustChild(t *testing.T, s *Store, sc models.School, no string) models.Child
 	return c
 }
 
-// TestBindingsListedUnderTheParent: a binding written before the parents' lists existed is
-// still found, and a new binding does not hide it; an unbinding drops it from the list.
+// TestBindingsListedUnderTheParent: a parent's bindings are found through the parent's list,
+// a second binding does not hide the first, and an unbinding drops it from the list.
 func TestBindingsListedUnderTheParent(t *testing.T) {
 	s := newStore(t)
 	sc := schoolWithRoster(t, s)
 	ctx := context.Background()
-	old := models.Guardianship{ID: "old-binding", ChildID: mustChild(t, s, sc, "1").ID, MemberID: "m1", SchoolID: sc.ID, CreatedAt: s.now()}
-	if _, err := s.c(colGuardians).InsertOne(ctx, old); err != nil { // as written before the lists
+	g1, _, err := s.Bind(ctx, BindRequest{MemberID: "m1", SchoolID: sc.ID, StudentNo: "1", Name: "张小明"})
+	if err != nil {
 		t.Fatal(err)
-	}
-	// A database from before the lists: no mark. Starting the new version completes them.
-	if _, err := s.c(colMemberBinds).DeleteOne(ctx, bson.M{"_id": bindingListsMark}); err != nil {
-		t.Fatal(err)
-	}
-	s.listsDone.Store(false)
-	if err := s.EnsureIndexes(ctx); err != nil || !s.listsDone.Load() {
-		t.Fatalf("lists not completed: %v", err)
 	}
 	g2, _, err := s.Bind(ctx, BindRequest{MemberID: "m1", SchoolID: sc.ID, StudentNo: "2", Name: "李雷"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	gs, err := s.GuardianshipsOfMember(ctx, "m1")
-	if err != nil || len(gs) != 2 || gs[0].ID != "old-binding" || gs[1].ID != g2.ID {
+	if err != nil || len(gs) != 2 || gs[0].ID != g1.ID || gs[1].ID != g2.ID {
 		t.Fatalf("bindings: %+v %v", gs, err)
 	}
-	if err := s.DeleteGuardianship(ctx, "old-binding", "m1"); err != nil {
+	if err := s.DeleteGuardianship(ctx, g1.ID, "m1"); err != nil {
 		t.Fatal(err)
 	}
 	mb, err := findOne[memberBindings](ctx, s.c(colMemberBinds), bson.M{"_id": "m1"})

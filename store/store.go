@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -40,8 +39,6 @@ type Store struct {
 	pointReads bool
 	// uniqueOnly: EnsureIndexes skips non-unique indexes (SetEmbedded).
 	uniqueOnly bool
-
-	listsDone atomic.Bool // every binding on file is listed under its parent (completeBindingLists)
 }
 
 // SetPointReads chooses one lookup per id for multi-document reads by id (the embedded store).

@@ -24,6 +24,7 @@ func newStore(t *testing.T) *Store {
 	if err := s.EnsureIndexes(context.Background()); err != nil {
 		t.Fatal(err)
 	}
+	testenv.IndexIDs(t, db)
 	return s
 }
 

@@ -130,6 +130,9 @@ func run(o settings) error {
 	if err := b.st.EnsureIndexes(ctx); err != nil {
 		return err
 	}
+	if err := stack.IndexIDs(ctx, "bench"); err != nil { // as kehou run does on the embedded store
+		return err
+	}
 
 	mem := memwatch.Start(50 * time.Millisecond)
 	defer mem.Close()

@@ -86,6 +86,9 @@ func run(n, places, sessions, c int, redisAddr string, redisDB int) error {
 	if err := st.EnsureIndexes(ctx); err != nil {
 		return err
 	}
+	if err := stack.IndexIDs(ctx, "bench"); err != nil { // as kehou run does on the embedded store
+		return err
+	}
 
 	start := time.Now()
 	parents, school, err := loadrig.SeedParents(ctx, st, db, n, func(int) int { return 3 })

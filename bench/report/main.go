@@ -84,6 +84,9 @@ func run(o settings) error {
 	if err := st.EnsureIndexes(ctx); err != nil {
 		return err
 	}
+	if err := stack.IndexIDs(ctx, "bench"); err != nil { // as kehou run does on the embedded store
+		return err
+	}
 	mem := memwatch.Start(50 * time.Millisecond)
 	defer mem.Close()
 

@@ -117,6 +117,9 @@ func run(o settings) error {
 	if err := b.st.EnsureIndexes(ctx); err != nil {
 		return err
 	}
+	if err := stack.IndexIDs(ctx, "bench"); err != nil { // as kehou run does on the embedded store
+		return err
+	}
 
 	var rep report
 	if o.parents > 0 {

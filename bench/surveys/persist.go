@@ -202,6 +202,9 @@ func (b *bench) persistPhase(ctx context.Context) (persistResult, error) {
 	if _, err := base.Indexes().CreateMany(ctx, same); err != nil {
 		return res, err
 	}
+	if err := b.stack.IndexIDs(ctx, "bench"); err != nil {
+		return res, err
+	}
 	// The worker wrote into a collection that already held the HTTP phase's answers; the
 	// baseline collection gets as many (other survey, untimed) so both inserts meet the same
 	// index sizes.

@@ -88,6 +88,11 @@ func open(ctx context.Context, cfg *config.Config, log *slog.Logger) (*infra, er
 	if err := in.store.EnsureIndexes(ctx); err != nil {
 		return nil, err
 	}
+	if embeddedStore {
+		if err := in.stack.IndexIDs(ctx, cfg.MongoDB); err != nil {
+			return nil, err
+		}
+	}
 	addr := cfg.RedisAddr
 	if addr == "" {
 		addr = in.stack.RedisAddr()

@@ -76,6 +76,16 @@ func Mongo(t testing.TB) *mongo.Database {
 	return db
 }
 
+// IndexIDs gives db's collections the SQLite index that makes the embedded FerretDB's `_id`
+// lookups and per-document updates index seeks (devstack.Stack.IndexIDs), as `kehou run`
+// does after creating its indexes. Call it after store.EnsureIndexes.
+func IndexIDs(t testing.TB, db *mongo.Database) {
+	t.Helper()
+	if err := stack.IndexIDs(context.Background(), db.Name()); err != nil {
+		t.Fatalf("testenv: index ids: %v", err)
+	}
+}
+
 // Stack is the shared embedded stack (readiness tests stop parts of their own stack instead).
 func Stack() *devstack.Stack { return stack }
 
