@@ -17,7 +17,7 @@ import (
 	"kehou/store"
 )
 
-// Queues by urgency (ARCHITECTURE.md "Queue rules"), with asynq priority weights.
+// Queues by urgency (docs/architecture.md "Queue rules"), with asynq priority weights.
 const (
 	QueueCritical = "critical"
 	QueueDefault  = "default"

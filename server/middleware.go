@@ -13,7 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 )
 
-// MaxBodyBytes bounds every request body (ARCHITECTURE.md: bodies over 1 MiB get 413).
+// MaxBodyBytes bounds every request body (docs/architecture.md: bodies over 1 MiB get 413).
 const MaxBodyBytes = 1 << 20
 
 var goodRequestID = regexp.MustCompile(`^[A-Za-z0-9._-]{8,64}$`)

@@ -1,7 +1,7 @@
 // Package store is kehou's MongoDB persistence: one file per collection, indexes that hold the
 // invariants, and sentinel errors that the server maps to HTTP statuses. It works the same on
 // MongoDB and on the embedded FerretDB v1, so it uses no transactions, no $lookup and only
-// single-document atomic updates (see ARCHITECTURE.md "Data rules").
+// single-document atomic updates (see docs/architecture.md "Data rules").
 package store
 
 import (
@@ -34,7 +34,7 @@ type Store struct {
 
 	// pointReads makes reads of many documents by id one {_id} lookup each instead of one
 	// {_id: {$in}} query: FerretDB v1 answers only an exact {_id} filter from its index and
-	// reads the whole collection for anything else (ARCHITECTURE.md), while on MongoDB $in is
+	// reads the whole collection for anything else (docs/architecture.md), while on MongoDB $in is
 	// one indexed round trip. Set for the embedded store.
 	pointReads bool
 	// uniqueOnly: EnsureIndexes skips non-unique indexes (SetEmbedded).

@@ -28,8 +28,8 @@ type publishedDraw struct {
 
 // verifyDraw recomputes a published course-selection draw from its public data alone: it checks
 // the revealed seed against the commitment published before the window opened, runs the
-// lottery (models.Draw, documented in README.md) on the anonymised requests and compares the
-// result with the one published. With a code it prints that child's result.
+// lottery (models.Draw, documented in docs/journeys-plans.md) on the anonymised requests and
+// compares the result with the one published. With a code it prints that child's result.
 //
 //	kehou verify-draw https://…/api/v1/public/draws/<id> [code]
 //	kehou verify-draw draw.json [code]
