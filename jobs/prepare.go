@@ -39,7 +39,7 @@ func (h *Handlers) smsTemplate(kind string) (config.SMSTemplate, bool) {
 func (h *Handlers) prepare(ctx context.Context, n models.Notice, channel string, ds []models.Delivery, phones map[string][]byte) ([]*prepared, error) {
 	var lookup []string
 	for _, d := range ds {
-		if channel != bots.ChannelSMS || len(phones[d.MemberID]) == 0 {
+		if channel != models.ChannelSMS || len(phones[d.MemberID]) == 0 {
 			lookup = append(lookup, d.MemberID)
 		}
 	}
@@ -52,20 +52,20 @@ func (h *Handlers) prepare(ctx context.Context, n models.Notice, channel string,
 		p := &prepared{d: d, msg: bots.Message{Ref: d.ID, Group: n.ID}}
 		out[i] = p
 		m, ok := members[d.MemberID]
-		if carried := phones[d.MemberID]; channel == bots.ChannelSMS && len(carried) > 0 {
+		if carried := phones[d.MemberID]; channel == models.ChannelSMS && len(carried) > 0 {
 			m, ok = models.Member{ID: d.MemberID, PhoneEnc: carried}, true
 		}
 		p.phoneEnc = m.PhoneEnc
 		switch {
 		case d.Attempts >= MaxDeliveryAttempts:
 			p.skip = "too_many_attempts"
-		case channel == bots.ChannelWeCom || channel == bots.ChannelDingTalk:
+		case channel == models.ChannelWeCom || channel == models.ChannelDingTalk:
 			err = h.prepareRobot(ctx, n, d, p)
 		case !ok:
 			p.skip = bots.ReasonInvalidRecipient
-		case channel == bots.ChannelSubscribe:
+		case channel == models.ChannelSubscribe:
 			err = h.prepareSubscribe(ctx, n, m, p)
-		case channel == bots.ChannelSMS:
+		case channel == models.ChannelSMS:
 			err = h.prepareSMS(ctx, n, m, p)
 		default:
 			p.skip = "channel_unavailable"

@@ -8,6 +8,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"kehou/bots"
+	"kehou/models"
 )
 
 // OutboxMessage is a message the sandbox would have sent. Recipients (numbers, openids) are
@@ -34,7 +35,7 @@ func (s *Store) RecordOutbox(ctx context.Context, channel string, msgs []bots.Me
 	ids := make([]string, len(msgs))
 	for i, m := range msgs {
 		to := MaskPhone(m.To) // numbers and openids alike: staff read the outbox
-		if channel != bots.ChannelSMS && len(m.To) > 8 {
+		if channel != models.ChannelSMS && len(m.To) > 8 {
 			to = m.To[:4] + "****" + m.To[len(m.To)-4:]
 		}
 		ids[i] = NewID()
