@@ -50,7 +50,7 @@ func (b *bench) runBroadcast(ctx context.Context, school models.School, mem *mem
 	}
 	client := asynq.NewClientFromRedisClient(b.rdb)
 	defer client.Close()
-	sink := &countingNotifier{next: outbox.New(models.ChannelSMS, b.st)}
+	sink := &countingNotifier{next: outbox.New(models.ChannelSMS, jobs.OutboxSink{Store: b.st})}
 	if b.opts.channel == "instant" {
 		sink = &countingNotifier{next: &instantNotifier{}}
 	}

@@ -20,23 +20,24 @@ import (
 // sandbox mode (so everything runs, and can be read, without credentials).
 func notifiers(cfg *config.Config, in *infra) (map[string]bots.Notifier, error) {
 	out := map[string]bots.Notifier{}
+	sink := jobs.OutboxSink{Store: in.store}
 	if cfg.Sandbox() {
-		out[models.ChannelSubscribe] = outbox.New(models.ChannelSubscribe, in.store)
+		out[models.ChannelSubscribe] = outbox.New(models.ChannelSubscribe, sink)
 	} else {
 		out[models.ChannelSubscribe] = wxsubscribe.New(in.wx)
 	}
 	// Robot webhooks are configured by staff, not by the operator: in sandbox mode they go to
 	// the outbox too, so a demo never posts into a real group.
 	if cfg.Sandbox() {
-		out[models.ChannelWeCom] = outbox.New(models.ChannelWeCom, in.store)
-		out[models.ChannelDingTalk] = outbox.New(models.ChannelDingTalk, in.store)
+		out[models.ChannelWeCom] = outbox.New(models.ChannelWeCom, sink)
+		out[models.ChannelDingTalk] = outbox.New(models.ChannelDingTalk, sink)
 	} else {
 		robotHTTP := &http.Client{Timeout: 10 * time.Second}
 		out[models.ChannelWeCom] = wecom.New(robotHTTP)
 		out[models.ChannelDingTalk] = dingtalk.New(robotHTTP)
 	}
 	if cfg.SandboxSMS() {
-		out[models.ChannelSMS] = outbox.New(models.ChannelSMS, in.store)
+		out[models.ChannelSMS] = outbox.New(models.ChannelSMS, sink)
 	} else {
 		c, err := sms.New(sms.Config{Endpoint: cfg.SMSEndpoint, Region: cfg.SMSRegion, SecretID: cfg.SMSSecretID,
 			SecretKey: cfg.SMSSecretKey, SdkAppID: cfg.SMSAppID, SignName: cfg.SMSSignName})
