@@ -12,6 +12,7 @@ import (
 	"kehou/bots"
 	"kehou/config"
 	"kehou/models"
+	"kehou/rediskeys"
 	"kehou/store"
 )
 
@@ -193,7 +194,7 @@ func (h *Handlers) robotAllowed(ctx context.Context, robotID string) (time.Durat
 	}
 	now := h.now()
 	minute := now.Truncate(time.Minute)
-	ok, err := robotLimit.Run(ctx, h.Redis, []string{fmt.Sprintf("kehou:robot:%s:%d", robotID, minute.Unix())}, h.RobotPerMin).Int()
+	ok, err := robotLimit.Run(ctx, h.Redis, []string{rediskeys.Robot(robotID, minute)}, h.RobotPerMin).Int()
 	if err != nil {
 		return 0, fmt.Errorf("robot limit: %w", err)
 	}
@@ -233,7 +234,7 @@ func (h *Handlers) smsCount(ctx context.Context, phoneHash string) (time.Duratio
 		return 0, nil, 0, nil
 	}
 	now := h.now().In(models.Shanghai)
-	keys := []string{"kehou:sms:last:" + phoneHash, "kehou:sms:day:" + phoneHash + ":" + now.Format("20060102")}
+	keys := []string{rediskeys.SMSLast(phoneHash), rediskeys.SMSDay(phoneHash, now.Format("20060102"))}
 	wait, err := smsLimit.Run(ctx, h.Redis, keys, now.UnixMilli(), h.SMSInterval.Milliseconds(), h.SMSDaily).Int64()
 	if err != nil {
 		return 0, nil, 0, fmt.Errorf("sms limit: %w", err)
@@ -255,7 +256,7 @@ func (h *Handlers) firstToNumber(ctx context.Context, noticeID, phoneHash, membe
 	if h.Redis == nil {
 		return true, nil
 	}
-	key := "kehou:sms:once:" + noticeID + ":" + phoneHash
+	key := rediskeys.SMSOnce(noticeID, phoneHash)
 	ok, err := h.Redis.SetNX(ctx, key, memberID, 30*24*time.Hour).Result()
 	if err != nil {
 		return false, fmt.Errorf("roster number claim: %w", err)
