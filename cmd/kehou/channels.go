@@ -14,6 +14,7 @@ import (
 	"kehou/config"
 	"kehou/jobs"
 	"kehou/models"
+	"kehou/report"
 )
 
 // notifiers picks each channel's sender: the real provider when configured, the outbox in
@@ -66,6 +67,6 @@ func handlers(cfg *config.Config, in *infra, queue jobs.Enqueuer) (*jobs.Handler
 	if err != nil {
 		return nil, err
 	}
-	return &jobs.Handlers{Store: in.store, Queue: queue, Redis: in.rdb, Notifiers: ns, WxTemplates: wx,
+	return &jobs.Handlers{Store: in.store, Reports: report.New(in.store), Queue: queue, Redis: in.rdb, Notifiers: ns, WxTemplates: wx,
 		SMSTemplates: smsT, SMSInterval: cfg.SMSInterval, SMSDaily: cfg.SMSDaily, RobotPerMin: cfg.RobotPerMin}, nil
 }
