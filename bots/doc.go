@@ -12,14 +12,6 @@ import (
 	"time"
 )
 
-// Channel names, as stored on deliveries and chosen by staff in fallback order.
-const (
-	ChannelSubscribe = "wxsubscribe" // WeChat mini-program subscribe message
-	ChannelSMS       = "sms"
-	ChannelWeCom     = "wecom"
-	ChannelDingTalk  = "dingtalk"
-)
-
 // Message is one message to one recipient on one channel. Fields a channel does not use are
 // ignored by it.
 type Message struct {

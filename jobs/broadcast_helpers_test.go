@@ -87,7 +87,7 @@ func newBC(t *testing.T, n int) *bcEnv {
 		t.Fatal(err)
 	}
 	e.h = &Handlers{Store: e.st, Log: testenv.Logger(), Queue: e.queue, Redis: e.rdb,
-		Notifiers: map[string]bots.Notifier{bots.ChannelSubscribe: wxsubscribe.New(e.wxc), bots.ChannelSMS: smsClient},
+		Notifiers: map[string]bots.Notifier{models.ChannelSubscribe: wxsubscribe.New(e.wxc), models.ChannelSMS: smsClient},
 		WxTemplates: map[string]config.WxTemplate{"general": {TemplateID: "tmpl-notice", Page: "pages/notice/detail",
 			Fields: map[string]string{"thing1": "title", "thing2": "school", "time3": "date"}}},
 		SMSTemplates: map[string]config.SMSTemplate{"general": {TemplateID: "100001", Params: []string{"school", "title"}}},

@@ -29,9 +29,9 @@ func TestBroadcastWithTransientFailuresDeliversEachOnce(t *testing.T) {
 	e := newBC(t, n)
 	e.sms.FailRate("InternalError.Timeout", 0.1)
 	e.start()
-	notice := e.notice(bots.ChannelSMS)
+	notice := e.notice(models.ChannelSMS)
 	rep := e.settle(notice, 300*time.Second)
-	if rep.Targeted != n || rep.Channels[bots.ChannelSMS][models.DeliverySent] != n {
+	if rep.Targeted != n || rep.Channels[models.ChannelSMS][models.DeliverySent] != n {
 		t.Fatalf("report: %+v", rep)
 	}
 	got := e.sentPerPhone()
@@ -62,9 +62,9 @@ func TestSubscribeBroadcastRetriesAndRefreshesTokenOnce(t *testing.T) {
 	}
 	e.wx.FailNext(wxfake.EpSubscribeSend, -1, n/10) // and the first tenth hit "system busy"
 	e.start()
-	notice := e.notice(bots.ChannelSubscribe)
+	notice := e.notice(models.ChannelSubscribe)
 	rep := e.settle(notice, 300*time.Second)
-	if rep.Channels[bots.ChannelSubscribe][models.DeliverySent] != n {
+	if rep.Channels[models.ChannelSubscribe][models.DeliverySent] != n {
 		t.Fatalf("report: %+v", rep)
 	}
 	if fetched := len(e.wx.Requests(wxfake.EpToken)) - tokensBefore - 1; fetched != 1 {
@@ -86,9 +86,9 @@ func TestSubscribeBroadcastRetriesAndRefreshesTokenOnce(t *testing.T) {
 		t.Fatalf("subscribe messages reached %d openids, want %d", len(ok), n)
 	}
 	// One credit each was spent: a second notice has none left and is skipped.
-	second := e.notice(bots.ChannelSubscribe)
+	second := e.notice(models.ChannelSubscribe)
 	rep = e.settle(second, 300*time.Second)
-	if rep.Channels[bots.ChannelSubscribe][models.DeliverySkipped] != n || rep.Reasons[bots.ReasonNoConsent] != n {
+	if rep.Channels[models.ChannelSubscribe][models.DeliverySkipped] != n || rep.Reasons[bots.ReasonNoConsent] != n {
 		t.Fatalf("second notice without credits: %+v", rep)
 	}
 }
@@ -104,9 +104,9 @@ func TestNoConsentFallsBackToSMSAnd43101ClearsCredits(t *testing.T) {
 	e.wx.FailNext(wxfake.EpSubscribeSend, 43101, 1)
 	e.h.SendChunk = 1 // one delivery per task, so the 43101 lands on one parent
 	e.start()
-	notice := e.notice(bots.ChannelSubscribe, bots.ChannelSMS)
+	notice := e.notice(models.ChannelSubscribe, models.ChannelSMS)
 	rep := e.settle(notice, 120*time.Second)
-	sub, sms := rep.Channels[bots.ChannelSubscribe], rep.Channels[bots.ChannelSMS]
+	sub, sms := rep.Channels[models.ChannelSubscribe], rep.Channels[models.ChannelSMS]
 	if sub[models.DeliverySent]+sub[models.DeliveryFailed] != 2 || sub[models.DeliverySkipped] != 2 {
 		t.Fatalf("subscribe: %+v", rep)
 	}
@@ -161,7 +161,7 @@ func TestSMSPerNumberLimitsHoldOverASimulatedWindow(t *testing.T) {
 	e.h.Now = func() time.Time { return clock }
 	e.st.SetClock(e.h.Now)
 	e.start()
-	notice := e.notice(bots.ChannelSMS)
+	notice := e.notice(models.ChannelSMS)
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		ds, _, _ := e.obs.DeliveriesOfNotice(ctx, notice.ID, "", storePage())
@@ -185,9 +185,9 @@ func TestQuietHoursDefer(t *testing.T) {
 	e.h.Now = func() time.Time { return night }
 	e.st.SetClock(e.h.Now)
 	e.start()
-	quiet := e.notice(bots.ChannelSMS)
+	quiet := e.notice(models.ChannelSMS)
 	urgent := models.Notice{SchoolID: e.school.ID, CountyID: e.school.CountyID, Sender: e.school.Name, Kind: models.NoticeGeneral,
-		Title: "紧急通知", Body: "明日停课。", Channels: []string{bots.ChannelSMS}, Urgent: true,
+		Title: "紧急通知", Body: "明日停课。", Channels: []string{models.ChannelSMS}, Urgent: true,
 		Audience: models.Audience{Kind: models.AudienceScope}}
 	must(t, e.st.CreateNotice(ctx, &urgent))
 	task, opts := NewNoticeFanoutTask(urgent, "")
@@ -252,11 +252,11 @@ func TestBroadcastTextsTheCurrentNumber(t *testing.T) {
 	_, _, err = e.st.Bind(ctx, store.BindRequest{MemberID: later[0].ID, SchoolID: e.school.ID, StudentNo: "S00002", Name: "学生2"})
 	must(t, err)
 	e.start()
-	notice := e.notice(bots.ChannelSMS)
+	notice := e.notice(models.ChannelSMS)
 	r := e.settle(notice, 60*time.Second)
 	got := e.sentPerPhone()
 	want := map[string]int{newNumber: 1, e.phones[1]: 1, e.phones[2]: 1, "+8613700000001": 1}
-	if !maps.Equal(got, want) || r.Channels[bots.ChannelSMS][models.DeliverySent] != 4 {
+	if !maps.Equal(got, want) || r.Channels[models.ChannelSMS][models.DeliverySent] != 4 {
 		t.Fatalf("texted %v (report %+v), want %v", got, r, want)
 	}
 }

@@ -7,7 +7,6 @@ import (
 
 	"github.com/hibiken/asynq"
 
-	"kehou/bots"
 	"kehou/models"
 	"kehou/store"
 )
@@ -26,7 +25,7 @@ func NewPlacesReconcileTask() *asynq.Task { return asynq.NewTask(TypePlacesRecon
 
 // FamilyChannels are the channels of messages about a family's own sign-up: the subscribe
 // message where consented, else SMS.
-var FamilyChannels = []string{bots.ChannelSubscribe, bots.ChannelSMS}
+var FamilyChannels = []string{models.ChannelSubscribe, models.ChannelSMS}
 
 // EventNotice is a message about an event to the parents of the given children (an urgent one:
 // a place or a cancellation cannot wait for the morning).

@@ -14,6 +14,7 @@ import (
 
 	"kehou/bots"
 	"kehou/config"
+	"kehou/models"
 	"kehou/store"
 )
 
@@ -32,12 +33,19 @@ type Enqueuer interface {
 	EnqueueContext(ctx context.Context, task *asynq.Task, opts ...asynq.Option) (*asynq.TaskInfo, error)
 }
 
+// Reports builds and keeps the monthly reports (report.Builder, wired in cmd/kehou).
+type Reports interface {
+	Ensure(ctx context.Context, month string) (models.MonthlyReport, bool, error)
+}
+
 // Handlers holds what task handlers need.
 type Handlers struct {
 	Store *store.Store
 	Log   *slog.Logger
 	Queue Enqueuer
 	Redis redis.UniversalClient // shared per-number and per-robot limits
+	// Reports builds last month's report (report:monthly).
+	Reports Reports
 
 	Notifiers    map[string]bots.Notifier // by channel name
 	WxTemplates  map[string]config.WxTemplate

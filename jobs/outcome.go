@@ -131,7 +131,7 @@ func firstErr(results []result) string {
 // named after it (whichever send falls back, and however often), so a fallback made twice
 // sends nothing twice.
 func (h *Handlers) fallBack(ctx context.Context, n models.Notice, channel, batch string, members []string, phones map[string][]byte) error {
-	if channel == bots.ChannelWeCom || channel == bots.ChannelDingTalk {
+	if channel == models.ChannelWeCom || channel == models.ChannelDingTalk {
 		return nil // a robot's message has no other channel
 	}
 	next := ""

@@ -12,6 +12,7 @@ import (
 	"kehou/bots"
 	"kehou/config"
 	"kehou/models"
+	"kehou/rediskeys"
 	"kehou/store"
 )
 
@@ -39,7 +40,7 @@ func (h *Handlers) smsTemplate(kind string) (config.SMSTemplate, bool) {
 func (h *Handlers) prepare(ctx context.Context, n models.Notice, channel string, ds []models.Delivery, phones map[string][]byte) ([]*prepared, error) {
 	var lookup []string
 	for _, d := range ds {
-		if channel != bots.ChannelSMS || len(phones[d.MemberID]) == 0 {
+		if channel != models.ChannelSMS || len(phones[d.MemberID]) == 0 {
 			lookup = append(lookup, d.MemberID)
 		}
 	}
@@ -52,20 +53,20 @@ func (h *Handlers) prepare(ctx context.Context, n models.Notice, channel string,
 		p := &prepared{d: d, msg: bots.Message{Ref: d.ID, Group: n.ID}}
 		out[i] = p
 		m, ok := members[d.MemberID]
-		if carried := phones[d.MemberID]; channel == bots.ChannelSMS && len(carried) > 0 {
+		if carried := phones[d.MemberID]; channel == models.ChannelSMS && len(carried) > 0 {
 			m, ok = models.Member{ID: d.MemberID, PhoneEnc: carried}, true
 		}
 		p.phoneEnc = m.PhoneEnc
 		switch {
 		case d.Attempts >= MaxDeliveryAttempts:
 			p.skip = "too_many_attempts"
-		case channel == bots.ChannelWeCom || channel == bots.ChannelDingTalk:
+		case channel == models.ChannelWeCom || channel == models.ChannelDingTalk:
 			err = h.prepareRobot(ctx, n, d, p)
 		case !ok:
 			p.skip = bots.ReasonInvalidRecipient
-		case channel == bots.ChannelSubscribe:
+		case channel == models.ChannelSubscribe:
 			err = h.prepareSubscribe(ctx, n, m, p)
-		case channel == bots.ChannelSMS:
+		case channel == models.ChannelSMS:
 			err = h.prepareSMS(ctx, n, m, p)
 		default:
 			p.skip = "channel_unavailable"
@@ -193,7 +194,7 @@ func (h *Handlers) robotAllowed(ctx context.Context, robotID string) (time.Durat
 	}
 	now := h.now()
 	minute := now.Truncate(time.Minute)
-	ok, err := robotLimit.Run(ctx, h.Redis, []string{fmt.Sprintf("kehou:robot:%s:%d", robotID, minute.Unix())}, h.RobotPerMin).Int()
+	ok, err := robotLimit.Run(ctx, h.Redis, []string{rediskeys.Robot(robotID, minute)}, h.RobotPerMin).Int()
 	if err != nil {
 		return 0, fmt.Errorf("robot limit: %w", err)
 	}
@@ -233,7 +234,7 @@ func (h *Handlers) smsCount(ctx context.Context, phoneHash string) (time.Duratio
 		return 0, nil, 0, nil
 	}
 	now := h.now().In(models.Shanghai)
-	keys := []string{"kehou:sms:last:" + phoneHash, "kehou:sms:day:" + phoneHash + ":" + now.Format("20060102")}
+	keys := []string{rediskeys.SMSLast(phoneHash), rediskeys.SMSDay(phoneHash, now.Format("20060102"))}
 	wait, err := smsLimit.Run(ctx, h.Redis, keys, now.UnixMilli(), h.SMSInterval.Milliseconds(), h.SMSDaily).Int64()
 	if err != nil {
 		return 0, nil, 0, fmt.Errorf("sms limit: %w", err)
@@ -255,7 +256,7 @@ func (h *Handlers) firstToNumber(ctx context.Context, noticeID, phoneHash, membe
 	if h.Redis == nil {
 		return true, nil
 	}
-	key := "kehou:sms:once:" + noticeID + ":" + phoneHash
+	key := rediskeys.SMSOnce(noticeID, phoneHash)
 	ok, err := h.Redis.SetNX(ctx, key, memberID, 30*24*time.Hour).Result()
 	if err != nil {
 		return false, fmt.Errorf("roster number claim: %w", err)

@@ -78,20 +78,20 @@ func TestBroadcastSurvivesAKilledWorker(t *testing.T) {
 	n := recipients()
 	e := newBC(t, n)
 	e.sms.FailRate("InternalError.Timeout", 0.1)
-	real := e.h.Notifiers[bots.ChannelSMS]
+	real := e.h.Notifiers[models.ChannelSMS]
 	// The hung sends stay hung until the test binary exits, like a dead process: releasing
 	// them would let them write into a database the test has already dropped.
 	kill := &killSwitch{inner: real, after: int64(n / 3), hang: make(chan struct{})}
-	e.h.Notifiers = map[string]bots.Notifier{bots.ChannelSMS: kill}
+	e.h.Notifiers = map[string]bots.Notifier{models.ChannelSMS: kill}
 	stopA := e.start()
-	notice := e.notice(bots.ChannelSMS)
+	notice := e.notice(models.ChannelSMS)
 	for kill.count.Load() <= kill.after+4 {
 		time.Sleep(20 * time.Millisecond)
 	}
 	stopA() // the hung sends never return: their tasks go back to the queue
 
 	h2 := *e.h
-	h2.Notifiers = map[string]bots.Notifier{bots.ChannelSMS: real}
+	h2.Notifiers = map[string]bots.Notifier{models.ChannelSMS: real}
 	e.h = &h2
 	e.start()
 	// The minutely reconciler, run more often here and with a shorter patience than the
@@ -124,7 +124,7 @@ func TestBroadcastSurvivesAFlushedRedis(t *testing.T) {
 	e := newBC(t, n)
 	e.sms.FailRate("InternalError.Timeout", 0.1)
 	e.start()
-	notice := e.notice(bots.ChannelSMS)
+	notice := e.notice(models.ChannelSMS)
 	for len(e.sms.Sent()) < n/5 {
 		time.Sleep(20 * time.Millisecond)
 	}

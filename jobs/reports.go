@@ -23,7 +23,10 @@ func NewMonthlyReportTask() *asynq.Task { return asynq.NewTask(TypeMonthlyReport
 func (h *Handlers) HandleMonthlyReport(ctx context.Context, _ *asynq.Task) error {
 	l := h.now().In(models.Shanghai)
 	month := time.Date(l.Year(), l.Month(), 1, 0, 0, 0, 0, models.Shanghai).AddDate(0, -1, 0).Format("2006-01")
-	r, built, err := h.Store.EnsureMonthlyReport(ctx, month)
+	if h.Reports == nil {
+		return fmt.Errorf("monthly report %s: no report builder configured: %w", month, asynq.SkipRetry)
+	}
+	r, built, err := h.Reports.Ensure(ctx, month)
 	if err != nil || !built {
 		return err
 	}

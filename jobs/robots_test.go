@@ -8,7 +8,6 @@ import (
 
 	"github.com/hibiken/asynq"
 
-	"kehou/bots"
 	"kehou/bots/wecom"
 	"kehou/models"
 	"kehou/wechat/wxfake"
@@ -17,9 +16,9 @@ import (
 func TestRobotReceivesNoticeOnce(t *testing.T) {
 	e := newBC(t, 1)
 	ctx := context.Background()
-	e.h.Notifiers[bots.ChannelWeCom] = wecom.New(e.wx.HTTPClient())
+	e.h.Notifiers[models.ChannelWeCom] = wecom.New(e.wx.HTTPClient())
 	e.h.RobotPerMin = 20
-	r := models.Robot{SchoolID: e.school.ID, CountyID: e.school.CountyID, Kind: bots.ChannelWeCom, Name: "三年级教师群"}
+	r := models.Robot{SchoolID: e.school.ID, CountyID: e.school.CountyID, Kind: models.ChannelWeCom, Name: "三年级教师群"}
 	must(t, e.st.CreateRobot(ctx, &r, "robot-key-1", ""))
 	n := models.Notice{SchoolID: e.school.ID, CountyID: e.school.CountyID, Sender: e.school.Name, Kind: models.NoticeOpenDay,
 		Title: "开放日安排", Body: "请各班主任做好接待。", Robots: []string{r.ID},
@@ -34,7 +33,7 @@ func TestRobotReceivesNoticeOnce(t *testing.T) {
 	_, err = e.queue.Enqueue(task, append(opts, asynq.ProcessIn(0))...)
 	must(t, err)
 	rep := e.settle(n, 60*time.Second)
-	if rep.Channels[bots.ChannelWeCom][models.DeliverySent] != 1 || rep.Targeted != 0 {
+	if rep.Channels[models.ChannelWeCom][models.DeliverySent] != 1 || rep.Targeted != 0 {
 		t.Fatalf("report: %+v", rep)
 	}
 	got := e.wx.Requests(wxfake.EpWeComRobot)

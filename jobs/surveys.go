@@ -12,6 +12,7 @@ import (
 	"github.com/hibiken/asynq"
 
 	"kehou/models"
+	"kehou/rediskeys"
 )
 
 // Survey task types. An answer is enqueued as survey:answer into one of AnswerGroups asynq
@@ -121,7 +122,7 @@ func (h *Handlers) storeAnswers(ctx context.Context, ps []answerPayload) error {
 		// Marks for the API's "already submitted" answer; the unique index stays the guarantee.
 		pipe := h.Redis.Pipeline()
 		for _, r := range rs {
-			pipe.Set(ctx, AnsweredKey(r.SurveyID, r.Respondent), 1, AnsweredMarkTTL)
+			pipe.Set(ctx, rediskeys.Answered(r.SurveyID, r.Respondent), 1, AnsweredMarkTTL)
 		}
 		if _, err := pipe.Exec(ctx); err != nil {
 			h.Log.Warn("answered marks not set; repeats will be refused by the index instead", "err", err)
@@ -132,8 +133,3 @@ func (h *Handlers) storeAnswers(ctx context.Context, ps []answerPayload) error {
 
 // AnsweredMarkTTL is how long the mark of a stored answer stays in Redis.
 const AnsweredMarkTTL = 30 * 24 * time.Hour
-
-// AnsweredKey is the Redis key that marks a respondent's stored answer to a survey.
-func AnsweredKey(surveyID, respondent string) string {
-	return "kehou:answered:" + surveyID + ":" + respondent
-}

@@ -13,6 +13,7 @@ import (
 	"golang.org/x/sync/singleflight"
 
 	"kehou/models"
+	"kehou/rediskeys"
 )
 
 // The answer path's caches. A notice sends thousands of parents to the same survey in the same
@@ -40,10 +41,8 @@ type hotCache struct {
 }
 
 const (
-	sessionKeyPrefix = "kehou:s:"
-	pupilsKeyPrefix  = "kehou:kids:"
-	pupilsTTL        = 10 * time.Minute
-	cacheTimeout     = 250 * time.Millisecond
+	pupilsTTL    = 10 * time.Minute
+	cacheTimeout = 250 * time.Millisecond
 )
 
 func newHotCache() *hotCache {
@@ -90,7 +89,7 @@ func decodeSession(raw string) (m models.Member, expires time.Time, ok bool) {
 
 func sessionKey(token string) string {
 	h := sha256.Sum256([]byte(token))
-	return sessionKeyPrefix + hex.EncodeToString(h[:])
+	return rediskeys.SessionPrefix + hex.EncodeToString(h[:])
 }
 
 func cacheCtx(ctx context.Context) (context.Context, context.CancelFunc) {
@@ -161,7 +160,7 @@ func decodePupils(raw string) ([]models.Child, bool) {
 }
 
 // pupilsKey is where a member's bound children are cached.
-func pupilsKey(memberID string) string { return pupilsKeyPrefix + memberID }
+func pupilsKey(memberID string) string { return rediskeys.PupilsPrefix + memberID }
 
 // cachedPupils returns a member's bound children from Redis (without encrypted fields), and
 // the entry they were read from.

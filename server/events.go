@@ -154,16 +154,8 @@ func (s *Server) updateEvent(c echo.Context) error {
 	if err := bind(c, &f); err != nil {
 		return err
 	}
-	for dst, v := range map[*string]*string{&e.Title: f.Title, &e.Description: f.Description, &e.Place: f.Place} {
-		if v != nil {
-			*dst = strings.TrimSpace(*v)
-		}
-	}
-	for dst, v := range map[*time.Time]*time.Time{&e.SignupOpens: f.SignupOpens, &e.SignupCloses: f.SignupCloses, &e.CancelDeadline: f.CancelDeadline} {
-		if v != nil {
-			*dst = v.UTC()
-		}
-	}
+	patchText(map[*string]*string{&e.Title: f.Title, &e.Description: f.Description, &e.Place: f.Place})
+	patchTimes(map[*time.Time]*time.Time{&e.SignupOpens: f.SignupOpens, &e.SignupCloses: f.SignupCloses, &e.CancelDeadline: f.CancelDeadline})
 	if err := e.Validate(); err != nil {
 		return err
 	}
@@ -174,49 +166,39 @@ func (s *Server) updateEvent(c echo.Context) error {
 	return s.getEvent(c)
 }
 
-type eventPublishForm struct {
-	Channels []string `json:"channels"` // announce it to the audience on these channels
+// eventOwner describes an event to the shared places steps (places.go).
+func (s *Server) eventOwner(e models.Event) placesOwner {
+	o := placesOwner{kind: "event", poolKind: "session", id: e.ID, title: e.Title, countyID: e.CountyID, schoolID: e.SchoolID,
+		setStatus: s.store.SetEventStatus, setNotice: s.store.SetEventNotice,
+		signUpOwner: func(string) string { return e.ID },
+		cancelled: func(children []string, title, body string) models.Notice {
+			return jobs.EventNotice(e, children, title, body)
+		},
+		promoted: func(poolID string, got []models.SignUp) models.Notice { return jobs.PromotedNotice(e, poolID, got) }}
+	for _, ses := range e.Sessions {
+		o.pools = append(o.pools, placesPool{ses.ID, ses.Label})
+	}
+	return o
 }
-
-func (f *eventPublishForm) validate() error { return nil }
 
 // publishEvent opens sign-up; with channels it announces the event to its audience by notice.
 func (s *Server) publishEvent(c echo.Context) error {
-	ctx := c.Request().Context()
-	e, err := s.store.EventInScope(ctx, scopeOf(c), c.Param("id"))
+	e, err := s.store.EventInScope(c.Request().Context(), scopeOf(c), c.Param("id"))
 	if err != nil {
 		return err
 	}
-	var f eventPublishForm
-	if err := bind(c, &f); err != nil {
-		return err
-	}
-	n := models.Notice{Kind: models.NoticeOpenDay, Title: e.Title, Body: eventBody(e), Link: "pages/event/detail?id=" + e.ID,
-		Audience: e.Audience, Channels: f.Channels, AuthorID: staffOf(c).ID, CountyID: e.CountyID, SchoolID: e.SchoolID, Sender: e.Sender}
-	if n.Channels == nil {
-		n.Channels = []string{}
-	}
-	if len([]rune(n.Title)) > models.MaxNoticeTitle {
-		n.Title = string([]rune(n.Title)[:models.MaxNoticeTitle])
-	}
-	if err := n.Validate(s.channels...); err != nil {
-		return err
-	}
-	if !e.SignupCloses.After(s.now()) {
-		return models.FieldErrors{"signup_closes": "报名截止时间已过"}
-	}
-	if err := s.store.SetEventStatus(ctx, e.ID, models.EventPublished, models.EventDraft); err != nil {
-		return err
-	}
-	s.audit(c, "event.publish", e.ID, e.CountyID, e.SchoolID, e.Title)
-	if len(f.Channels) > 0 {
-		if err := s.store.CreateNotice(ctx, &n); err != nil {
-			return err
+	n, err := s.publishPlaces(c, s.eventOwner(e), e.SignupCloses, "signup_closes", func(channels []string) models.Notice {
+		n := models.Notice{Kind: models.NoticeOpenDay, Title: e.Title, Body: eventBody(e), Link: "pages/event/detail?id=" + e.ID,
+			Audience: e.Audience, Channels: channels, AuthorID: staffOf(c).ID, CountyID: e.CountyID, SchoolID: e.SchoolID, Sender: e.Sender}
+		if len([]rune(n.Title)) > models.MaxNoticeTitle {
+			n.Title = string([]rune(n.Title)[:models.MaxNoticeTitle])
 		}
-		s.enqueueFanout(c, n)
-		if err := s.store.SetEventNotice(ctx, e.ID, n.ID); err != nil {
-			return err
-		}
+		return n
+	})
+	if err != nil {
+		return err
+	}
+	if n.ID != "" {
 		e.NoticeID = n.ID
 	}
 	e.Status = models.EventPublished
@@ -235,19 +217,12 @@ func eventBody(e models.Event) string {
 
 // cancelEvent cancels the whole event: its places close and every family signed up is told.
 func (s *Server) cancelEvent(c echo.Context) error {
-	ctx := c.Request().Context()
-	e, err := s.store.EventInScope(ctx, scopeOf(c), c.Param("id"))
+	e, err := s.store.EventInScope(c.Request().Context(), scopeOf(c), c.Param("id"))
 	if err != nil {
 		return err
 	}
-	if err := s.store.SetEventStatus(ctx, e.ID, models.EventCancelled, models.EventPublished, models.EventDraft); err != nil {
+	if err := s.cancelAllPlaces(c, s.eventOwner(e)); err != nil {
 		return err
-	}
-	s.audit(c, "event.cancel", e.ID, e.CountyID, e.SchoolID, e.Title)
-	for _, ses := range e.Sessions {
-		if err := s.closeSession(c, e, ses, "“"+e.Title+"”已取消"); err != nil {
-			return err
-		}
 	}
 	e.Status = models.EventCancelled
 	return c.JSON(http.StatusOK, e)
@@ -260,12 +235,7 @@ func (s *Server) cancelSession(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	ses := e.Session(c.Param("sid"))
-	if ses == nil {
-		return errNotFound
-	}
-	s.audit(c, "event.session.cancel", e.ID, e.CountyID, e.SchoolID, ses.Label)
-	if err := s.closeSession(c, e, *ses, "“"+e.Title+"”"+ses.Label+"已取消"); err != nil {
+	if err := s.cancelOnePool(c, s.eventOwner(e), c.Param("sid")); err != nil {
 		return err
 	}
 	if _, err := s.withPools(ctx, &e); err != nil {
@@ -274,119 +244,17 @@ func (s *Server) cancelSession(c echo.Context) error {
 	return c.JSON(http.StatusOK, e)
 }
 
-// closeSession closes a session's places and tells its families (those confirmed and those
-// waiting). The sign-ups stay, for the record.
-func (s *Server) closeSession(c echo.Context, e models.Event, ses models.EventSession, title string) error {
-	return s.closePlaces(c, e.ID, ses.ID, func(children []string) models.Notice {
-		return jobs.EventNotice(e, children, title, title+"，给您带来不便，敬请谅解。如有疑问请联系学校。")
-	})
-}
-
-// closePlaces closes a pool (a session, a period) and tells the families with a confirmed or
-// waiting sign-up in it, by the owner's notice.
-func (s *Server) closePlaces(c echo.Context, ownerID, poolID string, tell func(children []string) models.Notice) error {
-	ctx := c.Request().Context()
-	if err := s.store.ClosePool(ctx, poolID); err != nil {
-		return err
-	}
-	children, err := s.activeChildren(ctx, ownerID, poolID)
-	if err != nil || len(children) == 0 {
-		return err
-	}
-	return s.sendNotice(c, tell(children))
-}
-
-// activeChildren lists the children with a confirmed or waiting sign-up in a pool of an owner.
-func (s *Server) activeChildren(ctx context.Context, ownerID, poolID string) ([]string, error) {
-	var children []string
-	p := store.Page{Limit: store.MaxPageSize}
-	for {
-		list, next, err := s.store.SignUpsOf(ctx, ownerID, poolID, "", p)
-		if err != nil {
-			return nil, err
-		}
-		for _, su := range list {
-			if su.Status != models.SignUpCancelled {
-				children = append(children, su.ChildID)
-			}
-		}
-		if next == "" {
-			return children, nil
-		}
-		p.Cursor = next
-	}
-}
-
-func (s *Server) sendNotice(c echo.Context, n models.Notice) error {
-	if err := s.store.CreateNotice(c.Request().Context(), &n); err != nil {
-		return err
-	}
-	s.enqueueFanout(c, n)
-	return nil
-}
-
-type capacityForm struct {
-	Capacity int `json:"capacity"`
-}
-
-func (f *capacityForm) validate() error {
-	if f.Capacity < 0 || f.Capacity > models.MaxCapacity {
-		return models.FieldErrors{"capacity": "名额应为0–5000"}
-	}
-	return nil
-}
-
 // setCapacity raises or lowers a session's places (never below those confirmed); raising it
 // promotes families from the waiting list, who are told.
 func (s *Server) setCapacity(c echo.Context) error {
-	ctx := c.Request().Context()
-	e, err := s.store.EventInScope(ctx, scopeOf(c), c.Param("id"))
+	e, err := s.store.EventInScope(c.Request().Context(), scopeOf(c), c.Param("id"))
 	if err != nil {
 		return err
 	}
-	ses := e.Session(c.Param("sid"))
-	if ses == nil {
-		return errNotFound
-	}
-	var f capacityForm
-	if err := bind(c, &f); err != nil {
-		return err
-	}
-	if _, err := s.store.SetCapacity(ctx, ses.ID, f.Capacity); err != nil {
-		return err
-	}
-	s.audit(c, "event.capacity", e.ID, e.CountyID, e.SchoolID, ses.Label)
-	if err := s.promote(c, e, ses.ID, ""); err != nil {
+	if err := s.setPoolCapacity(c, s.eventOwner(e), c.Param("sid")); err != nil {
 		return err
 	}
 	return s.getEvent(c)
-}
-
-// promote runs the waiting list of a session and tells the families who got a place.
-func (s *Server) promote(c echo.Context, e models.Event, poolID, except string) error {
-	return s.promotePool(c, poolID, except, func(got []models.SignUp) models.Notice { return jobs.PromotedNotice(e, poolID, got) })
-}
-
-// promotePool runs a pool's waiting list and tells the families who got a place by the owner's
-// notice, all but the sign-up except (the family asking, who learns it from the answer). They
-// are told even when the pool kept changing (ErrPoolChanged, returned after).
-func (s *Server) promotePool(c echo.Context, poolID, except string, tell func([]models.SignUp) models.Notice) error {
-	got, err := s.store.Promote(c.Request().Context(), poolID)
-	if err != nil && !errors.Is(err, store.ErrPoolChanged) {
-		return err
-	}
-	var others []models.SignUp
-	for _, su := range got {
-		if su.ID != except {
-			others = append(others, su)
-		}
-	}
-	if len(others) > 0 {
-		if err := s.sendNotice(c, tell(others)); err != nil {
-			return err
-		}
-	}
-	return err
 }
 
 // eventSignUps lists a session's (or the whole event's) sign-ups with their check-in status.

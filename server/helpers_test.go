@@ -21,6 +21,7 @@ import (
 	"kehou/config"
 	"kehou/devstack/testenv"
 	"kehou/models"
+	"kehou/report"
 	"kehou/store"
 	"kehou/wechat"
 	"kehou/wechat/wxfake"
@@ -99,7 +100,7 @@ func (e *env) rebuild() {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	e.srv = New(Deps{Config: e.cfg, Store: e.st, Redis: pipe, Wechat: e.wx, Logger: testenv.Logger(), Version: "test", Extra: e.extra,
+	e.srv = New(Deps{Config: e.cfg, Store: e.st, Reports: report.New(e.st), Redis: pipe, Wechat: e.wx, Logger: testenv.Logger(), Version: "test", Extra: e.extra,
 		Queue: asynq.NewClientFromRedisClient(pipe), QueueOnRedis: true, Channels: []string{"wxsubscribe", "sms"}, WxTemplates: tmpl})
 	e.srv.now = func() time.Time { return e.now }
 }

@@ -79,25 +79,12 @@ func (s *Server) mpProgrammes(c echo.Context) error {
 // myProgramme finds a published (or cancelled) programme of one of the caller's children's
 // schools.
 func (s *Server) myProgramme(c echo.Context, id string) (models.Programme, []models.Child, error) {
-	ctx := c.Request().Context()
-	p, err := s.store.Programme(ctx, id)
+	p, err := s.store.Programme(c.Request().Context(), id)
 	if err != nil {
 		return p, nil, err
 	}
-	kids, err := s.myPupils(c)
-	if err != nil {
-		return p, nil, err
-	}
-	var mine []models.Child
-	for _, k := range kids {
-		if k.SchoolID == p.SchoolID {
-			mine = append(mine, k)
-		}
-	}
-	if p.Status == models.EventDraft || len(mine) == 0 {
-		return p, nil, errNotFound
-	}
-	return p, mine, nil
+	kids, err := s.reachedChildren(c, p.Status, func(k models.Child) bool { return k.SchoolID == p.SchoolID })
+	return p, kids, err
 }
 
 func (s *Server) mpProgramme(c echo.Context) error {
@@ -142,14 +129,7 @@ func myEnrolmentOf(p models.Programme, su models.SignUp) myEnrolment {
 	if per := p.Period(su.PoolID); per != nil {
 		out.PeriodLabel, out.StartsAt = per.Label, per.StartsAt
 	}
-	switch su.Status {
-	case models.SignUpConfirmed:
-		out.Message = "报名成功，名额已确认。"
-	case models.SignUpWaiting:
-		out.Message = "名额已满，已为您排入候补。有名额空出时将按顺序自动确认并通知您。"
-	case models.SignUpCancelled:
-		out.Message = "报名已取消。"
-	}
+	out.Message = placesMessage(su.Status, "报名成功，名额已确认。")
 	return out
 }
 
@@ -165,17 +145,11 @@ func (s *Server) enrol(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	var child *models.Child
-	for i := range kids {
-		if kids[i].ID == f.ChildID {
-			child = &kids[i]
-		}
+	child, err := childAmong(kids, f.ChildID, "该托管项目不面向这名孩子")
+	if err != nil {
+		return err
 	}
-	if child == nil {
-		return models.FieldErrors{"child_id": "该托管项目不面向这名孩子"}
-	}
-	ctx := c.Request().Context()
-	if _, err := s.withPeriodPools(ctx, &p); err != nil {
+	if _, err := s.withPeriodPools(c.Request().Context(), &p); err != nil {
 		return err
 	}
 	per := p.Period(f.PeriodID)
@@ -188,9 +162,9 @@ func (s *Server) enrol(c echo.Context) error {
 		}
 		return newAPIError(http.StatusConflict, "signup_closed", why)
 	}
-	su, status, err := s.joinPlaces(c, models.SignUp{Kind: models.SignUpCare, ProgrammeID: p.ID, PoolID: per.ID, OwnerID: per.ID,
+	su, status, err := s.joinPlaces(c, s.programmeOwner(p), models.SignUp{Kind: models.SignUpCare, ProgrammeID: p.ID, PoolID: per.ID, OwnerID: per.ID,
 		ChildID: child.ID, MemberID: memberOf(c).ID, SchoolID: child.SchoolID, CountyID: child.CountyID, ChildName: child.NameMasked,
-		Grade: child.Grade, Class: child.Class}, func(except string) error { return s.promoteCare(c, p, per.ID, except) })
+		Grade: child.Grade, Class: child.Class})
 	if err != nil {
 		return err
 	}
@@ -199,43 +173,21 @@ func (s *Server) enrol(c echo.Context) error {
 
 // myEnrolments lists the caller's summer-care enrolments.
 func (s *Server) myEnrolments(c echo.Context) error {
-	ctx := c.Request().Context()
-	list, err := s.store.SignUpsOfMember(ctx, memberOf(c).ID, models.SignUpCare)
-	if err != nil {
-		return err
-	}
-	progs := map[string]models.Programme{}
-	out := make([]myEnrolment, 0, len(list))
-	for _, su := range list {
-		p, ok := progs[su.ProgrammeID]
-		if !ok {
-			if p, err = s.store.Programme(ctx, su.ProgrammeID); err != nil {
-				return err
-			}
-			progs[su.ProgrammeID] = p
-		}
-		out = append(out, myEnrolmentOf(p, su))
-	}
-	return c.JSON(http.StatusOK, listBody[myEnrolment]{Items: out})
+	return mySignUpsAs(c, s, models.SignUpCare, func(su models.SignUp) string { return su.ProgrammeID }, s.store.Programme, myEnrolmentOf)
 }
 
 // cancelMyEnrolment cancels an enrolment before the programme's cancellation deadline; the
 // place goes to the waiting list at once.
 func (s *Server) cancelMyEnrolment(c echo.Context) error {
-	ctx := c.Request().Context()
-	su, err := s.mySignUp(c, c.Param("id"))
+	su, err := s.mySignUpOfKind(c, c.Param("id"), models.SignUpCare)
 	if err != nil {
 		return err
 	}
-	if su.Kind != models.SignUpCare {
-		return errNotFound
-	}
-	p, err := s.store.Programme(ctx, su.ProgrammeID)
+	p, err := s.store.Programme(c.Request().Context(), su.ProgrammeID)
 	if err != nil {
 		return err
 	}
-	su, err = s.cancelPlaces(c, su, p.CanCancel(s.now()), func() error { return s.promoteCare(c, p, su.PoolID, "") })
-	if err != nil {
+	if su, err = s.cancelPlaces(c, s.programmeOwner(p), su, p.CanCancel(s.now())); err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, myEnrolmentOf(p, su))

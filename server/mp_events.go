@@ -1,14 +1,12 @@
 package server
 
 import (
-	"errors"
 	"net/http"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"kehou/models"
-	"kehou/store"
 )
 
 // mpSession is a session as parents see it: how many places are left.
@@ -74,25 +72,12 @@ func (s *Server) mpEvents(c echo.Context) error {
 
 // myEvent finds a published (or cancelled) event open to one of the caller's children.
 func (s *Server) myEvent(c echo.Context, id string) (models.Event, []models.Child, error) {
-	ctx := c.Request().Context()
-	e, err := s.store.Event(ctx, id)
+	e, err := s.store.Event(c.Request().Context(), id)
 	if err != nil {
 		return e, nil, err
 	}
-	kids, err := s.myPupils(c)
-	if err != nil {
-		return e, nil, err
-	}
-	var reached []models.Child
-	for _, k := range kids {
-		if e.Reaches(k.SchoolID, k.CountyID, k.Grade, k.Class) {
-			reached = append(reached, k)
-		}
-	}
-	if e.Status == models.EventDraft || len(reached) == 0 {
-		return e, nil, errNotFound
-	}
-	return e, reached, nil
+	kids, err := s.reachedChildren(c, e.Status, func(k models.Child) bool { return e.Reaches(k.SchoolID, k.CountyID, k.Grade, k.Class) })
+	return e, kids, err
 }
 
 func (s *Server) mpEvent(c echo.Context) error {
@@ -139,15 +124,10 @@ func (s *Server) mySignUpOf(e models.Event, su models.SignUp) mySignUp {
 	if ses := e.Session(su.PoolID); ses != nil {
 		out.SessionLabel, out.StartsAt = ses.Label, ses.StartsAt
 	}
-	switch su.Status {
-	case models.SignUpConfirmed:
-		out.Message = "报名成功，名额已确认。入场时请出示入场码。"
+	out.Message = placesMessage(su.Status, "报名成功，名额已确认。入场时请出示入场码。")
+	if su.Status == models.SignUpConfirmed {
 		out.CheckinToken = models.CheckinToken{SignUpID: su.ID, EventID: e.ID, SchoolID: su.SchoolID,
 			Expires: e.Ends().Add(12 * time.Hour)}.Sign(s.store.Sealer().TokenKey())
-	case models.SignUpWaiting:
-		out.Message = "名额已满，已为您排入候补。有名额空出时将按顺序自动确认并通知您。"
-	case models.SignUpCancelled:
-		out.Message = "报名已取消。"
 	}
 	return out
 }
@@ -164,17 +144,11 @@ func (s *Server) signUp(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	var child *models.Child
-	for i := range kids {
-		if kids[i].ID == f.ChildID {
-			child = &kids[i]
-		}
+	child, err := childAmong(kids, f.ChildID, "该活动不面向这名孩子")
+	if err != nil {
+		return err
 	}
-	if child == nil {
-		return models.FieldErrors{"child_id": "该活动不面向这名孩子"}
-	}
-	ctx := c.Request().Context()
-	pools, err := s.withPools(ctx, &e)
+	pools, err := s.withPools(c.Request().Context(), &e)
 	if err != nil {
 		return err
 	}
@@ -191,115 +165,32 @@ func (s *Server) signUp(c echo.Context) error {
 	if 1+f.Companions > pools[ses.ID].Capacity {
 		return models.FieldErrors{"companions": "该场次名额少于您的随行人数"}
 	}
-	su, status, err := s.joinPlaces(c, models.SignUp{PoolID: ses.ID, OwnerID: e.ID, ChildID: child.ID, MemberID: memberOf(c).ID,
-		SchoolID: child.SchoolID, CountyID: child.CountyID, Companions: f.Companions, ChildName: child.NameMasked, Grade: child.Grade, Class: child.Class},
-		func(except string) error { return s.promote(c, e, ses.ID, except) })
+	su, status, err := s.joinPlaces(c, s.eventOwner(e), models.SignUp{PoolID: ses.ID, OwnerID: e.ID, ChildID: child.ID, MemberID: memberOf(c).ID,
+		SchoolID: child.SchoolID, CountyID: child.CountyID, Companions: f.Companions, ChildName: child.NameMasked, Grade: child.Grade, Class: child.Class})
 	if err != nil {
 		return err
 	}
 	return c.JSON(status, s.mySignUpOf(e, su))
 }
 
-// joinPlaces signs a child up for a pool (an open-day session, a summer-care period) and
-// answers with the standing that is true now, and 201 (200 when the child was signed up
-// already). A newcomer who had to queue runs the waiting list at once with promote (all but
-// itself are told): places may be free with others queued, after a cancellation a moment ago.
-func (s *Server) joinPlaces(c echo.Context, su models.SignUp, promote func(except string) error) (models.SignUp, int, error) {
-	ctx := c.Request().Context()
-	su, created, err := s.store.Join(ctx, su)
-	if err != nil {
-		return su, 0, err
-	}
-	if !created {
-		return su, http.StatusOK, nil
-	}
-	if su.Status == models.SignUpWaiting {
-		if err := promote(su.ID); err != nil && !errors.Is(err, store.ErrPoolChanged) {
-			return su, 0, err
-		}
-		if su, err = s.store.Status(ctx, su); err != nil {
-			return su, 0, err
-		}
-	}
-	return su, http.StatusCreated, nil
-}
-
-// cancelPlaces cancels a sign-up of the caller's family unless closed says why it is too late
-// (a cancelled one is answered as it is), and gives its places to the waiting list at once.
-func (s *Server) cancelPlaces(c echo.Context, su models.SignUp, closed string, promote func() error) (models.SignUp, error) {
-	if closed != "" && su.Status != models.SignUpCancelled {
-		return su, newAPIError(http.StatusConflict, "cancel_closed", closed)
-	}
-	su, _, err := s.store.CancelSignUp(c.Request().Context(), su.ID)
-	if err != nil {
-		return su, err
-	}
-	if err := promote(); err != nil && !errors.Is(err, store.ErrPoolChanged) {
-		return su, err
-	}
-	return su, nil
-}
-
 // mySignUps lists the caller's sign-ups (of every child, every event) with check-in codes.
 func (s *Server) mySignUps(c echo.Context) error {
-	ctx := c.Request().Context()
-	list, err := s.store.SignUpsOfMember(ctx, memberOf(c).ID, "")
-	if err != nil {
-		return err
-	}
-	events := map[string]models.Event{}
-	out := make([]mySignUp, 0, len(list))
-	for _, su := range list {
-		e, ok := events[su.OwnerID]
-		if !ok {
-			if e, err = s.store.Event(ctx, su.OwnerID); err != nil {
-				return err
-			}
-			events[su.OwnerID] = e
-		}
-		out = append(out, s.mySignUpOf(e, su))
-	}
-	return c.JSON(http.StatusOK, listBody[mySignUp]{Items: out})
+	return mySignUpsAs(c, s, "", func(su models.SignUp) string { return su.OwnerID }, s.store.Event, s.mySignUpOf)
 }
 
 // cancelMySignUp cancels a sign-up before the event's cancellation deadline; its places go to
 // the waiting list at once.
 func (s *Server) cancelMySignUp(c echo.Context) error {
-	ctx := c.Request().Context()
-	su, err := s.mySignUp(c, c.Param("id"))
+	su, err := s.mySignUpOfKind(c, c.Param("id"), "")
 	if err != nil {
 		return err
 	}
-	if su.Kind != "" {
-		return errNotFound
-	}
-	e, err := s.store.Event(ctx, su.OwnerID)
+	e, err := s.store.Event(c.Request().Context(), su.OwnerID)
 	if err != nil {
 		return err
 	}
-	su, err = s.cancelPlaces(c, su, e.CanCancel(s.now()), func() error { return s.promote(c, e, su.PoolID, "") })
-	if err != nil {
+	if su, err = s.cancelPlaces(c, s.eventOwner(e), su, e.CanCancel(s.now())); err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, s.mySignUpOf(e, su))
-}
-
-// mySignUp reads a sign-up (or enrolment) of one of the caller's children: another parent of
-// the same child may act on it too.
-func (s *Server) mySignUp(c echo.Context, id string) (models.SignUp, error) {
-	ctx := c.Request().Context()
-	su, err := s.store.SignUp(ctx, id)
-	if err != nil || su.MemberID == memberOf(c).ID {
-		return su, err
-	}
-	kids, err := s.myPupils(c)
-	if err != nil {
-		return su, err
-	}
-	for _, k := range kids {
-		if k.ID == su.ChildID {
-			return su, nil
-		}
-	}
-	return models.SignUp{}, errNotFound
 }

@@ -11,6 +11,7 @@ import (
 
 	"kehou/jobs"
 	"kehou/models"
+	"kehou/rediskeys"
 	"kehou/store"
 )
 
@@ -316,7 +317,7 @@ func (s *Server) submitSurvey(c echo.Context) error {
 	var markKey, key string
 	if svErr == nil && f.ChildID != "" {
 		key = s.store.RespondentKey(sv, f.ChildID)
-		markKey = jobs.AnsweredKey(sv.ID, key)
+		markKey = rediskeys.Answered(sv.ID, key)
 	}
 	answered, err := s.admitMember(c, markKey)
 	if err != nil {
@@ -433,7 +434,7 @@ func (s *Server) submitQuick(c echo.Context, sv models.Survey, f answerForm) (bo
 	q := jobs.NewQueuedAnswer(s.newResponse(c, sv, child, key, f.Answers), receipt)
 	w, retry := s.window()
 	keys := append([]string{rateKey(bucketIP, c.RealIP(), w), sessionKey(token),
-		rateKey(bucketSubject, memberPrincipal(g.member.ID), w), pupilsKeyPrefix + g.member.ID, jobs.AnsweredKey(sv.ID, key)}, q.Keys()...)
+		rateKey(bucketSubject, memberPrincipal(g.member.ID), w), rediskeys.PupilsPrefix + g.member.ID, rediskeys.Answered(sv.ID, key)}, q.Keys()...)
 	cctx, cancel := cacheCtx(ctx)
 	defer cancel()
 	// asynq orders a group by the Unix second the task joined it, on the real clock.
@@ -498,7 +499,7 @@ func (s *Server) fixAndCheck(ctx context.Context, sv models.Survey, in models.An
 func (s *Server) answered(ctx context.Context, surveyID, respondent string) bool {
 	cctx, cancel := cacheCtx(ctx)
 	defer cancel()
-	n, err := s.rdb.Exists(cctx, jobs.AnsweredKey(surveyID, respondent)).Result()
+	n, err := s.rdb.Exists(cctx, rediskeys.Answered(surveyID, respondent)).Result()
 	if err == nil {
 		return n == 1
 	}

@@ -197,16 +197,8 @@ func (s *Server) updateProgramme(c echo.Context) error {
 	if err := bind(c, &f); err != nil {
 		return err
 	}
-	for dst, v := range map[*string]*string{&p.Title: f.Title, &p.Description: f.Description, &p.DailyStart: f.DailyStart, &p.DailyEnd: f.DailyEnd, &p.FeeNote: f.FeeNote} {
-		if v != nil {
-			*dst = strings.TrimSpace(*v)
-		}
-	}
-	for dst, v := range map[*time.Time]*time.Time{&p.EnrolOpens: f.EnrolOpens, &p.EnrolCloses: f.EnrolCloses, &p.CancelDeadline: f.CancelDeadline} {
-		if v != nil {
-			*dst = v.UTC()
-		}
-	}
+	patchText(map[*string]*string{&p.Title: f.Title, &p.Description: f.Description, &p.DailyStart: f.DailyStart, &p.DailyEnd: f.DailyEnd, &p.FeeNote: f.FeeNote})
+	patchTimes(map[*time.Time]*time.Time{&p.EnrolOpens: f.EnrolOpens, &p.EnrolCloses: f.EnrolCloses, &p.CancelDeadline: f.CancelDeadline})
 	if f.Offerings != nil {
 		p.Offerings = f.Offerings
 	}
@@ -220,44 +212,43 @@ func (s *Server) updateProgramme(c echo.Context) error {
 	return s.getProgramme(c)
 }
 
+// programmeOwner describes a programme to the shared places steps (places.go).
+func (s *Server) programmeOwner(p models.Programme) placesOwner {
+	o := placesOwner{kind: "programme", poolKind: "period", id: p.ID, title: p.Title, countyID: p.CountyID, schoolID: p.SchoolID,
+		setStatus: s.store.SetProgrammeStatus, setNotice: s.store.SetProgrammeNotice,
+		signUpOwner: func(periodID string) string { return periodID },
+		cancelled: func(children []string, title, body string) models.Notice {
+			return jobs.CareNotice(p, children, title, body)
+		},
+		promoted: func(periodID string, got []models.SignUp) models.Notice {
+			return jobs.CarePromotedNotice(p, periodID, got)
+		}}
+	for _, per := range p.Periods {
+		o.pools = append(o.pools, placesPool{per.ID, per.Label})
+	}
+	return o
+}
+
 // publishProgramme opens enrolment; with channels it announces the programme by notice to the
 // families of the grades its periods admit.
 func (s *Server) publishProgramme(c echo.Context) error {
-	ctx := c.Request().Context()
-	p, err := s.store.ProgrammeInScope(ctx, scopeOf(c), c.Param("id"))
+	p, err := s.store.ProgrammeInScope(c.Request().Context(), scopeOf(c), c.Param("id"))
 	if err != nil {
-		return err
-	}
-	var f eventPublishForm
-	if err := bind(c, &f); err != nil {
 		return err
 	}
 	aud := models.Audience{Kind: models.AudienceSchools, SchoolIDs: []string{p.SchoolID}}
 	if grades := programmeGrades(p); len(grades) > 0 {
 		aud = models.Audience{Kind: models.AudienceGrades, SchoolIDs: []string{p.SchoolID}, Grades: grades}
 	}
-	n := models.Notice{Kind: models.NoticeSummerCare, Title: p.Title, Body: programmeBody(p), Link: "pages/care/detail?id=" + p.ID,
-		Audience: aud, Channels: f.Channels, AuthorID: staffOf(c).ID, CountyID: p.CountyID, SchoolID: p.SchoolID, Sender: p.Sender}
-	if n.Channels == nil {
-		n.Channels = []string{}
-	}
-	if err := n.Validate(s.channels...); err != nil {
+	n, err := s.publishPlaces(c, s.programmeOwner(p), p.EnrolCloses, "enrol_closes", func(channels []string) models.Notice {
+		return models.Notice{Kind: models.NoticeSummerCare, Title: p.Title, Body: programmeBody(p), Link: "pages/care/detail?id=" + p.ID,
+			Audience: aud, Channels: channels, AuthorID: staffOf(c).ID, CountyID: p.CountyID, SchoolID: p.SchoolID, Sender: p.Sender}
+	})
+	if err != nil {
 		return err
 	}
-	if !p.EnrolCloses.After(s.now()) {
-		return models.FieldErrors{"enrol_closes": "报名截止时间已过"}
-	}
-	if err := s.store.SetProgrammeStatus(ctx, p.ID, models.EventPublished, models.EventDraft); err != nil {
-		return err
-	}
-	s.audit(c, "programme.publish", p.ID, p.CountyID, p.SchoolID, p.Title)
-	if len(f.Channels) > 0 {
-		if err := s.sendNotice(c, n); err != nil {
-			return err
-		}
-		if err := s.store.SetProgrammeNotice(ctx, p.ID, n.ID); err != nil {
-			return err
-		}
+	if n.ID != "" {
+		p.NoticeID = n.ID
 	}
 	p.Status = models.EventPublished
 	return c.JSON(http.StatusOK, p)
@@ -303,19 +294,12 @@ func programmeBody(p models.Programme) string {
 
 // cancelProgramme cancels a whole programme: every period closes and its families are told.
 func (s *Server) cancelProgramme(c echo.Context) error {
-	ctx := c.Request().Context()
-	p, err := s.store.ProgrammeInScope(ctx, scopeOf(c), c.Param("id"))
+	p, err := s.store.ProgrammeInScope(c.Request().Context(), scopeOf(c), c.Param("id"))
 	if err != nil {
 		return err
 	}
-	if err := s.store.SetProgrammeStatus(ctx, p.ID, models.EventCancelled, models.EventPublished, models.EventDraft); err != nil {
+	if err := s.cancelAllPlaces(c, s.programmeOwner(p)); err != nil {
 		return err
-	}
-	s.audit(c, "programme.cancel", p.ID, p.CountyID, p.SchoolID, p.Title)
-	for _, per := range p.Periods {
-		if err := s.closePeriod(c, p, per, "“"+p.Title+"”已取消"); err != nil {
-			return err
-		}
 	}
 	p.Status = models.EventCancelled
 	return c.JSON(http.StatusOK, p)
@@ -323,58 +307,27 @@ func (s *Server) cancelProgramme(c echo.Context) error {
 
 // cancelPeriod cancels one period; its families are told.
 func (s *Server) cancelPeriod(c echo.Context) error {
-	ctx := c.Request().Context()
-	p, err := s.store.ProgrammeInScope(ctx, scopeOf(c), c.Param("id"))
+	p, err := s.store.ProgrammeInScope(c.Request().Context(), scopeOf(c), c.Param("id"))
 	if err != nil {
 		return err
 	}
-	per := p.Period(c.Param("pid"))
-	if per == nil {
-		return errNotFound
-	}
-	s.audit(c, "programme.period.cancel", p.ID, p.CountyID, p.SchoolID, per.Label)
-	if err := s.closePeriod(c, p, *per, "“"+p.Title+"”"+per.Label+"已取消"); err != nil {
+	if err := s.cancelOnePool(c, s.programmeOwner(p), c.Param("pid")); err != nil {
 		return err
 	}
 	return s.getProgramme(c)
-}
-
-func (s *Server) closePeriod(c echo.Context, p models.Programme, per models.ProgrammePeriod, title string) error {
-	return s.closePlaces(c, per.ID, per.ID, func(children []string) models.Notice {
-		return jobs.CareNotice(p, children, title, title+"，给您带来不便，敬请谅解。如有疑问请联系学校。")
-	})
 }
 
 // setPeriodCapacity raises or lowers a period's places (never below those confirmed); raising
 // it promotes families from the waiting list, who are told.
 func (s *Server) setPeriodCapacity(c echo.Context) error {
-	ctx := c.Request().Context()
-	p, err := s.store.ProgrammeInScope(ctx, scopeOf(c), c.Param("id"))
+	p, err := s.store.ProgrammeInScope(c.Request().Context(), scopeOf(c), c.Param("id"))
 	if err != nil {
 		return err
 	}
-	per := p.Period(c.Param("pid"))
-	if per == nil {
-		return errNotFound
-	}
-	var f capacityForm
-	if err := bind(c, &f); err != nil {
-		return err
-	}
-	if _, err := s.store.SetCapacity(ctx, per.ID, f.Capacity); err != nil {
-		return err
-	}
-	s.audit(c, "programme.capacity", p.ID, p.CountyID, p.SchoolID, per.Label)
-	if err := s.promoteCare(c, p, per.ID, ""); err != nil {
+	if err := s.setPoolCapacity(c, s.programmeOwner(p), c.Param("pid")); err != nil {
 		return err
 	}
 	return s.getProgramme(c)
-}
-
-// promoteCare runs a period's waiting list and tells the families who got a place (all but the
-// enrolment except).
-func (s *Server) promoteCare(c echo.Context, p models.Programme, periodID, except string) error {
-	return s.promotePool(c, periodID, except, func(got []models.SignUp) models.Notice { return jobs.CarePromotedNotice(p, periodID, got) })
 }
 
 // programmeEnrolments lists a period's enrolments (the roster), or the whole programme's.
@@ -423,20 +376,12 @@ func (s *Server) exportProgramme(c echo.Context) error {
 	sheets := []xlsxSheet{summary}
 	for _, per := range p.Periods {
 		sh := xlsxSheet{Name: per.Label, Header: []string{"序号", "学生", "年级", "班级", "状态", "报名时间"}}
-		pg := store.Page{Limit: store.MaxPageSize}
-		for {
-			list, next, err := s.store.SignUpsOf(ctx, per.ID, per.ID, "", pg)
-			if err != nil {
-				return err
-			}
-			for _, su := range list {
-				sh.Rows = append(sh.Rows, []string{strconv.Itoa(len(sh.Rows) + 1), su.ChildName, strconv.Itoa(su.Grade), su.Class,
-					statusNames[su.Status], su.CreatedAt.In(models.Shanghai).Format("2006-01-02 15:04")})
-			}
-			if next == "" {
-				break
-			}
-			pg.Cursor = next
+		err := s.eachSignUp(ctx, per.ID, per.ID, func(su models.SignUp) {
+			sh.Rows = append(sh.Rows, []string{strconv.Itoa(len(sh.Rows) + 1), su.ChildName, strconv.Itoa(su.Grade), su.Class,
+				statusNames[su.Status], su.CreatedAt.In(models.Shanghai).Format("2006-01-02 15:04")})
+		})
+		if err != nil {
+			return err
 		}
 		sheets = append(sheets, sh)
 	}

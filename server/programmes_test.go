@@ -33,6 +33,9 @@ func (e *env) careProgramme(token, schoolID string, cap1, cap2 int) programmeDet
 	r.json(e.t, &p)
 	e.expect(e.req(http.MethodPost, "/api/v1/admin/programmes/"+p.ID+"/publish", token, map[string]any{"channels": []string{"wxsubscribe"}}), http.StatusOK, "")
 	e.req(http.MethodGet, "/api/v1/admin/programmes/"+p.ID, token, nil).json(e.t, &p)
+	if p.NoticeID == "" { // the announcement is recorded on the programme, as on an event
+		e.t.Fatalf("published with a notice, but the programme records none: %+v", p.Programme)
+	}
 	return p
 }
 

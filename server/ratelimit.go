@@ -9,6 +9,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"kehou/models"
+	"kehou/rediskeys"
 )
 
 // Rate limits are fixed one-minute windows counted in Redis, so every API replica shares the
@@ -82,7 +83,7 @@ func (s *Server) window() (int64, int) {
 }
 
 func rateKey(bucket, id string, window int64) string {
-	return "kehou:rl:" + bucket + ":" + id + ":" + strconv.FormatInt(window, 10)
+	return rediskeys.Rate(bucket, id, window)
 }
 
 // allow counts one request against limit per minute in the named bucket.
@@ -120,8 +121,8 @@ func (s *Server) memberGate(ctx context.Context, ip, token, extra string) gate {
 	if extra != "" {
 		keys = append(keys, extra)
 	}
-	res, err := gateScript.Run(ctx, s.rdb, keys, windowTTL, "kehou:rl:"+bucketSubject+":"+memberPrincipal(""),
-		":"+strconv.FormatInt(w, 10), pupilsKeyPrefix).Slice()
+	res, err := gateScript.Run(ctx, s.rdb, keys, windowTTL, rediskeys.RatePrefix+bucketSubject+":"+memberPrincipal(""),
+		":"+strconv.FormatInt(w, 10), rediskeys.PupilsPrefix).Slice()
 	if err != nil || len(res) != 5 {
 		s.log.Warn("rate limiter unavailable", "bucket", bucketIP, "err", err)
 		g.counted = true // Redis is down: no limits, and no second attempt at the member's

@@ -69,7 +69,7 @@ func (s *Server) monthlyReport(c echo.Context, month string) (models.MonthlyRepo
 	if !from.Before(startOfMonth(s.now())) {
 		return models.MonthlyReport{}, newAPIError(http.StatusConflict, "report_not_ready", "该月尚未结束，月报在次月1日生成")
 	}
-	r, _, err := s.store.EnsureMonthlyReport(c.Request().Context(), month)
+	r, _, err := s.reports.Ensure(c.Request().Context(), month)
 	return r, err
 }
 

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"kehou/models"
+	"kehou/report"
 )
 
 // TestMonthlyReport: October's figures on a fixed data set, checked by hand; the stored report
@@ -93,7 +94,7 @@ func TestMonthlyReport(t *testing.T) {
 	if city.Figures.ComplaintsNew != 3 {
 		t.Fatalf("the stored report changed: %+v", city.Figures)
 	}
-	if fresh, err := e.st.BuildMonthlyReport(context.Background(), "2026-10"); err != nil || fresh.City.ComplaintsNew != 4 {
+	if fresh, err := report.New(e.st).Build(context.Background(), "2026-10"); err != nil || fresh.City.ComplaintsNew != 4 {
 		t.Fatalf("a rebuild would see the late complaint: %+v %v", fresh.City, err)
 	}
 

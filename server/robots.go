@@ -6,7 +6,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"kehou/bots"
 	"kehou/models"
 )
 
@@ -19,14 +18,14 @@ type robotForm struct {
 
 func (f *robotForm) validate() error {
 	fe := models.FieldErrors{}
-	fe.CheckOneOf("kind", f.Kind, bots.ChannelWeCom, bots.ChannelDingTalk)
+	fe.CheckOneOf("kind", f.Kind, models.ChannelWeCom, models.ChannelDingTalk)
 	fe.CheckText("name", f.Name, 40)
 	fe.CheckText("key", f.Key, 200)
 	fe.CheckOptionalText("secret", f.Secret, 200)
 	if strings.ContainsAny(f.Key, " /?&") {
 		fe.Add("key", "请只填写 webhook 地址中的 key 或 access_token")
 	}
-	if f.Secret != "" && f.Kind != bots.ChannelDingTalk {
+	if f.Secret != "" && f.Kind != models.ChannelDingTalk {
 		fe.Add("secret", "只有钉钉机器人有加签密钥")
 	}
 	return fe.Err()

@@ -15,6 +15,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"kehou/config"
+	"kehou/models"
 	"kehou/store"
 	"kehou/wechat"
 )
@@ -31,10 +32,18 @@ type Enqueuer interface {
 	EnqueueContext(ctx context.Context, task *asynq.Task, opts ...asynq.Option) (*asynq.TaskInfo, error)
 }
 
+// Reports gives the monthly reports (report.Builder): the server shows them but does not know
+// how they are computed.
+type Reports interface {
+	Ensure(ctx context.Context, month string) (models.MonthlyReport, bool, error)
+}
+
 // Deps is what the server needs from main.
 type Deps struct {
 	Config *config.Config
 	Store  *store.Store
+	// Reports builds a month's report the first time it is asked for.
+	Reports Reports
 	// Redis should be PipelinedRedis of a client (and Queue an asynq client on it).
 	Redis  redis.UniversalClient
 	Wechat WechatLogin
@@ -67,9 +76,11 @@ func PipelinedRedis(c *redis.Client) (*redis.AutoPipeliner, error) { return c.Au
 type Server struct {
 	cfg   *config.Config
 	store *store.Store
-	rdb   redis.UniversalClient
-	wx    WechatLogin
-	queue Enqueuer
+	// reports: see Deps.Reports.
+	reports Reports
+	rdb     redis.UniversalClient
+	wx      WechatLogin
+	queue   Enqueuer
 	// queueOnRedis: see Deps.QueueOnRedis.
 	queueOnRedis bool
 	log          *slog.Logger
@@ -85,7 +96,7 @@ type Server struct {
 
 // New builds the server and its routes.
 func New(d Deps) *Server {
-	s := &Server{cfg: d.Config, store: d.Store, rdb: d.Redis, wx: d.Wechat, queue: d.Queue, queueOnRedis: d.QueueOnRedis,
+	s := &Server{cfg: d.Config, store: d.Store, reports: d.Reports, rdb: d.Redis, wx: d.Wechat, queue: d.Queue, queueOnRedis: d.QueueOnRedis,
 		log: d.Logger, reg: d.Registry, version: d.Version, channels: d.Channels, templates: d.WxTemplates, now: time.Now, cache: newHotCache()}
 	if s.reg == nil {
 		s.reg = prometheus.NewRegistry()

@@ -15,8 +15,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/xuri/excelize/v2"
 
-	"kehou/jobs"
 	"kehou/models"
+	"kehou/rediskeys"
 )
 
 // openingSurvey is a small named survey of school A1, published.
@@ -353,12 +353,12 @@ func TestTextsOfSmallSchoolsAreHidden(t *testing.T) {
 	}
 }
 
-// waitMark waits for the worker's "answered" mark of a respondent (jobs.AnsweredKey).
+// waitMark waits for the worker's "answered" mark of a respondent (rediskeys.Answered).
 func (e *env) waitMark(surveyID, respondent string) {
 	e.t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		n, err := e.rdb.Exists(context.Background(), jobs.AnsweredKey(surveyID, respondent)).Result()
+		n, err := e.rdb.Exists(context.Background(), rediskeys.Answered(surveyID, respondent)).Result()
 		if err != nil {
 			e.t.Fatal(err)
 		}

@@ -7,7 +7,7 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
-	"kehou/bots"
+	"kehou/models"
 )
 
 // OutboxMessage is a message the sandbox would have sent. Recipients (numbers, openids) are
@@ -27,19 +27,21 @@ type OutboxMessage struct {
 	CreatedAt  time.Time         `bson:"created_at" json:"created_at"`
 }
 
-// RecordOutbox implements outbox.Sink with one write for the whole batch.
-func (s *Store) RecordOutbox(ctx context.Context, channel string, msgs []bots.Message) ([]string, error) {
+// RecordOutbox stores what the sandbox would have sent, with one write for the whole batch; it
+// sets each message's id and time and masks its recipient, and returns the ids in order.
+// (jobs.OutboxSink turns the senders' messages into these, so the store needs nothing of bots.)
+func (s *Store) RecordOutbox(ctx context.Context, msgs []OutboxMessage) ([]string, error) {
 	now := s.now()
 	docs := make([]any, len(msgs))
 	ids := make([]string, len(msgs))
 	for i, m := range msgs {
 		to := MaskPhone(m.To) // numbers and openids alike: staff read the outbox
-		if channel != bots.ChannelSMS && len(m.To) > 8 {
+		if m.Channel != models.ChannelSMS && len(m.To) > 8 {
 			to = m.To[:4] + "****" + m.To[len(m.To)-4:]
 		}
 		ids[i] = NewID()
-		docs[i] = OutboxMessage{ID: ids[i], Channel: channel, Group: m.Group, Ref: m.Ref, To: to, TemplateID: m.TemplateID,
-			Data: m.Data, Params: m.Params, Page: m.Page, Title: m.Title, Text: m.Text, CreatedAt: now}
+		m.ID, m.To, m.CreatedAt = ids[i], to, now
+		docs[i] = m
 	}
 	if _, err := s.c(colOutbox).InsertMany(ctx, docs); err != nil {
 		return nil, fmt.Errorf("record outbox: %w", err)

@@ -50,12 +50,12 @@ func (b *bench) runBroadcast(ctx context.Context, school models.School, mem *mem
 	}
 	client := asynq.NewClientFromRedisClient(b.rdb)
 	defer client.Close()
-	sink := &countingNotifier{next: outbox.New(bots.ChannelSMS, b.st)}
+	sink := &countingNotifier{next: outbox.New(models.ChannelSMS, jobs.OutboxSink{Store: b.st})}
 	if b.opts.channel == "instant" {
 		sink = &countingNotifier{next: &instantNotifier{}}
 	}
 	h := &jobs.Handlers{Store: b.st, Log: b.log, Queue: client, Redis: b.rdb,
-		Notifiers:    map[string]bots.Notifier{bots.ChannelSMS: sink},
+		Notifiers:    map[string]bots.Notifier{models.ChannelSMS: sink},
 		SMSTemplates: map[string]config.SMSTemplate{models.NoticeGeneral: {TemplateID: "100001", Params: []string{"school", "title"}}},
 		SMSInterval:  0, SMSDaily: 0, FanoutBatch: b.opts.fanoutBatch, SendChunk: b.opts.sendChunk,
 	}
@@ -81,7 +81,7 @@ func (b *bench) runBroadcast(ctx context.Context, school models.School, mem *mem
 	defer stop()
 
 	n := models.Notice{SchoolID: school.ID, CountyID: school.CountyID, Sender: school.Name, Kind: models.NoticeGeneral,
-		Title: "课后服务安排调整通知", Body: "下周起课后服务延长至18:00，请家长按时接送。", Channels: []string{bots.ChannelSMS},
+		Title: "课后服务安排调整通知", Body: "下周起课后服务延长至18:00，请家长按时接送。", Channels: []string{models.ChannelSMS},
 		Audience: models.Audience{Kind: models.AudienceScope}, Urgent: true}
 	if err := b.st.CreateNotice(ctx, &n); err != nil {
 		return res, err
@@ -115,7 +115,7 @@ func (b *bench) runBroadcast(ctx context.Context, school models.School, mem *mem
 	if res.Report, err = b.st.Report(qctx, n.ID); err != nil {
 		return res, err
 	}
-	res.Recorded = res.Report.Channels[bots.ChannelSMS][models.DeliverySent]
+	res.Recorded = res.Report.Channels[models.ChannelSMS][models.DeliverySent]
 	first, last, err := sentSpan(qctx, b.mdb, n.ID)
 	if err != nil {
 		return res, err

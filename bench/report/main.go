@@ -6,7 +6,7 @@
 // family per family, quarterly satisfaction surveys answered by a share of the families, notices
 // with a receipt per family and confirmations, two open days per school with sign-ups, summer
 // care with enrolments and volunteer shifts, and complaints through the year. Then it builds
-// one month's report the way report:monthly does (store.BuildMonthlyReport) and reports the time
+// one month's report the way report:monthly does (report.Builder.BuildTraced) and reports the time
 // and the peak memory of the build: the Go heap and the process RSS (FerretDB's SQLite runs in
 // the process, outside the Go heap).
 package main
@@ -26,6 +26,7 @@ import (
 
 	"kehou/bench/internal/memwatch"
 	"kehou/devstack"
+	"kehou/report"
 	"kehou/store"
 )
 
@@ -110,7 +111,7 @@ func run(o settings) error {
 	mem.StartPhase()
 	start = time.Now()
 	var steps []string
-	r, err := st.BuildMonthlyReportTraced(ctx, o.month, func(step string, d time.Duration) {
+	r, err := report.New(st).BuildTraced(ctx, o.month, func(step string, d time.Duration) {
 		steps = append(steps, fmt.Sprintf("%s %.1f s", step, d.Seconds()))
 	})
 	took := time.Since(start)

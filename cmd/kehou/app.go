@@ -19,6 +19,7 @@ import (
 
 	"kehou/config"
 	"kehou/devstack"
+	"kehou/rediskeys"
 	"kehou/server"
 	"kehou/store"
 	"kehou/wechat"
@@ -119,7 +120,7 @@ func (in *infra) openWechat(cfg *config.Config, log *slog.Logger) error {
 	// per host; otherwise most subscribe messages would open a new TLS connection.
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.MaxIdleConnsPerHost = 256
-	wc := wechat.Config{AppID: cfg.WechatAppID, Secret: cfg.WechatSecret, Cache: wechat.NewRedisCache(in.rdb, "kehou:wx:"),
+	wc := wechat.Config{AppID: cfg.WechatAppID, Secret: cfg.WechatSecret, Cache: wechat.NewRedisCache(in.rdb, rediskeys.WechatPrefix),
 		HTTPClient: &http.Client{Timeout: 10 * time.Second, Transport: t}}
 	if cfg.Sandbox() {
 		in.fake = wxfake.New()

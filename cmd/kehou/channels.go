@@ -13,42 +13,45 @@ import (
 	"kehou/bots/wxsubscribe"
 	"kehou/config"
 	"kehou/jobs"
+	"kehou/models"
+	"kehou/report"
 )
 
 // notifiers picks each channel's sender: the real provider when configured, the outbox in
 // sandbox mode (so everything runs, and can be read, without credentials).
 func notifiers(cfg *config.Config, in *infra) (map[string]bots.Notifier, error) {
 	out := map[string]bots.Notifier{}
+	sink := jobs.OutboxSink{Store: in.store}
 	if cfg.Sandbox() {
-		out[bots.ChannelSubscribe] = outbox.New(bots.ChannelSubscribe, in.store)
+		out[models.ChannelSubscribe] = outbox.New(models.ChannelSubscribe, sink)
 	} else {
-		out[bots.ChannelSubscribe] = wxsubscribe.New(in.wx)
+		out[models.ChannelSubscribe] = wxsubscribe.New(in.wx)
 	}
 	// Robot webhooks are configured by staff, not by the operator: in sandbox mode they go to
 	// the outbox too, so a demo never posts into a real group.
 	if cfg.Sandbox() {
-		out[bots.ChannelWeCom] = outbox.New(bots.ChannelWeCom, in.store)
-		out[bots.ChannelDingTalk] = outbox.New(bots.ChannelDingTalk, in.store)
+		out[models.ChannelWeCom] = outbox.New(models.ChannelWeCom, sink)
+		out[models.ChannelDingTalk] = outbox.New(models.ChannelDingTalk, sink)
 	} else {
 		robotHTTP := &http.Client{Timeout: 10 * time.Second}
-		out[bots.ChannelWeCom] = wecom.New(robotHTTP)
-		out[bots.ChannelDingTalk] = dingtalk.New(robotHTTP)
+		out[models.ChannelWeCom] = wecom.New(robotHTTP)
+		out[models.ChannelDingTalk] = dingtalk.New(robotHTTP)
 	}
 	if cfg.SandboxSMS() {
-		out[bots.ChannelSMS] = outbox.New(bots.ChannelSMS, in.store)
+		out[models.ChannelSMS] = outbox.New(models.ChannelSMS, sink)
 	} else {
 		c, err := sms.New(sms.Config{Endpoint: cfg.SMSEndpoint, Region: cfg.SMSRegion, SecretID: cfg.SMSSecretID,
 			SecretKey: cfg.SMSSecretKey, SdkAppID: cfg.SMSAppID, SignName: cfg.SMSSignName})
 		if err != nil {
 			return nil, fmt.Errorf("sms: %w", err)
 		}
-		out[bots.ChannelSMS] = c
+		out[models.ChannelSMS] = c
 	}
 	return out, nil
 }
 
 // channelOrder is the order channels are offered to staff.
-var channelOrder = []string{bots.ChannelSubscribe, bots.ChannelSMS}
+var channelOrder = []string{models.ChannelSubscribe, models.ChannelSMS}
 
 // handlers builds the task handlers from the configuration.
 func handlers(cfg *config.Config, in *infra, queue jobs.Enqueuer) (*jobs.Handlers, error) {
@@ -64,6 +67,6 @@ func handlers(cfg *config.Config, in *infra, queue jobs.Enqueuer) (*jobs.Handler
 	if err != nil {
 		return nil, err
 	}
-	return &jobs.Handlers{Store: in.store, Queue: queue, Redis: in.rdb, Notifiers: ns, WxTemplates: wx,
+	return &jobs.Handlers{Store: in.store, Reports: report.New(in.store), Queue: queue, Redis: in.rdb, Notifiers: ns, WxTemplates: wx,
 		SMSTemplates: smsT, SMSInterval: cfg.SMSInterval, SMSDaily: cfg.SMSDaily, RobotPerMin: cfg.RobotPerMin}, nil
 }

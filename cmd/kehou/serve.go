@@ -18,6 +18,7 @@ import (
 
 	"kehou/config"
 	"kehou/jobs"
+	"kehou/report"
 	"kehou/server"
 )
 
@@ -83,7 +84,7 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, stdout io.
 	// can probe it and Prometheus can scrape the queue sizes.
 	var handler http.Handler = opsMux(reg)
 	if withAPI {
-		handler = server.New(server.Deps{Config: cfg, Store: in.store, Redis: in.pipe, Wechat: in.wx,
+		handler = server.New(server.Deps{Config: cfg, Store: in.store, Reports: report.New(in.store), Redis: in.pipe, Wechat: in.wx,
 			Queue: queue, QueueOnRedis: true, Logger: log.With("part", "api"), Registry: reg, Version: version,
 			Channels: channelOrder, WxTemplates: h.WxTemplates}).Handler()
 	}

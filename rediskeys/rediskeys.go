@@ -1,0 +1,51 @@
+// Package rediskeys names every key kehou keeps in Redis besides asynq's own queues, so that the
+// API (which reads some of them) and the workers (which write others) agree on one spelling, and
+// an operator finds the whole list in one place. Redis is a queue and a cache here, never the
+// record: every key below may be lost and is rebuilt or re-checked from MongoDB.
+// It imports nothing of ours.
+package rediskeys
+
+import (
+	"strconv"
+	"time"
+)
+
+// Key prefixes; a key is the prefix followed by what the comment says.
+const (
+	// SessionPrefix + hex SHA-256 of a bearer token: a signed-in user's session (the API).
+	SessionPrefix = "kehou:s:"
+	// PupilsPrefix + member id: the children bound to a member, cached by the API.
+	PupilsPrefix = "kehou:kids:"
+	// RatePrefix + bucket ":" id ":" minute: requests counted against a rate limit (the API).
+	RatePrefix = "kehou:rl:"
+	// WechatPrefix + silenceper/wechat's cache key: the shared access token.
+	WechatPrefix = "kehou:wx:"
+)
+
+// Rate is the counter of one rate-limit bucket and caller in one minute window.
+func Rate(bucket, id string, window int64) string {
+	return RatePrefix + bucket + ":" + id + ":" + strconv.FormatInt(window, 10)
+}
+
+// Answered marks a respondent's stored answer to a survey: the workers set it once the answer is
+// in MongoDB, and the API reads it to answer "already submitted" without asking the database.
+func Answered(surveyID, respondent string) string {
+	return "kehou:answered:" + surveyID + ":" + respondent
+}
+
+// Robot counts the messages posted to one group robot in the minute starting at minute.
+func Robot(robotID string, minute time.Time) string {
+	return "kehou:robot:" + robotID + ":" + strconv.FormatInt(minute.Unix(), 10)
+}
+
+// SMSLast holds when a phone number (by its keyed hash) was last sent an SMS.
+func SMSLast(phoneHash string) string { return "kehou:sms:last:" + phoneHash }
+
+// SMSDay counts the SMS sent to a phone number on one Shanghai day ("20060102").
+func SMSDay(phoneHash, day string) string { return "kehou:sms:day:" + phoneHash + ":" + day }
+
+// SMSOnce claims a roster phone number for one member per notice, so that two parents falling
+// back to the same number do not make it receive the notice twice.
+func SMSOnce(noticeID, phoneHash string) string {
+	return "kehou:sms:once:" + noticeID + ":" + phoneHash
+}
