@@ -113,7 +113,7 @@ func run(o settings) error {
 	if b.st, err = store.New(b.mdb, key); err != nil {
 		return err
 	}
-	b.st.SetEmbedded(true) // as kehou run does on the embedded store
+	b.st.SetTuning(devstack.StoreTuning()) // as kehou run does on the embedded store
 	if err := b.st.EnsureIndexes(ctx); err != nil {
 		return err
 	}
