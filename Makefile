@@ -29,7 +29,7 @@ vet:
 # store, so that the MongoDB branch of each switch runs too.
 #
 # To run the tests on a real MongoDB instead of the embedded store (a fresh database per test;
-# the production switches): make test KEHOU_TEST_MONGO_URI=mongodb://localhost:27017
+# the production switches): KEHOU_TEST_MONGO_URI=mongodb://localhost:27017 make test
 test: vet
 	$(GO) test -race -count=1 -timeout 20m ./...
 	$(GO) test -count=1 -timeout 20m -run 'Broadcast' ./jobs/
