@@ -24,6 +24,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
+	"kehou/bench/internal/cost"
 	"kehou/bench/internal/memwatch"
 	"kehou/devstack"
 	"kehou/store"
@@ -54,6 +55,12 @@ type bench struct {
 	st   *store.Store
 	db   *dbMonitor
 	log  *slog.Logger
+
+	// What the broadcast costs is counted on the workers' clients (rdb, st); the benchmark's
+	// own polling goes through probe and obs, which nothing counts.
+	cost  *cost.Meter
+	probe *redis.Client
+	obs   *store.Store
 }
 
 func main() {
@@ -98,9 +105,12 @@ func run(o settings) error {
 	if o.verbose {
 		level = slog.LevelInfo
 	}
-	b := &bench{opts: o, db: newDBMonitor(), log: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))}
+	b := &bench{opts: o, db: newDBMonitor(), cost: cost.New(), log: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))}
 	b.rdb = redis.NewClient(&redis.Options{Addr: o.redisAddr, DB: o.redisDB, PoolSize: max(40, 2*o.concurrency+20)})
 	defer b.rdb.Close()
+	b.rdb.AddHook(b.cost.Hook())
+	b.probe = redis.NewClient(&redis.Options{Addr: o.redisAddr, DB: o.redisDB})
+	defer b.probe.Close()
 	if err := b.rdb.Ping(ctx).Err(); err != nil {
 		return fmt.Errorf("redis at %s: %w", o.redisAddr, err)
 	}
@@ -115,18 +125,27 @@ func run(o settings) error {
 		return fmt.Errorf("start embedded store: %w", err)
 	}
 	defer stack.Close()
-	client, err := mongo.Connect(devstack.MongoClientOptions(stack.MongoURI()).SetMonitor(b.db.monitor()))
+	client, err := mongo.Connect(devstack.MongoClientOptions(stack.MongoURI()).SetMonitor(b.cost.Monitor(b.db.monitor())))
 	if err != nil {
 		return fmt.Errorf("connect embedded store: %w", err)
 	}
 	defer client.Disconnect(context.Background())
+	obsClient, err := mongo.Connect(devstack.MongoClientOptions(stack.MongoURI()))
+	if err != nil {
+		return fmt.Errorf("connect embedded store: %w", err)
+	}
+	defer obsClient.Disconnect(context.Background())
 	key := make([]byte, 32)
 	_, _ = rand.Read(key)
 	b.mdb = client.Database("bench")
 	if b.st, err = store.New(b.mdb, key); err != nil {
 		return err
 	}
+	if b.obs, err = store.New(obsClient.Database("bench"), key); err != nil {
+		return err
+	}
 	b.st.SetTuning(devstack.StoreTuning()) // as kehou run does on the embedded store
+	b.obs.SetTuning(devstack.StoreTuning())
 	if err := b.st.EnsureIndexes(ctx); err != nil {
 		return err
 	}

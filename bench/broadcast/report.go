@@ -104,6 +104,16 @@ func (r *report) printBroadcast(w io.Writer) {
 		}
 		fmt.Fprintf(w, "  target (deliveries/s ≥ bare asynq tasks/s): %.0f vs %.0f = %.2f×, %s\n", bcRate, bareRate, bcRate/bareRate, verdict)
 	}
+	fmt.Fprintln(w)
+	bc.Cost.Fprint(w, "engine-neutral cost of the broadcast", bc.Recorded, "delivery")
+	if bc.Recorded > 0 {
+		perK := 1000 * float64(bc.Cost.DBCommands) / float64(bc.Recorded)
+		verdict := "met"
+		if perK > 20 {
+			verdict = "NOT met"
+		}
+		fmt.Fprintf(w, "  target (≤ 20 database commands per 1,000 deliveries): %.1f, %s\n", perK, verdict)
+	}
 	fmt.Fprintf(w, "\ndatabase time during the broadcast (one connection: the sum is the store's busy time):\n")
 	printOps(w, bc.Ops, bc.OpsTotal, bc.OpsWall)
 }

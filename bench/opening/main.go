@@ -30,6 +30,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
+	"kehou/bench/internal/cost"
 	"kehou/bench/internal/loadrig"
 	"kehou/devstack"
 	"kehou/models"
@@ -56,8 +57,10 @@ func main() {
 func run(n, places, sessions, c int, redisAddr string, redisDB int) error {
 	ctx := context.Background()
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	meter := cost.New() // on the API's clients only; the checks afterwards are not counted
 	rdb := redis.NewClient(&redis.Options{Addr: redisAddr, DB: redisDB, PoolSize: c + 50})
 	defer rdb.Close()
+	rdb.AddHook(meter.Hook())
 	if err := rdb.FlushDB(ctx).Err(); err != nil {
 		return fmt.Errorf("redis at %s: %w", redisAddr, err)
 	}
@@ -71,7 +74,7 @@ func run(n, places, sessions, c int, redisAddr string, redisDB int) error {
 		return err
 	}
 	defer stack.Close()
-	client, err := mongo.Connect(devstack.MongoClientOptions(stack.MongoURI()))
+	client, err := mongo.Connect(devstack.MongoClientOptions(stack.MongoURI()).SetMonitor(meter.Monitor(nil)))
 	if err != nil {
 		return err
 	}
@@ -83,6 +86,7 @@ func run(n, places, sessions, c int, redisAddr string, redisDB int) error {
 	if err != nil {
 		return err
 	}
+	st.SetTuning(devstack.StoreTuning()) // as kehou run does on the embedded store
 	if err := st.EnsureIndexes(ctx); err != nil {
 		return err
 	}
@@ -116,6 +120,7 @@ func run(n, places, sessions, c int, redisAddr string, redisDB int) error {
 	defer stop()
 	base := urls[0] + "/api/v1/mp/events/" + e.ID
 	hc := &http.Client{Timeout: 60 * time.Second, Transport: &http.Transport{MaxIdleConns: 1000, MaxIdleConnsPerHost: 1000}}
+	before := meter.Read()
 	open := loadrig.Drive(hc, c, "GET  /api/v1/mp/events/{id}", n, func(i int) *http.Request {
 		r, _ := http.NewRequest(http.MethodGet, base, nil)
 		r.Header.Set("Authorization", "Bearer "+parents[i].Token)
@@ -125,9 +130,12 @@ func run(n, places, sessions, c int, redisAddr string, redisDB int) error {
 	for i, p := range parents {
 		bodies[i], _ = json.Marshal(map[string]any{"child_id": p.ChildID, "session_id": e.Sessions[i%sessions].ID})
 	}
+	openCost := meter.Read().Since(before)
+	before = meter.Read()
 	signups := loadrig.Drive(hc, c, "POST /api/v1/mp/events/{id}/signups", n, func(i int) *http.Request {
 		return loadrig.Post(base+"/signups", parents[i].Token, bodies[i])
 	})
+	signupCost := meter.Read().Since(before)
 
 	// Check the outcome against the store.
 	confirmed, waiting, drift := 0, 0, 0
@@ -184,5 +192,8 @@ func run(n, places, sessions, c int, redisAddr string, redisDB int) error {
 	fmt.Fprintf(w, "\nevery family had its final answer %s after the first sign-up was sent\n", loadrig.Round(signups.Took))
 	fmt.Fprintf(w, "places confirmed: %d (must be %d); waiting: %d; children signed up twice: %d; drift between pools and sign-ups: %d\n",
 		confirmed, places/sessions*sessions, waiting, twice, drift)
+	fmt.Fprintln(w)
+	openCost.Fprint(w, "engine-neutral cost of opening the event", open.Accepted, "open")
+	signupCost.Fprint(w, "engine-neutral cost of signing up", signups.Accepted, "sign-up")
 	return nil
 }

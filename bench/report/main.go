@@ -24,6 +24,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
+	"kehou/bench/internal/cost"
 	"kehou/bench/internal/memwatch"
 	"kehou/devstack"
 	"kehou/store"
@@ -69,7 +70,8 @@ func run(o settings) error {
 		return err
 	}
 	defer stack.Close()
-	client, err := mongo.Connect(devstack.MongoClientOptions(stack.MongoURI()).SetServerSelectionTimeout(10 * time.Minute))
+	meter := cost.New()
+	client, err := mongo.Connect(devstack.MongoClientOptions(stack.MongoURI()).SetServerSelectionTimeout(10 * time.Minute).SetMonitor(meter.Monitor(nil)))
 	if err != nil {
 		return err
 	}
@@ -81,6 +83,7 @@ func run(o settings) error {
 	if err != nil {
 		return err
 	}
+	st.SetTuning(devstack.StoreTuning()) // as kehou run does on the embedded store
 	if err := st.EnsureIndexes(ctx); err != nil {
 		return err
 	}
@@ -105,6 +108,7 @@ func run(o settings) error {
 	log.Printf("report counters rebuilt from the data in %s (kehou recount; not part of the build)", recount.Round(100*time.Millisecond))
 
 	mem.StartPhase()
+	before := meter.Read()
 	start = time.Now()
 	var steps []string
 	r, err := st.BuildMonthlyReportTraced(ctx, o.month, func(step string, d time.Duration) {
@@ -112,6 +116,7 @@ func run(o settings) error {
 	})
 	took := time.Since(start)
 	buildMem := mem.EndPhase()
+	buildCost := meter.Read().Since(before)
 	if err != nil {
 		return err
 	}
@@ -124,6 +129,8 @@ func run(o settings) error {
 		"open-day sign-ups %d, care enrolled %d of %d, volunteer minutes %d, complaints new %d closed %d overdue %d\n",
 		f.Schools, f.Pupils, f.Families, f.SurveyResponses, f.Satisfied, f.Rated, f.NoticesSent, f.NoticesConfirmed,
 		f.OpenDaySignUps, f.CareEnrolled, f.CarePlaces, f.VolunteerMinutes, f.ComplaintsNew, f.ComplaintsClosed, f.ComplaintsOverdue)
+	fmt.Println()
+	buildCost.Fprint(os.Stdout, "engine-neutral cost of the build", o.schools, "school")
 	return nil
 }
 

@@ -58,6 +58,7 @@ type bench struct {
 	st     *store.Store
 	stack  *devstack.Stack
 	log    *slog.Logger
+	meters
 }
 
 func main() {
@@ -89,6 +90,7 @@ func run(o settings) error {
 	b := &bench{opts: o, log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	b.rdb = redis.NewClient(&redis.Options{Addr: o.redisAddr, DB: o.redisDB, PoolSize: o.concurrency + 50})
 	defer b.rdb.Close()
+	defer b.meter(o).Close()
 	if err := b.rdb.FlushDB(ctx).Err(); err != nil {
 		return fmt.Errorf("redis at %s: %w", o.redisAddr, err)
 	}
@@ -103,7 +105,7 @@ func run(o settings) error {
 	}
 	defer stack.Close()
 	b.uri, b.stack = stack.MongoURI(), stack
-	if b.client, err = mongo.Connect(devstack.MongoClientOptions(b.uri)); err != nil {
+	if b.client, err = mongo.Connect(devstack.MongoClientOptions(b.uri).SetMonitor(b.cost.Monitor(nil))); err != nil {
 		return err
 	}
 	defer b.client.Disconnect(context.Background())
@@ -130,6 +132,7 @@ func run(o settings) error {
 		}
 	}
 	rep.print(os.Stdout, o)
+	b.printCost(os.Stdout)
 	return nil
 }
 
