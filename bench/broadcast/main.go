@@ -28,6 +28,7 @@ import (
 	"kehou/bench/internal/memwatch"
 	"kehou/devstack"
 	"kehou/store"
+	"kehou/store/engine"
 )
 
 // settings are the command-line flags.
@@ -45,6 +46,7 @@ type settings struct {
 	cpuProfile  string // file for a CPU profile of the broadcast phase
 	verbose     bool
 	channel     string
+	tuning      engine.Tuning // -switches
 }
 
 // bench holds what the phases share.
@@ -78,7 +80,12 @@ func main() {
 	flag.BoolVar(&o.floor, "floor", false, "measure only the store's floor: the receipt and delivery inserts every broadcast needs, against bare asynq")
 	flag.BoolVar(&o.verbose, "v", false, "log the jobs' info messages")
 	flag.StringVar(&o.channel, "channel", "outbox", "what stands in for the SMS provider: outbox (the sandbox's, one insert per send batch) or instant (accepts and keeps nothing)")
+	switches := cost.SwitchesFlag()
 	flag.Parse()
+	var err error
+	if o.tuning, err = switches(); err != nil {
+		log.Fatalf("broadcast: %v", err)
+	}
 	devstack.TuneGC() // as kehou does when it embeds the stand-ins
 	log.SetFlags(log.Ltime | log.Lmicroseconds)
 	if o.n < 1 || o.concurrency < 1 {
@@ -144,8 +151,8 @@ func run(o settings) error {
 	if b.obs, err = store.New(obsClient.Database("bench"), key); err != nil {
 		return err
 	}
-	b.st.SetTuning(devstack.StoreTuning()) // as kehou run does on the embedded store
-	b.obs.SetTuning(devstack.StoreTuning())
+	b.st.SetTuning(o.tuning)
+	b.obs.SetTuning(o.tuning)
 	if err := b.st.EnsureIndexes(ctx); err != nil {
 		return err
 	}

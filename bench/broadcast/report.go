@@ -30,9 +30,9 @@ type report struct {
 func (r *report) print(w io.Writer) {
 	o := r.opts
 	fmt.Fprintf(w, "\n== kehou broadcast benchmark ==\n")
-	fmt.Fprintf(w, "n=%d concurrency=%d GOMAXPROCS=%d NumCPU=%d %s redis=%s db %d fanout-batch=%s send-chunk=%s channel=%s data=%s\n\n",
+	fmt.Fprintf(w, "n=%d concurrency=%d GOMAXPROCS=%d NumCPU=%d %s redis=%s db %d fanout-batch=%s send-chunk=%s channel=%s data=%s switches=%+v\n\n",
 		o.n, o.concurrency, runtime.GOMAXPROCS(0), runtime.NumCPU(), runtime.Version(), o.redisAddr, o.redisDB,
-		orDefault(o.fanoutBatch), orDefault(o.sendChunk), o.channel, dataDir(o.dataDir))
+		orDefault(o.fanoutBatch), orDefault(o.sendChunk), o.channel, dataDir(o.dataDir), o.tuning)
 
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "phase\telapsed\tthroughput\tpeak heap\tpeak RSS\tVmHWM\tnote\n")

@@ -35,6 +35,7 @@ import (
 	"kehou/devstack"
 	"kehou/models"
 	"kehou/store"
+	"kehou/store/engine"
 )
 
 func main() {
@@ -44,17 +45,22 @@ func main() {
 	c := flag.Int("c", 200, "concurrent clients")
 	redisAddr := flag.String("redis", "127.0.0.1:6379", "address of a real Redis server")
 	redisDB := flag.Int("redis-db", 11, "Redis database to use (flushed; 0-3 are refused, tests use them)")
+	switches := cost.SwitchesFlag()
 	flag.Parse()
 	log.SetFlags(log.Ltime | log.Lmicroseconds)
+	tuning, err := switches()
+	if err != nil {
+		log.Fatalf("opening: %v", err)
+	}
 	if *redisDB >= 0 && *redisDB <= 3 {
 		log.Fatalf("opening: refusing Redis database %d", *redisDB)
 	}
-	if err := run(*families, *places, *sessions, *c, *redisAddr, *redisDB); err != nil {
+	if err := run(*families, *places, *sessions, *c, *redisAddr, *redisDB, tuning); err != nil {
 		log.Fatalf("opening: %v", err)
 	}
 }
 
-func run(n, places, sessions, c int, redisAddr string, redisDB int) error {
+func run(n, places, sessions, c int, redisAddr string, redisDB int, tuning engine.Tuning) error {
 	ctx := context.Background()
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	meter := cost.New() // on the API's clients only; the checks afterwards are not counted
@@ -86,7 +92,7 @@ func run(n, places, sessions, c int, redisAddr string, redisDB int) error {
 	if err != nil {
 		return err
 	}
-	st.SetTuning(devstack.StoreTuning()) // as kehou run does on the embedded store
+	st.SetTuning(tuning)
 	if err := st.EnsureIndexes(ctx); err != nil {
 		return err
 	}
@@ -184,7 +190,7 @@ func run(n, places, sessions, c int, redisAddr string, redisDB int) error {
 
 	w := os.Stdout
 	fmt.Fprintf(w, "\nopening minute — %d CPUs, %s, real Redis %s, embedded store (FerretDB v1 on SQLite)\n", runtime.NumCPU(), runtime.Version(), redisAddr)
-	fmt.Fprintf(w, "%d families, %d places in %d sessions, %d concurrent clients\n\n", n, places, sessions, c)
+	fmt.Fprintf(w, "%d families, %d places in %d sessions, %d concurrent clients, switches %+v\n\n", n, places, sessions, c, tuning)
 	fmt.Fprintf(w, "%-40s %8s %8s %9s %10s %10s %s\n", "endpoint", "ok", "errors", "ok/s", "p50", "p99", "other statuses")
 	for _, l := range []loadrig.Load{open, signups} {
 		fmt.Fprintf(w, "%-40s %8d %8d %9.0f %10s %10s %v\n", l.Name, l.Accepted, l.Errors, l.PerSecond, loadrig.Round(l.P50), loadrig.Round(l.P99), l.Other)

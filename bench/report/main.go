@@ -28,6 +28,7 @@ import (
 	"kehou/bench/internal/memwatch"
 	"kehou/devstack"
 	"kehou/store"
+	"kehou/store/engine"
 )
 
 type settings struct {
@@ -38,6 +39,7 @@ type settings struct {
 	complaints        int
 	month             string
 	dir               string
+	tuning            engine.Tuning // -switches
 }
 
 func main() {
@@ -50,8 +52,13 @@ func main() {
 	flag.IntVar(&o.complaints, "complaints", 5000, "complaints in the year")
 	flag.StringVar(&o.month, "month", "2026-06", "the month whose report is built (the year is 2025-07 … 2026-06)")
 	flag.StringVar(&o.dir, "dir", "", "parent of the embedded store's temporary directory")
+	switches := cost.SwitchesFlag()
 	flag.Parse()
 	log.SetFlags(log.Ltime)
+	var err error
+	if o.tuning, err = switches(); err != nil {
+		log.Fatalf("report: %v", err)
+	}
 	if err := run(o); err != nil {
 		log.Fatalf("report: %v", err)
 	}
@@ -83,7 +90,7 @@ func run(o settings) error {
 	if err != nil {
 		return err
 	}
-	st.SetTuning(devstack.StoreTuning()) // as kehou run does on the embedded store
+	st.SetTuning(o.tuning)
 	if err := st.EnsureIndexes(ctx); err != nil {
 		return err
 	}
@@ -122,7 +129,7 @@ func run(o settings) error {
 	}
 	fmt.Printf("\nsteps: %v\n", steps)
 	f := r.City
-	fmt.Printf("\nmonthly report %s for %d schools, %d families (a year of data: %v)\n", o.month, o.schools, o.families, counts)
+	fmt.Printf("\nmonthly report %s for %d schools, %d families, switches %+v (a year of data: %v)\n", o.month, o.schools, o.families, o.tuning, counts)
 	fmt.Printf("  build: %.1f s   peak heap %s   peak RSS %s   VmHWM %s (generation: heap %s, RSS %s; recount %.1f s)\n", took.Seconds(),
 		memwatch.MiB(buildMem.Heap), memwatch.MiB(buildMem.RSS), memwatch.MiB(buildMem.HWM), memwatch.MiB(genMem.Heap), memwatch.MiB(genMem.RSS), recount.Seconds())
 	fmt.Printf("  city figures: schools %d, pupils %d, families %d, survey answers %d (satisfied %d of %d), notices %d, confirmations %d, "+

@@ -44,7 +44,7 @@ func (b *bench) counted(c *costOf, before cost.Counts, units int) {
 }
 
 func (b *bench) printCost(w io.Writer) {
-	fmt.Fprintln(w)
+	fmt.Fprintf(w, "\nstore switches %+v\n", b.opts.tuning)
 	if b.answers.ran {
 		b.answers.counts.Fprint(w, "engine-neutral cost of accepting answers (API, round 1)", b.answers.units, "answer")
 	}
