@@ -59,7 +59,7 @@ func newBC(t *testing.T, n int) *bcEnv {
 	if e.obs, err = store.New(obsClient.Database(db.Name()), key); err != nil {
 		t.Fatal(err)
 	}
-	e.st.SetTuning(testenv.Tuning()) // as kehou run does on the embedded store
+	e.st.SetTuning(testenv.Tuning()) // the embedded tuning, or production (KEHOU_TEST_SWITCHES)
 	if err := e.st.EnsureIndexes(ctx); err != nil {
 		t.Fatal(err)
 	}
