@@ -28,7 +28,7 @@ type Meter struct {
 	db, written, redisCmds, redisTrips atomic.Int64
 
 	mu     sync.Mutex
-	byName map[string]int64 // database commands by name ("insert", "find")
+	byName map[string]int64 // database commands by name and collection ("find members")
 }
 
 // New returns a Meter at zero.
@@ -37,10 +37,10 @@ func New() *Meter { return &Meter{byName: map[string]int64{}} }
 // Counts is what a Meter counted.
 type Counts struct {
 	DBCommands      int64
-	DocsWritten     int64 // inserted, modified, upserted or deleted, as the server reports
-	RedisCommands   int64 // every command of a pipeline counts
-	RedisRoundTrips int64 // a pipeline is one
-	ByName          map[string]int64
+	DocsWritten     int64            // inserted, modified, upserted or deleted, as the server reports
+	RedisCommands   int64            // every command of a pipeline counts
+	RedisRoundTrips int64            // a pipeline is one
+	ByName          map[string]int64 // database commands by name and collection
 }
 
 // Read returns the counts so far.
@@ -92,8 +92,16 @@ func (m *Meter) Monitor(next *event.CommandMonitor) *event.CommandMonitor {
 	return &event.CommandMonitor{
 		Started: func(ctx context.Context, e *event.CommandStartedEvent) {
 			m.db.Add(1)
+			key := e.CommandName
+			// The collection is the value of the command's first element (find: "members"),
+			// or of "collection" for a getMore.
+			if v, ok := e.Command.Lookup("collection").StringValueOK(); ok && e.CommandName == "getMore" {
+				key += " " + v
+			} else if v, ok := e.Command.Index(0).Value().StringValueOK(); ok {
+				key += " " + v
+			}
 			m.mu.Lock()
-			m.byName[e.CommandName]++
+			m.byName[key]++
 			m.mu.Unlock()
 			if next.Started != nil {
 				next.Started(ctx, e)

@@ -58,7 +58,7 @@ func TestCounts(t *testing.T) {
 		got.RedisCommands != want.RedisCommands || got.RedisRoundTrips != want.RedisRoundTrips {
 		t.Fatalf("counted %+v, want %+v", got, want)
 	}
-	if got.ByName["update"] != 2 || got.ByName["insert"] != 0 {
+	if got.ByName["update c"] != 2 || got.ByName["insert c"] != 0 {
 		t.Fatalf("by name %v, want 2 updates and no insert after before", got.ByName)
 	}
 }
