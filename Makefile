@@ -24,11 +24,17 @@ vet:
 # Every package with -race, then the broadcast reliability tests and the places concurrency
 # tests once more without it, at the issues' full sizes (2,000 recipients; 2,000 sign-ups for
 # 100 places, 500 cancellations racing 500 sign-ups): under -race the embedded store is too
-# slow for that, so those tests scale down there.
+# slow for that, so those tests scale down there. Last, the store and jobs tests again with
+# every engine switch (store/engine) in the position production takes, still on the embedded
+# store, so that the MongoDB branch of each switch runs too.
+#
+# To run the tests on a real MongoDB instead of the embedded store (a fresh database per test;
+# the production switches): KEHOU_TEST_MONGO_URI=mongodb://localhost:27017 make test
 test: vet
 	$(GO) test -race -count=1 -timeout 20m ./...
 	$(GO) test -count=1 -timeout 20m -run 'Broadcast' ./jobs/
 	$(GO) test -count=1 -timeout 20m -run 'TestPlacesNeverOverbook|TestCancellationsRacingSignUps' ./store/
+	KEHOU_TEST_SWITCHES=production $(GO) test -count=1 -timeout 20m ./store/ ./jobs/
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./bench/...

@@ -17,7 +17,6 @@ import (
 	"kehou/bots/sms/smsfake"
 	"kehou/bots/wxsubscribe"
 	"kehou/config"
-	"kehou/devstack"
 	"kehou/devstack/testenv"
 	"kehou/models"
 	"kehou/store"
@@ -54,13 +53,13 @@ func newBC(t *testing.T, n int) *bcEnv {
 	}
 	// The embedded store gives the workers one connection; the test watches over its own, so
 	// its polling neither waits behind a busy broadcast nor slows it down.
-	obsClient, err := mongo.Connect(devstack.MongoClientOptions(testenv.Stack().MongoURI()))
+	obsClient, err := mongo.Connect(testenv.ClientOptions())
 	must(t, err)
 	t.Cleanup(func() { _ = obsClient.Disconnect(context.Background()) })
 	if e.obs, err = store.New(obsClient.Database(db.Name()), key); err != nil {
 		t.Fatal(err)
 	}
-	e.st.SetEmbedded(true) // as kehou run does on the embedded store
+	e.st.SetTuning(testenv.Tuning()) // the embedded tuning, or production (KEHOU_TEST_SWITCHES)
 	if err := e.st.EnsureIndexes(ctx); err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/hibiken/asynq"
 
+	"kehou/devstack/testenv"
 	"kehou/models"
 	"kehou/store"
 )
@@ -118,7 +119,7 @@ func TestAnswersSurviveAKilledWorker(t *testing.T) {
 
 			e.start()
 			e.waitAnswers(sv.ID, len(rs))
-			time.Sleep(2500 * time.Millisecond) // a duplicate batch would have landed by now
+			testenv.WaitQueuesIdle(t, e.rdb, 30*time.Second) // a duplicate batch has landed by then
 			e.waitAnswers(sv.ID, len(rs))
 			var sum int
 			must(t, e.obs.EachResponse(ctx, sv.ID, models.Scope{Role: models.RoleCity}, func(r models.Response) error {

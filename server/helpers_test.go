@@ -71,7 +71,7 @@ func newEnv(t *testing.T, opts ...func(*env)) *env {
 	}
 	e.st.SetClock(func() time.Time { return e.now })
 	ctx := context.Background()
-	e.st.SetEmbedded(true) // as kehou run does on the embedded store
+	e.st.SetTuning(testenv.Tuning()) // the embedded tuning, or production (KEHOU_TEST_SWITCHES)
 	if err := e.st.EnsureIndexes(ctx); err != nil {
 		t.Fatal(err)
 	}

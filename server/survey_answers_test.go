@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/xuri/excelize/v2"
 
+	"kehou/devstack/testenv"
 	"kehou/models"
 	"kehou/rediskeys"
 )
@@ -244,7 +245,7 @@ func TestOneAnswerPerFamilyUnderConcurrency(t *testing.T) {
 		t.Fatal("no submission was queued")
 	}
 	e.waitResponses(sv.ID, 1)
-	time.Sleep(3 * time.Second) // any straggling batch would land by now
+	testenv.WaitQueuesIdle(t, e.rdb, 30*time.Second) // any straggling batch has landed by now
 	e.waitResponses(sv.ID, 1)
 	stored, err := e.st.ResponseOf(ctx, sv.ID, e.st.RespondentKey(sv, fams[0].childID))
 	if err != nil || !queued[*stored.Answers["overall"].Score] {

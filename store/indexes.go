@@ -106,7 +106,7 @@ func (s *Store) EnsureIndexes(ctx context.Context) error {
 		colApplications: {unique("shift_id", "volunteer_id", "active"), plain("volunteer_id", "year"), plain("school_id", "year"), plain("county_id", "year"), plain("programme_id")},
 	}
 	for name, models := range want {
-		if s.uniqueOnly {
+		if s.tuning.UniqueIndexesOnly {
 			// plain indexes have no options; unique ones do (see unique and plain).
 			models = slices.DeleteFunc(slices.Clone(models), func(m mongo.IndexModel) bool { return m.Options == nil })
 			// The collection is created all the same, with FerretDB's unique _id index, so

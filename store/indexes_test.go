@@ -41,7 +41,7 @@ func TestEmbeddedIndexes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.SetEmbedded(true)
+	s.SetTuning(devstack.StoreTuning())
 	if err := s.EnsureIndexes(ctx); err != nil {
 		t.Fatal(err)
 	}

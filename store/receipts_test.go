@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"kehou/models"
+	"kehou/store/engine"
 )
 
 // TestReceiptsOfANotice: a notice's receipts are found by their id range, and none of the
@@ -94,6 +95,10 @@ func TestReceiptsOfANotice(t *testing.T) {
 // (each costs every insert of a broadcast).
 func TestBroadcastIndexes(t *testing.T) {
 	s := newStore(t)
+	s.SetTuning(engine.Production) // the embedded tuning keeps only unique indexes
+	if err := s.EnsureIndexes(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 	names, err := s.indexNames(context.Background(), colReceipts)
 	if err != nil {
 		t.Fatal(err)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"kehou/models"
+	"kehou/store/engine"
 )
 
 func statusOf(t *testing.T, s *Store, noticeID, member string) models.Delivery {
@@ -128,7 +129,7 @@ func outcomes(c Claim, status, reason string, only ...string) []Recorded {
 func TestSendBatchLocks(t *testing.T) {
 	for _, point := range []bool{false, true} {
 		s := newStore(t)
-		s.SetPointReads(point)
+		s.SetTuning(engine.Tuning{PointReads: point}) // both positions of the switch, whatever the run's
 		ctx := context.Background()
 		now := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
 		s.SetClock(func() time.Time { return now })

@@ -14,6 +14,8 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"kehou/store/engine"
 )
 
 // Sentinel errors; server/errors.go maps each to one HTTP status.
@@ -30,27 +32,13 @@ type Store struct {
 	db        *mongo.Database
 	sealer    *Sealer
 	now       func() time.Time
-	promoters sync.Map // pool id → *promoter
-
-	// pointReads makes reads of many documents by id one {_id} lookup each instead of one
-	// {_id: {$in}} query: FerretDB v1 answers only an exact {_id} filter from its index and
-	// reads the whole collection for anything else (docs/architecture.md), while on MongoDB $in is
-	// one indexed round trip. Set for the embedded store.
-	pointReads bool
-	// uniqueOnly: EnsureIndexes skips non-unique indexes (SetEmbedded).
-	uniqueOnly bool
+	promoters sync.Map      // pool id → *promoter
+	tuning    engine.Tuning // the engine switches (SetTuning)
 }
 
-// SetPointReads chooses one lookup per id for multi-document reads by id (the embedded store).
-func (s *Store) SetPointReads(on bool) { s.pointReads = on }
-
-// SetEmbedded tunes the store for the embedded FerretDB; call it before EnsureIndexes. It sets
-// point reads, and EnsureIndexes then creates only the unique indexes: FerretDB v1 on SQLite
-// uses no secondary index for any query (it pushes down only an exact {_id: x} filter), so
-// there a non-unique index costs every insert and speeds up nothing, while a unique one still
-// enforces its invariant. Measured: 100,000 receipts and delivery records inserted in 9.1 s
-// instead of 10.7 s.
-func (s *Store) SetEmbedded(on bool) { s.pointReads, s.uniqueOnly = on, on }
+// SetTuning sets the engine switches (package engine); call it before EnsureIndexes. Without
+// it the store takes the production path, which works on the embedded FerretDB too, slower.
+func (s *Store) SetTuning(t engine.Tuning) { s.tuning = t }
 
 // upsertByID applies upd to the document with id, creating it when missing. Two first upserts
 // of one id can race to insert it, and MongoDB answers the loser with a duplicate key error:
@@ -64,13 +52,13 @@ func (s *Store) upsertByID(ctx context.Context, coll, id string, upd any) error 
 }
 
 // byIDs reads the documents of coll with the given ids (missing ones are skipped), in one
-// query or one lookup per id (see pointReads).
+// query or one lookup per id (engine.Tuning.PointReads).
 func byIDs[T any](ctx context.Context, s *Store, coll string, ids []string) ([]T, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}
 	var out []T
-	if !s.pointReads {
+	if !s.tuning.PointReads {
 		cur, err := s.c(coll).Find(ctx, bson.M{"_id": bson.M{"$in": ids}})
 		if err != nil {
 			return nil, fmt.Errorf("find %s: %w", coll, err)

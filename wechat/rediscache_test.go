@@ -50,7 +50,7 @@ func TestRedisCache(t *testing.T) {
 	if err := c.Set("short", "v", 150*time.Millisecond); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(400 * time.Millisecond)
+	time.Sleep(400 * time.Millisecond) // waits out the TTL on the real Redis: the expiry is under test
 	if c.IsExistContext(ctx, "short") {
 		t.Fatal("value outlived its timeout")
 	}

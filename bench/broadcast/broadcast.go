@@ -12,6 +12,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
+	"kehou/bench/internal/cost"
 	"kehou/bench/internal/memwatch"
 	"kehou/bots"
 	"kehou/bots/outbox"
@@ -37,6 +38,7 @@ type bcResult struct {
 	OpsTotal   time.Duration
 	OpsWall    time.Duration
 	Mem        memwatch.Peak // from the start of the phase until the end was seen, not the queries after
+	Cost       cost.Counts   // the workers' commands from send until the end was seen
 }
 
 // runBroadcast sends one notice to every guardian of the seeded school on the SMS channel, with
@@ -87,6 +89,7 @@ func (b *bench) runBroadcast(ctx context.Context, school models.School, mem *mem
 		return res, err
 	}
 	b.db.reset()
+	before := b.cost.Read()
 	t0 := time.Now()
 	task, opts := jobs.NewNoticeFanoutTask(n, "")
 	if _, err := client.EnqueueContext(ctx, task, append(opts, asynq.ProcessIn(0))...); err != nil {
@@ -99,6 +102,7 @@ func (b *bench) runBroadcast(ctx context.Context, school models.School, mem *mem
 		return res, err
 	}
 	res.Done, res.Detected = done, time.Since(t0)
+	res.Cost = b.cost.Read().Since(before)
 	res.Mem = mem.EndPhase()
 	res.Ops, res.OpsTotal = b.db.top(12)
 	res.OpsWall = res.Detected
@@ -127,13 +131,13 @@ func (b *bench) runBroadcast(ctx context.Context, school models.School, mem *mem
 }
 
 // waitSettled polls the notice once a second until it is fanned out and no delivery is open;
-// false when the run's context ended first. The embedded store has one connection, shared
-// with the workers, so it polls gently and counts progress from the outbox wrapper instead.
+// false when the run's context ended first. It polls over connections of its own (obs, probe),
+// gently, and counts progress from the outbox wrapper instead.
 func (b *bench) waitSettled(ctx context.Context, id string, t0 time.Time, sink *countingNotifier) (bool, error) {
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
 	lastLog := t0
-	insp := asynq.NewInspectorFromRedisClient(b.rdb)
+	insp := asynq.NewInspectorFromRedisClient(b.probe)
 	for {
 		select {
 		case <-ctx.Done():
@@ -141,7 +145,7 @@ func (b *bench) waitSettled(ctx context.Context, id string, t0 time.Time, sink *
 			return false, nil
 		case <-tick.C:
 		}
-		got, err := b.st.Notice(ctx, id)
+		got, err := b.obs.Notice(ctx, id)
 		if ctx.Err() != nil {
 			continue // the deadline: reported by the select above
 		}
@@ -163,7 +167,7 @@ func (b *bench) waitSettled(ctx context.Context, id string, t0 time.Time, sink *
 			qi.Pending+qi.Active+qi.Scheduled+qi.Retry+qi.Aggregating > 0 {
 			continue
 		}
-		open, err := b.st.OpenDeliveries(ctx, id)
+		open, err := b.obs.OpenDeliveries(ctx, id)
 		if ctx.Err() != nil {
 			continue
 		}

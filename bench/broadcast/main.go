@@ -24,9 +24,11 @@ import (
 	"github.com/redis/go-redis/v9"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
+	"kehou/bench/internal/cost"
 	"kehou/bench/internal/memwatch"
 	"kehou/devstack"
 	"kehou/store"
+	"kehou/store/engine"
 )
 
 // settings are the command-line flags.
@@ -44,6 +46,7 @@ type settings struct {
 	cpuProfile  string // file for a CPU profile of the broadcast phase
 	verbose     bool
 	channel     string
+	tuning      engine.Tuning // -switches
 }
 
 // bench holds what the phases share.
@@ -54,6 +57,12 @@ type bench struct {
 	st   *store.Store
 	db   *dbMonitor
 	log  *slog.Logger
+
+	// What the broadcast costs is counted on the workers' clients (rdb, st); the benchmark's
+	// own polling goes through probe and obs, which nothing counts.
+	cost  *cost.Meter
+	probe *redis.Client
+	obs   *store.Store
 }
 
 func main() {
@@ -71,7 +80,12 @@ func main() {
 	flag.BoolVar(&o.floor, "floor", false, "measure only the store's floor: the receipt and delivery inserts every broadcast needs, against bare asynq")
 	flag.BoolVar(&o.verbose, "v", false, "log the jobs' info messages")
 	flag.StringVar(&o.channel, "channel", "outbox", "what stands in for the SMS provider: outbox (the sandbox's, one insert per send batch) or instant (accepts and keeps nothing)")
+	switches := cost.SwitchesFlag()
 	flag.Parse()
+	var err error
+	if o.tuning, err = switches(); err != nil {
+		log.Fatalf("broadcast: %v", err)
+	}
 	devstack.TuneGC() // as kehou does when it embeds the stand-ins
 	log.SetFlags(log.Ltime | log.Lmicroseconds)
 	if o.n < 1 || o.concurrency < 1 {
@@ -98,9 +112,12 @@ func run(o settings) error {
 	if o.verbose {
 		level = slog.LevelInfo
 	}
-	b := &bench{opts: o, db: newDBMonitor(), log: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))}
+	b := &bench{opts: o, db: newDBMonitor(), cost: cost.New(), log: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))}
 	b.rdb = redis.NewClient(&redis.Options{Addr: o.redisAddr, DB: o.redisDB, PoolSize: max(40, 2*o.concurrency+20)})
 	defer b.rdb.Close()
+	b.rdb.AddHook(b.cost.Hook())
+	b.probe = redis.NewClient(&redis.Options{Addr: o.redisAddr, DB: o.redisDB})
+	defer b.probe.Close()
 	if err := b.rdb.Ping(ctx).Err(); err != nil {
 		return fmt.Errorf("redis at %s: %w", o.redisAddr, err)
 	}
@@ -115,18 +132,27 @@ func run(o settings) error {
 		return fmt.Errorf("start embedded store: %w", err)
 	}
 	defer stack.Close()
-	client, err := mongo.Connect(devstack.MongoClientOptions(stack.MongoURI()).SetMonitor(b.db.monitor()))
+	client, err := mongo.Connect(devstack.MongoClientOptions(stack.MongoURI()).SetMonitor(b.cost.Monitor(b.db.monitor())))
 	if err != nil {
 		return fmt.Errorf("connect embedded store: %w", err)
 	}
 	defer client.Disconnect(context.Background())
+	obsClient, err := mongo.Connect(devstack.MongoClientOptions(stack.MongoURI()))
+	if err != nil {
+		return fmt.Errorf("connect embedded store: %w", err)
+	}
+	defer obsClient.Disconnect(context.Background())
 	key := make([]byte, 32)
 	_, _ = rand.Read(key)
 	b.mdb = client.Database("bench")
 	if b.st, err = store.New(b.mdb, key); err != nil {
 		return err
 	}
-	b.st.SetEmbedded(true) // as kehou run does on the embedded store
+	if b.obs, err = store.New(obsClient.Database("bench"), key); err != nil {
+		return err
+	}
+	b.st.SetTuning(o.tuning)
+	b.obs.SetTuning(o.tuning)
 	if err := b.st.EnsureIndexes(ctx); err != nil {
 		return err
 	}

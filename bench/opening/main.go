@@ -30,10 +30,12 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
+	"kehou/bench/internal/cost"
 	"kehou/bench/internal/loadrig"
 	"kehou/devstack"
 	"kehou/models"
 	"kehou/store"
+	"kehou/store/engine"
 )
 
 func main() {
@@ -43,21 +45,28 @@ func main() {
 	c := flag.Int("c", 200, "concurrent clients")
 	redisAddr := flag.String("redis", "127.0.0.1:6379", "address of a real Redis server")
 	redisDB := flag.Int("redis-db", 11, "Redis database to use (flushed; 0-3 are refused, tests use them)")
+	switches := cost.SwitchesFlag()
 	flag.Parse()
 	log.SetFlags(log.Ltime | log.Lmicroseconds)
+	tuning, err := switches()
+	if err != nil {
+		log.Fatalf("opening: %v", err)
+	}
 	if *redisDB >= 0 && *redisDB <= 3 {
 		log.Fatalf("opening: refusing Redis database %d", *redisDB)
 	}
-	if err := run(*families, *places, *sessions, *c, *redisAddr, *redisDB); err != nil {
+	if err := run(*families, *places, *sessions, *c, *redisAddr, *redisDB, tuning); err != nil {
 		log.Fatalf("opening: %v", err)
 	}
 }
 
-func run(n, places, sessions, c int, redisAddr string, redisDB int) error {
+func run(n, places, sessions, c int, redisAddr string, redisDB int, tuning engine.Tuning) error {
 	ctx := context.Background()
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	meter := cost.New() // on the API's clients only; the checks afterwards are not counted
 	rdb := redis.NewClient(&redis.Options{Addr: redisAddr, DB: redisDB, PoolSize: c + 50})
 	defer rdb.Close()
+	rdb.AddHook(meter.Hook())
 	if err := rdb.FlushDB(ctx).Err(); err != nil {
 		return fmt.Errorf("redis at %s: %w", redisAddr, err)
 	}
@@ -71,7 +80,7 @@ func run(n, places, sessions, c int, redisAddr string, redisDB int) error {
 		return err
 	}
 	defer stack.Close()
-	client, err := mongo.Connect(devstack.MongoClientOptions(stack.MongoURI()))
+	client, err := mongo.Connect(devstack.MongoClientOptions(stack.MongoURI()).SetMonitor(meter.Monitor(nil)))
 	if err != nil {
 		return err
 	}
@@ -83,6 +92,7 @@ func run(n, places, sessions, c int, redisAddr string, redisDB int) error {
 	if err != nil {
 		return err
 	}
+	st.SetTuning(tuning)
 	if err := st.EnsureIndexes(ctx); err != nil {
 		return err
 	}
@@ -119,6 +129,7 @@ func run(n, places, sessions, c int, redisAddr string, redisDB int) error {
 	defer stop()
 	base := urls[0] + "/api/v1/mp/events/" + e.ID
 	hc := &http.Client{Timeout: 60 * time.Second, Transport: &http.Transport{MaxIdleConns: 1000, MaxIdleConnsPerHost: 1000}}
+	before := meter.Read()
 	open := loadrig.Drive(hc, c, "GET  /api/v1/mp/events/{id}", n, func(i int) *http.Request {
 		r, _ := http.NewRequest(http.MethodGet, base, nil)
 		r.Header.Set("Authorization", "Bearer "+parents[i].Token)
@@ -128,9 +139,12 @@ func run(n, places, sessions, c int, redisAddr string, redisDB int) error {
 	for i, p := range parents {
 		bodies[i], _ = json.Marshal(map[string]any{"child_id": p.ChildID, "session_id": e.Sessions[i%sessions].ID})
 	}
+	openCost := meter.Read().Since(before)
+	before = meter.Read()
 	signups := loadrig.Drive(hc, c, "POST /api/v1/mp/events/{id}/signups", n, func(i int) *http.Request {
 		return loadrig.Post(base+"/signups", parents[i].Token, bodies[i])
 	})
+	signupCost := meter.Read().Since(before)
 
 	// Check the outcome against the store.
 	confirmed, waiting, drift := 0, 0, 0
@@ -179,7 +193,7 @@ func run(n, places, sessions, c int, redisAddr string, redisDB int) error {
 
 	w := os.Stdout
 	fmt.Fprintf(w, "\nopening minute — %d CPUs, %s, real Redis %s, embedded store (FerretDB v1 on SQLite)\n", runtime.NumCPU(), runtime.Version(), redisAddr)
-	fmt.Fprintf(w, "%d families, %d places in %d sessions, %d concurrent clients\n\n", n, places, sessions, c)
+	fmt.Fprintf(w, "%d families, %d places in %d sessions, %d concurrent clients, switches %+v\n\n", n, places, sessions, c, tuning)
 	fmt.Fprintf(w, "%-40s %8s %8s %9s %10s %10s %s\n", "endpoint", "ok", "errors", "ok/s", "p50", "p99", "other statuses")
 	for _, l := range []loadrig.Load{open, signups} {
 		fmt.Fprintf(w, "%-40s %8d %8d %9.0f %10s %10s %v\n", l.Name, l.Accepted, l.Errors, l.PerSecond, loadrig.Round(l.P50), loadrig.Round(l.P99), l.Other)
@@ -187,5 +201,8 @@ func run(n, places, sessions, c int, redisAddr string, redisDB int) error {
 	fmt.Fprintf(w, "\nevery family had its final answer %s after the first sign-up was sent\n", loadrig.Round(signups.Took))
 	fmt.Fprintf(w, "places confirmed: %d (must be %d); waiting: %d; children signed up twice: %d; drift between pools and sign-ups: %d\n",
 		confirmed, places/sessions*sessions, waiting, twice, drift)
+	fmt.Fprintln(w)
+	openCost.Fprint(w, "engine-neutral cost of opening the event", open.Accepted, "open")
+	signupCost.Fprint(w, "engine-neutral cost of signing up", signups.Accepted, "sign-up")
 	return nil
 }

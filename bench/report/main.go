@@ -24,10 +24,12 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
+	"kehou/bench/internal/cost"
 	"kehou/bench/internal/memwatch"
 	"kehou/devstack"
 	"kehou/report"
 	"kehou/store"
+	"kehou/store/engine"
 )
 
 type settings struct {
@@ -38,6 +40,7 @@ type settings struct {
 	complaints        int
 	month             string
 	dir               string
+	tuning            engine.Tuning // -switches
 }
 
 func main() {
@@ -50,8 +53,13 @@ func main() {
 	flag.IntVar(&o.complaints, "complaints", 5000, "complaints in the year")
 	flag.StringVar(&o.month, "month", "2026-06", "the month whose report is built (the year is 2025-07 … 2026-06)")
 	flag.StringVar(&o.dir, "dir", "", "parent of the embedded store's temporary directory")
+	switches := cost.SwitchesFlag()
 	flag.Parse()
 	log.SetFlags(log.Ltime)
+	var err error
+	if o.tuning, err = switches(); err != nil {
+		log.Fatalf("report: %v", err)
+	}
 	if err := run(o); err != nil {
 		log.Fatalf("report: %v", err)
 	}
@@ -70,7 +78,8 @@ func run(o settings) error {
 		return err
 	}
 	defer stack.Close()
-	client, err := mongo.Connect(devstack.MongoClientOptions(stack.MongoURI()).SetServerSelectionTimeout(10 * time.Minute))
+	meter := cost.New()
+	client, err := mongo.Connect(devstack.MongoClientOptions(stack.MongoURI()).SetServerSelectionTimeout(10 * time.Minute).SetMonitor(meter.Monitor(nil)))
 	if err != nil {
 		return err
 	}
@@ -82,6 +91,7 @@ func run(o settings) error {
 	if err != nil {
 		return err
 	}
+	st.SetTuning(o.tuning)
 	if err := st.EnsureIndexes(ctx); err != nil {
 		return err
 	}
@@ -109,6 +119,7 @@ func run(o settings) error {
 	log.Printf("report counters rebuilt from the data in %s (kehou recount; not part of the build)", recount.Round(100*time.Millisecond))
 
 	mem.StartPhase()
+	before := meter.Read()
 	start = time.Now()
 	var steps []string
 	r, err := report.New(st).BuildTraced(ctx, o.month, func(step string, d time.Duration) {
@@ -116,18 +127,21 @@ func run(o settings) error {
 	})
 	took := time.Since(start)
 	buildMem := mem.EndPhase()
+	buildCost := meter.Read().Since(before)
 	if err != nil {
 		return err
 	}
 	fmt.Printf("\nsteps: %v\n", steps)
 	f := r.City
-	fmt.Printf("\nmonthly report %s for %d schools, %d families (a year of data: %v)\n", o.month, o.schools, o.families, counts)
+	fmt.Printf("\nmonthly report %s for %d schools, %d families, switches %+v (a year of data: %v)\n", o.month, o.schools, o.families, o.tuning, counts)
 	fmt.Printf("  build: %.1f s   peak heap %s   peak RSS %s   VmHWM %s (generation: heap %s, RSS %s; recount %.1f s)\n", took.Seconds(),
 		memwatch.MiB(buildMem.Heap), memwatch.MiB(buildMem.RSS), memwatch.MiB(buildMem.HWM), memwatch.MiB(genMem.Heap), memwatch.MiB(genMem.RSS), recount.Seconds())
 	fmt.Printf("  city figures: schools %d, pupils %d, families %d, survey answers %d (satisfied %d of %d), notices %d, confirmations %d, "+
 		"open-day sign-ups %d, care enrolled %d of %d, volunteer minutes %d, complaints new %d closed %d overdue %d\n",
 		f.Schools, f.Pupils, f.Families, f.SurveyResponses, f.Satisfied, f.Rated, f.NoticesSent, f.NoticesConfirmed,
 		f.OpenDaySignUps, f.CareEnrolled, f.CarePlaces, f.VolunteerMinutes, f.ComplaintsNew, f.ComplaintsClosed, f.ComplaintsOverdue)
+	fmt.Println()
+	buildCost.Fprint(os.Stdout, "engine-neutral cost of the build", o.schools, "school")
 	return nil
 }
 

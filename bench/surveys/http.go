@@ -119,9 +119,11 @@ func (b *bench) httpPhase(ctx context.Context) (httpResult, error) {
 		if r == 0 { // the first round's submissions
 			stopProfile = loadrig.StartProfile(b.opts.cpuProfile)
 		}
+		before := b.cost.Read()
 		res.Gos = append(res.Gos, loadrig.Drive(client, c, "POST /api/v1/mp/surveys/{id}/answers", n*k, func(i int) *http.Request {
 			return loadrig.Post(realURL+path(r*k*n+i)+"/answers", parents[i%n].Token, bodies[i%n])
 		}))
+		b.counted(&b.answers, before, res.Gos[r].Accepted)
 		stopProfile()
 	}
 	res.Bare, res.Go = median(res.Bares), median(res.Gos)

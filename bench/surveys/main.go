@@ -31,9 +31,11 @@ import (
 	"github.com/redis/go-redis/v9"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
+	"kehou/bench/internal/cost"
 	"kehou/bench/internal/loadrig"
 	"kehou/devstack"
 	"kehou/store"
+	"kehou/store/engine"
 )
 
 type settings struct {
@@ -47,6 +49,7 @@ type settings struct {
 	cpuProfile  string
 	surveys     int
 	rounds      int
+	tuning      engine.Tuning // -switches
 }
 
 type bench struct {
@@ -58,6 +61,7 @@ type bench struct {
 	st     *store.Store
 	stack  *devstack.Stack
 	log    *slog.Logger
+	meters
 }
 
 func main() {
@@ -72,7 +76,12 @@ func main() {
 	flag.IntVar(&o.redisDB, "redis-db", 10, "Redis database to use (flushed; 0-3 are refused, tests use them)")
 	flag.StringVar(&o.dataDir, "dir", "", "parent of the embedded store's temporary data directory")
 	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the first round's submissions to this file (and FILE.allocs0, FILE.allocs)")
+	switches := cost.SwitchesFlag()
 	flag.Parse()
+	var err error
+	if o.tuning, err = switches(); err != nil {
+		log.Fatalf("surveys: %v", err)
+	}
 	devstack.TuneGC() // as kehou does when it embeds the stand-ins
 	log.SetFlags(log.Ltime | log.Lmicroseconds)
 	if o.redisDB >= 0 && o.redisDB <= 3 {
@@ -89,6 +98,7 @@ func run(o settings) error {
 	b := &bench{opts: o, log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	b.rdb = redis.NewClient(&redis.Options{Addr: o.redisAddr, DB: o.redisDB, PoolSize: o.concurrency + 50})
 	defer b.rdb.Close()
+	defer b.meter(o).Close()
 	if err := b.rdb.FlushDB(ctx).Err(); err != nil {
 		return fmt.Errorf("redis at %s: %w", o.redisAddr, err)
 	}
@@ -103,7 +113,7 @@ func run(o settings) error {
 	}
 	defer stack.Close()
 	b.uri, b.stack = stack.MongoURI(), stack
-	if b.client, err = mongo.Connect(devstack.MongoClientOptions(b.uri)); err != nil {
+	if b.client, err = mongo.Connect(devstack.MongoClientOptions(b.uri).SetMonitor(b.cost.Monitor(nil))); err != nil {
 		return err
 	}
 	defer b.client.Disconnect(context.Background())
@@ -113,7 +123,7 @@ func run(o settings) error {
 	if b.st, err = store.New(b.mdb, key); err != nil {
 		return err
 	}
-	b.st.SetEmbedded(true) // as kehou run does on the embedded store
+	b.st.SetTuning(o.tuning)
 	if err := b.st.EnsureIndexes(ctx); err != nil {
 		return err
 	}
@@ -133,6 +143,7 @@ func run(o settings) error {
 		}
 	}
 	rep.print(os.Stdout, o)
+	b.printCost(os.Stdout)
 	return nil
 }
 

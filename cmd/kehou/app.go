@@ -83,13 +83,14 @@ func open(ctx context.Context, cfg *config.Config, log *slog.Logger) (*infra, er
 		return nil, err
 	}
 	// Only the store itself decides: with KEHOU_MONGO_URI set and Redis embedded, the store is
-	// a real MongoDB and keeps its secondary indexes.
-	embeddedStore := cfg.MongoURI == ""
-	in.store.SetEmbedded(embeddedStore)
+	// a real MongoDB and keeps the production position of every engine switch.
+	if cfg.MongoURI == "" {
+		in.store.SetTuning(devstack.StoreTuning())
+	}
 	if err := in.store.EnsureIndexes(ctx); err != nil {
 		return nil, err
 	}
-	if embeddedStore {
+	if cfg.MongoURI == "" {
 		if err := in.stack.IndexIDs(ctx, cfg.MongoDB); err != nil {
 			return nil, err
 		}

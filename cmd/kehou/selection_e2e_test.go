@@ -64,6 +64,7 @@ func TestSandboxCourseSelection(t *testing.T) {
 			code = out["children"].([]any)[0].(map[string]any)["code"].(string)
 		}
 	}
+	// The server closes the selection by the real clock; waiting that out is part of the test.
 	time.Sleep(time.Until(closes) + 200*time.Millisecond)
 	if status, out := r.call(http.MethodPost, "/api/v1/admin/selections/"+id+"/draw", admin, nil); status != http.StatusOK {
 		t.Fatalf("draw: %d %v", status, out)
