@@ -57,6 +57,8 @@ type Hold struct {
 	ShiftID       string    `bson:"shift_id"`
 	StartsAt      time.Time `bson:"starts_at"`
 	EndsAt        time.Time `bson:"ends_at"`
+	// HeldAt is when the hold was recorded; its application is inserted right after.
+	HeldAt time.Time `bson:"held_at"`
 }
 
 // Volunteer is a mini-program member's volunteer profile (its id is the member's).

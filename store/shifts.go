@@ -105,7 +105,7 @@ func (s *Store) Apply(ctx context.Context, v models.Volunteer, sh models.Shift) 
 	a := models.Application{ID: NewID(), ShiftID: sh.ID, ProgrammeID: sh.ProgrammeID, SchoolID: sh.SchoolID, CountyID: sh.CountyID,
 		VolunteerID: v.ID, VolunteerName: v.Name, VolunteerType: v.Type, Role: sh.Role, StartsAt: sh.StartsAt, EndsAt: sh.EndsAt,
 		Year: sh.StartsAt.In(models.Shanghai).Year(), Status: models.ApplicationPending, CreatedAt: now, UpdatedAt: now}
-	if err := s.hold(ctx, v.ID, models.Hold{ApplicationID: a.ID, ShiftID: sh.ID, StartsAt: sh.StartsAt, EndsAt: sh.EndsAt}); err != nil {
+	if err := s.hold(ctx, v.ID, models.Hold{ApplicationID: a.ID, ShiftID: sh.ID, StartsAt: sh.StartsAt, EndsAt: sh.EndsAt, HeldAt: now}); err != nil {
 		if errors.Is(err, ErrShiftOverlap) { // perhaps by its own twin: that one is the answer
 			if twin, err := findOne[models.Application](ctx, s.c(colApplications), bson.M{"shift_id": sh.ID, "volunteer_id": v.ID, "active": ""}); err == nil {
 				return twin, false, nil

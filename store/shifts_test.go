@@ -257,3 +257,24 @@ func TestHoursArithmeticAndTotals(t *testing.T) {
 		t.Fatalf("teacher totals: %+v %+v", teachers, totals)
 	}
 }
+
+// TestHoldWithoutApplication: a hold whose application is not inserted yet is another Apply in
+// flight and blocks an overlapping shift; one left behind by a crash (older than holdGrace)
+// does not block for longer than that.
+func TestHoldWithoutApplication(t *testing.T) {
+	f := newShiftFixture(t)
+	ctx := context.Background()
+	v := f.volunteer(t, "v1", models.VolunteerStudent, "")
+	first, second := f.shift(t, 8, 3, 3), f.shift(t, 9, 3, 3)
+	if err := f.s.hold(ctx, v.ID, models.Hold{ApplicationID: "in-flight", ShiftID: first.ID, StartsAt: first.StartsAt, EndsAt: first.EndsAt, HeldAt: f.s.now()}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := f.s.Apply(ctx, v, second); !errors.Is(err, ErrShiftOverlap) {
+		t.Fatalf("overlapping a hold in flight: %v, want ErrShiftOverlap", err)
+	}
+	later := f.s.now().Add(holdGrace + time.Second)
+	f.s.SetClock(func() time.Time { return later })
+	if _, created, err := f.s.Apply(ctx, v, second); err != nil || !created {
+		t.Fatalf("after the grace the crashed hold is stale: created %v, %v", created, err)
+	}
+}

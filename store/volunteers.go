@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
@@ -158,9 +159,16 @@ func (s *Store) VerifyCredential(ctx context.Context, volunteerID, credentialID 
 	})
 }
 
+// holdGrace is how long a hold may wait for its application to be inserted. A hold is
+// recorded first and its application right after, so a younger hold without an application is
+// another Apply in flight, not a crash; treating it as stale let two overlapping applications
+// both succeed.
+const holdGrace = time.Minute
+
 // hold records that the volunteer applied for a shift, refusing one that overlaps a shift they
-// applied for or hold (ErrShiftOverlap). A hold whose application is no longer active (a crash
-// between recording the hold and finishing) is dropped on the way, so it never blocks for long.
+// applied for or hold (ErrShiftOverlap). A hold whose application is no longer active, or was
+// never inserted within holdGrace (a crash between recording the hold and finishing), is dropped
+// on the way, so it never blocks for long.
 func (s *Store) hold(ctx context.Context, volunteerID string, h models.Hold) error {
 	_, err := s.updateVolunteer(ctx, volunteerID, func(v *models.Volunteer) error {
 		keep := v.Holds[:0]
@@ -170,10 +178,10 @@ func (s *Store) hold(ctx context.Context, volunteerID string, h models.Hold) err
 				continue
 			}
 			a, err := s.Application(ctx, x.ApplicationID)
-			if errors.Is(err, ErrNotFound) || (err == nil && a.Active != "") {
+			if (errors.Is(err, ErrNotFound) && s.now().Sub(x.HeldAt) > holdGrace) || (err == nil && a.Active != "") {
 				continue // stale
 			}
-			if err != nil {
+			if err != nil && !errors.Is(err, ErrNotFound) {
 				return err
 			}
 			return ErrShiftOverlap
