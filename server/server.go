@@ -36,16 +36,12 @@ type Deps struct {
 	Config *config.Config
 	Store  *store.Store
 	// Redis should be PipelinedRedis of a client (and Queue an asynq client on it).
-	Redis  redis.UniversalClient
-	Wechat WechatLogin
-	Queue  Enqueuer
-	// QueueOnRedis says that Queue is an asynq client on Redis itself (as kehou api sets it
-	// up). The answer route then queues an answer in the same script as its session and limit
-	// checks (submitQuick), one round trip instead of two.
-	QueueOnRedis bool
-	Logger       *slog.Logger
-	Registry     *prometheus.Registry // metrics are registered here and served on /metrics
-	Version      string
+	Redis    redis.UniversalClient
+	Wechat   WechatLogin
+	Queue    Enqueuer
+	Logger   *slog.Logger
+	Registry *prometheus.Registry // metrics are registered here and served on /metrics
+	Version  string
 	// Channels are the sending channels staff may choose, in the order offered.
 	Channels []string
 	// WxTemplates and SMSTemplates are the configured templates by notice kind.
@@ -54,8 +50,8 @@ type Deps struct {
 	Extra func(e *echo.Echo, staff echo.MiddlewareFunc)
 }
 
-// PipelinedRedis is how the API should talk to Redis: every request makes a few commands
-// (its limits and session, its children, its enqueue), and with go-redis autopipelining the
+// PipelinedRedis is how the API should talk to Redis: every request makes a command or two
+// (its admission script; the answer route its enqueue too), and with go-redis autopipelining the
 // commands of concurrent requests share round trips, one write and one read for a batch
 // instead of a pair of system calls each. A caller still waits for its own command, and each
 // command still runs in Redis, so replicas stay consistent. Commands that cannot share a
@@ -65,27 +61,25 @@ func PipelinedRedis(c *redis.Client) (*redis.AutoPipeliner, error) { return c.Au
 
 // Server is the HTTP API.
 type Server struct {
-	cfg   *config.Config
-	store *store.Store
-	rdb   redis.UniversalClient
-	wx    WechatLogin
-	queue Enqueuer
-	// queueOnRedis: see Deps.QueueOnRedis.
-	queueOnRedis bool
-	log          *slog.Logger
-	reg          *prometheus.Registry
-	metrics      *httpMetrics
-	version      string
-	channels     []string
-	templates    map[string]config.WxTemplate
-	now          func() time.Time
-	echo         *echo.Echo
-	cache        *hotCache
+	cfg       *config.Config
+	store     *store.Store
+	rdb       redis.UniversalClient
+	wx        WechatLogin
+	queue     Enqueuer
+	log       *slog.Logger
+	reg       *prometheus.Registry
+	metrics   *httpMetrics
+	version   string
+	channels  []string
+	templates map[string]config.WxTemplate
+	now       func() time.Time
+	echo      *echo.Echo
+	cache     *hotCache
 }
 
 // New builds the server and its routes.
 func New(d Deps) *Server {
-	s := &Server{cfg: d.Config, store: d.Store, rdb: d.Redis, wx: d.Wechat, queue: d.Queue, queueOnRedis: d.QueueOnRedis,
+	s := &Server{cfg: d.Config, store: d.Store, rdb: d.Redis, wx: d.Wechat, queue: d.Queue,
 		log: d.Logger, reg: d.Registry, version: d.Version, channels: d.Channels, templates: d.WxTemplates, now: time.Now, cache: newHotCache()}
 	if s.reg == nil {
 		s.reg = prometheus.NewRegistry()
