@@ -29,8 +29,8 @@ import (
 //     always checked against the clock.
 type hotCache struct {
 	surveys *expirable.LRU[string, models.Survey]
-	// loads makes the first parents after a notice share one database read (and one "answered"
-	// mark) per survey instead of each making their own.
+	// loads makes the first parents after a notice share one database read (and one fixing of
+	// the questions, see fixAndCheck) per survey instead of each making their own.
 	loads singleflight.Group
 }
 
