@@ -55,8 +55,8 @@ type Deps struct {
 // commands of concurrent requests share round trips, one write and one read for a batch
 // instead of a pair of system calls each. A caller still waits for its own command, and each
 // command still runs in Redis, so replicas stay consistent. Commands that cannot share a
-// connection (MULTI, blocking pops, pub/sub) run on their own as before. Measured in
-// bench/surveys: the answer endpoint went from 0.22 to about 0.5 of a bare echo endpoint.
+// connection (MULTI, blocking pops, pub/sub) run on their own as before. bench/surveys counts
+// both: an answer's 2 commands travel in about 0.03 round trips at 200 concurrent parents.
 func PipelinedRedis(c *redis.Client) (*redis.AutoPipeliner, error) { return c.AutoPipeline() }
 
 // Server is the HTTP API.
