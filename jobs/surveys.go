@@ -12,7 +12,6 @@ import (
 	"github.com/hibiken/asynq"
 
 	"kehou/models"
-	"kehou/rediskeys"
 )
 
 // Survey task types. An answer is enqueued as survey:answer into one of AnswerGroups asynq
@@ -44,16 +43,20 @@ type answerPayload struct {
 	SubmittedAt time.Time      `json:"submitted_at"`
 }
 
+// answerMaxRetry gives a single answer that reached a worker unaggregated as many tries as a
+// batch gets (aggregateAnswers).
+const answerMaxRetry = 50
+
 // NewSurveyAnswerTask queues one answer. Its task id is the family's receipt (survey + child),
 // so a repeat while the first is queued is refused by asynq with ErrTaskIDConflict.
-func NewSurveyAnswerTask(r models.Response, receipt string) (*asynq.Task, []asynq.Option) {
-	return asynq.NewTask(TypeSurveyAnswer, answerPayloadOf(r)), []asynq.Option{
-		asynq.Queue(QueueCritical), asynq.TaskID(answerTaskID(receipt)), asynq.Group(answerGroup(receipt)), asynq.MaxRetry(answerMaxRetry),
+func NewSurveyAnswerTask(r models.Response, receipt string) (*asynq.Task, []asynq.Option, error) {
+	payload, err := json.Marshal(answerPayload(r))
+	if err != nil {
+		return nil, nil, fmt.Errorf("survey answer task: %w", err)
 	}
-}
-
-func answerPayloadOf(r models.Response) []byte {
-	return appendAnswerPayload(make([]byte, 0, 512), answerPayload(r))
+	return asynq.NewTask(TypeSurveyAnswer, payload), []asynq.Option{
+		asynq.Queue(QueueCritical), asynq.TaskID(answerTaskID(receipt)), asynq.Group(answerGroup(receipt)), asynq.MaxRetry(answerMaxRetry),
+	}, nil
 }
 
 func answerTaskID(receipt string) string { return TypeSurveyAnswer + ":" + receipt }
@@ -86,7 +89,7 @@ func aggregateAnswers(_ string, tasks []*asynq.Task) *asynq.Task {
 		b.Write(t.Payload())
 	}
 	b.WriteByte(']')
-	return asynq.NewTask(TypeSurveyAnswers, b.Bytes(), asynq.MaxRetry(50))
+	return asynq.NewTask(TypeSurveyAnswers, b.Bytes(), asynq.MaxRetry(answerMaxRetry))
 }
 
 // HandleSurveyAnswers stores a batch of answers. Answers already stored (a retried batch, or a
@@ -118,18 +121,5 @@ func (h *Handlers) storeAnswers(ctx context.Context, ps []answerPayload) error {
 		return fmt.Errorf("store answers: %w", err)
 	}
 	h.Log.Debug("answers stored", "batch", len(rs), "new", n)
-	if h.Redis != nil {
-		// Marks for the API's "already submitted" answer; the unique index stays the guarantee.
-		pipe := h.Redis.Pipeline()
-		for _, r := range rs {
-			pipe.Set(ctx, rediskeys.Answered(r.SurveyID, r.Respondent), 1, AnsweredMarkTTL)
-		}
-		if _, err := pipe.Exec(ctx); err != nil {
-			h.Log.Warn("answered marks not set; repeats will be refused by the index instead", "err", err)
-		}
-	}
 	return nil
 }
-
-// AnsweredMarkTTL is how long the mark of a stored answer stays in Redis.
-const AnsweredMarkTTL = 30 * 24 * time.Hour

@@ -79,12 +79,14 @@ func TestAnswersSurviveAKilledWorker(t *testing.T) {
 			rs, receipts := e.answers(sv)
 			ctx := context.Background()
 			for i, r := range rs {
-				task, opts := NewSurveyAnswerTask(r, receipts[i])
-				_, err := e.queue.EnqueueContext(ctx, task, opts...)
+				task, opts, err := NewSurveyAnswerTask(r, receipts[i])
+				must(t, err)
+				_, err = e.queue.EnqueueContext(ctx, task, opts...)
 				must(t, err)
 			}
 			// A repeat while the first is queued is recognised by its task id.
-			task, opts := NewSurveyAnswerTask(rs[0], receipts[0])
+			task, opts, err := NewSurveyAnswerTask(rs[0], receipts[0])
+			must(t, err)
 			if _, err := e.queue.EnqueueContext(ctx, task, opts...); !errors.Is(err, asynq.ErrTaskIDConflict) {
 				t.Fatalf("repeat enqueued: %v", err)
 			}

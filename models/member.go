@@ -27,7 +27,7 @@ const (
 // Session is an issued API token. Only the SHA-256 of the token is stored, so a database dump
 // does not hand out live sessions.
 type Session struct {
-	ID        string    `bson:"_id"` // hex SHA-256 of the token
+	ID        string    `bson:"_id"` // the token's keyed hash (store.SessionKey), never the token
 	Kind      string    `bson:"kind"`
 	SubjectID string    `bson:"subject_id"`
 	CreatedAt time.Time `bson:"created_at"`

@@ -27,12 +27,6 @@ func Rate(bucket, id string, window int64) string {
 	return RatePrefix + bucket + ":" + id + ":" + strconv.FormatInt(window, 10)
 }
 
-// Answered marks a respondent's stored answer to a survey: the workers set it once the answer is
-// in MongoDB, and the API reads it to answer "already submitted" without asking the database.
-func Answered(surveyID, respondent string) string {
-	return "kehou:answered:" + surveyID + ":" + respondent
-}
-
 // Robot counts the messages posted to one group robot in the minute starting at minute.
 func Robot(robotID string, minute time.Time) string {
 	return "kehou:robot:" + robotID + ":" + strconv.FormatInt(minute.Unix(), 10)

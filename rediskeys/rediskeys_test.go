@@ -13,7 +13,6 @@ func TestKeysKeepTheirSpelling(t *testing.T) {
 	minute := time.Unix(1_800_000_000, 0)
 	for got, want := range map[string]string{
 		Rate("ip", "1.2.3.4", 42): "kehou:rl:ip:1.2.3.4:42",
-		Answered("sv1", "m1:c1"):  "kehou:answered:sv1:m1:c1",
 		Robot("r1", minute):       "kehou:robot:r1:1800000000",
 		SMSLast("h"):              "kehou:sms:last:h",
 		SMSDay("h", "20261203"):   "kehou:sms:day:h:20261203",

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"strings"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -15,19 +14,8 @@ import (
 const (
 	ctxMember = "kehou.member"
 	ctxStaff  = "kehou.staff"
-	ctxToken  = "kehou.token"
 	ctxPupils = "kehou.pupils" // the member's children, when the gate read them from the cache
-	// ctxSession is the session entry (cachedSession) Redis holds for the token, as read by the
-	// gate or just written; with the children's entry it lets the quick answer path take the
-	// member's next submission (rememberGate).
-	ctxSession = "kehou.session"
 )
-
-// cachedSession is a session entry as Redis holds it.
-type cachedSession struct {
-	raw     string
-	expires time.Time
-}
 
 func bearer(c echo.Context) string {
 	h := c.Request().Header.Get(echo.HeaderAuthorization)
@@ -40,7 +28,7 @@ func bearer(c echo.Context) string {
 // requireMember admits a mini-program user with a live session token (see admitMember).
 func (s *Server) requireMember(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		if _, err := s.admitMember(c, ""); err != nil {
+		if err := s.admitMember(c); err != nil {
 			return err
 		}
 		return next(c)
@@ -49,26 +37,26 @@ func (s *Server) requireMember(next echo.HandlerFunc) echo.HandlerFunc {
 
 // admitMember checks a mini-program request's session token and applies the per-IP and
 // per-member limits. When the session is cached, one Redis command (gateScript) does all of it,
-// and also reads the member's cached children (kept for myPupils) and, if extra names a key,
-// whether it exists (mark 1 or 0; -1 when unknown). Otherwise the session is read from MongoDB
-// and the member's limit counted on its own.
-func (s *Server) admitMember(c echo.Context, extra string) (mark int, err error) {
+// and also reads the member's cached children (kept for myPupils). Otherwise the session is read
+// from MongoDB and the member's limit counted on its own.
+func (s *Server) admitMember(c echo.Context) error {
 	ctx := c.Request().Context()
 	token := bearer(c)
 	if token == "" {
 		if ok, retry := s.allow(ctx, bucketIP, c.RealIP(), s.cfg.RateIPPerMinute); !ok {
-			return -1, errRateLimited(retry)
+			return errRateLimited(retry)
 		}
-		return -1, errUnauthenticated
+		return errUnauthenticated
 	}
-	g := s.memberGate(ctx, c.RealIP(), token, extra)
+	g := s.memberGate(ctx, c.RealIP(), token)
 	if g.ipOver {
-		return -1, errRateLimited(g.retry)
+		return errRateLimited(g.retry)
 	}
-	m, sess := g.member, g.sess
+	m := g.member
 	if !g.ok {
-		if m, sess, err = s.sessionMember(ctx, token); err != nil {
-			return -1, err
+		var err error
+		if m, err = s.sessionMember(ctx, token); err != nil {
+			return err
 		}
 	}
 	if !g.counted {
@@ -76,37 +64,33 @@ func (s *Server) admitMember(c echo.Context, extra string) (mark int, err error)
 		g.memberOver, g.retry = !ok, retry
 	}
 	if g.memberOver {
-		return -1, errRateLimited(g.retry)
+		return errRateLimited(g.retry)
 	}
 	c.Set(ctxMember, m)
-	c.Set(ctxToken, token)
-	if sess.raw != "" {
-		c.Set(ctxSession, sess)
-	}
 	if g.kidsOK {
 		c.Set(ctxPupils, g.kids)
 	}
-	return g.mark, nil
+	return nil
 }
 
-// sessionMember reads a member's session from MongoDB and caches it; it also returns the entry
-// cached (none if caching failed).
-func (s *Server) sessionMember(ctx context.Context, token string) (models.Member, cachedSession, error) {
+// sessionMember reads a member's session from MongoDB and caches it.
+func (s *Server) sessionMember(ctx context.Context, token string) (models.Member, error) {
 	sess, err := s.store.Session(ctx, models.SessionMember, token)
 	if errors.Is(err, store.ErrNotFound) {
-		return models.Member{}, cachedSession{}, errUnauthenticated
+		return models.Member{}, errUnauthenticated
 	}
 	if err != nil {
-		return models.Member{}, cachedSession{}, err
+		return models.Member{}, err
 	}
 	m, err := s.store.Member(ctx, sess.SubjectID)
 	if errors.Is(err, store.ErrNotFound) {
-		return models.Member{}, cachedSession{}, errUnauthenticated
+		return models.Member{}, errUnauthenticated
 	}
 	if err != nil {
-		return models.Member{}, cachedSession{}, err
+		return models.Member{}, err
 	}
-	return m, s.cacheSession(ctx, token, m, sess.ExpiresAt), nil
+	s.cacheSession(ctx, token, m, sess.ExpiresAt)
+	return m, nil
 }
 
 // requireStaff admits a staff member with a live session token and an enabled account.
@@ -132,7 +116,6 @@ func (s *Server) requireStaff(next echo.HandlerFunc) echo.HandlerFunc {
 			return err
 		}
 		c.Set(ctxStaff, st)
-		c.Set(ctxToken, token)
 		return next(c)
 	}
 }

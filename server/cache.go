@@ -2,41 +2,36 @@ package server
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/hashicorp/golang-lru/v2/expirable"
-	"github.com/labstack/echo/v4"
 	"golang.org/x/sync/singleflight"
 
 	"kehou/models"
 	"kehou/rediskeys"
 )
 
-// The answer path's caches. A notice sends thousands of parents to the same survey in the same
-// minute; with these, opening it reads the database once per parent and submitting reads it not
-// at all.
+// The caches of the parents' routes. A notice sends thousands of parents to the same survey
+// in the same minute; with these, opening it reads the database once per parent and submitting
+// reads it not at all.
 //
 //   - Sessions and a member's bound children live in Redis, shared by every API replica: login
 //     writes the session there, logout and (un)binding delete the entries, so no replica serves
-//     a revoked token or an old binding. They expire (10 minutes for bindings, so a roster that
-//     moves a pupil to another class shows within that), and with Redis down every request
-//     falls back to MongoDB.
+//     a revoked token or an old binding. A session entry is keyed by the token's keyed hash
+//     (store.SessionKey), never by the token: nothing in Redis, MongoDB or this process's
+//     memory holds a bearer token past its request. Entries expire (10 minutes for bindings,
+//     so a roster that moves a pupil to another class shows within that), and with Redis down
+//     every request falls back to MongoDB.
 //   - Surveys are kept in each replica's memory for 5 seconds. This replica drops its copy when
 //     it changes a survey; another may serve the old copy for up to 5 s (a survey closed early
 //     can take answers for that long; an edit is caught, see fixAndCheck). Close times are
 //     always checked against the clock.
 type hotCache struct {
 	surveys *expirable.LRU[string, models.Survey]
-	// gates remembers, by token, the session and children entries the gate last read from
-	// Redis, for submitQuick. They are never trusted alone: answerScript checks that Redis
-	// still holds exactly these entries before it counts or queues anything.
-	gates *expirable.LRU[string, gateEntry]
-	// loads makes the first parents after a notice share one database read (and one "answered"
-	// mark) per survey instead of each making their own.
+	// loads makes the first parents after a notice share one database read (and one fixing of
+	// the questions, see fixAndCheck) per survey instead of each making their own.
 	loads singleflight.Group
 }
 
@@ -46,28 +41,7 @@ const (
 )
 
 func newHotCache() *hotCache {
-	return &hotCache{surveys: expirable.NewLRU[string, models.Survey](1_000, nil, 5*time.Second),
-		gates: expirable.NewLRU[string, gateEntry](gateEntries, nil, pupilsTTL)}
-}
-
-// gateEntries bounds the remembered sessions: about 40 MB at most, for the parents of a busy
-// minute; a parent not among them takes the ordinary path.
-const gateEntries = 100_000
-
-// gateEntry is a member's session and children as Redis held them (raw) and as decoded.
-type gateEntry struct {
-	sess, kidsRaw string
-	member        models.Member
-	expires       time.Time
-	kids          []models.Child
-}
-
-// rememberGate keeps what the gate read, unless it is already kept.
-func (h *hotCache) rememberGate(token string, e gateEntry) {
-	if old, ok := h.gates.Peek(token); ok && old.sess == e.sess && old.kidsRaw == e.kidsRaw {
-		return
-	}
-	h.gates.Add(token, e)
+	return &hotCache{surveys: expirable.NewLRU[string, models.Survey](1_000, nil, 5*time.Second)}
 }
 
 // A cached session is "memberID<TAB>expiry in Unix milliseconds<TAB>nickname": nothing secret,
@@ -87,29 +61,26 @@ func decodeSession(raw string) (m models.Member, expires time.Time, ok bool) {
 	return models.Member{ID: id, Nickname: nick}, time.UnixMilli(exp), true
 }
 
-func sessionKey(token string) string {
-	h := sha256.Sum256([]byte(token))
-	return rediskeys.SessionPrefix + hex.EncodeToString(h[:])
+// sessionKey is where a token's session entry is cached: under the token's keyed hash, the
+// same one MongoDB stores the session by.
+func (s *Server) sessionKey(token string) string {
+	return rediskeys.SessionPrefix + s.store.SessionKey(token)
 }
 
 func cacheCtx(ctx context.Context) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.WithoutCancel(ctx), cacheTimeout)
 }
 
-// cacheSession remembers a live session for an hour at most (and never past its expiry), and
-// returns the entry it wrote (none when it did not).
-func (s *Server) cacheSession(ctx context.Context, token string, m models.Member, expires time.Time) cachedSession {
+// cacheSession remembers a live session for an hour at most (and never past its expiry). A
+// failure only costs the next request a MongoDB read.
+func (s *Server) cacheSession(ctx context.Context, token string, m models.Member, expires time.Time) {
 	ttl := min(time.Until(expires), time.Hour)
 	if ttl <= 0 || strings.Contains(m.ID, "\t") {
-		return cachedSession{}
+		return
 	}
 	ctx, cancel := cacheCtx(ctx)
 	defer cancel()
-	raw := encodeSession(m, expires)
-	if s.rdb.Set(ctx, sessionKey(token), raw, ttl).Err() != nil {
-		return cachedSession{}
-	}
-	return cachedSession{raw: raw, expires: expires}
+	_ = s.rdb.Set(ctx, s.sessionKey(token), encodeSession(m, expires), ttl).Err()
 }
 
 // forgetSession drops a token from the cache; a failure is logged, since the token would stay
@@ -117,7 +88,7 @@ func (s *Server) cacheSession(ctx context.Context, token string, m models.Member
 func (s *Server) forgetSession(ctx context.Context, token string) error {
 	ctx, cancel := cacheCtx(ctx)
 	defer cancel()
-	return s.rdb.Del(ctx, sessionKey(token)).Err()
+	return s.rdb.Del(ctx, s.sessionKey(token)).Err()
 }
 
 // A member's bound children are cached as one line per child, "id, school, county, grade,
@@ -162,48 +133,26 @@ func decodePupils(raw string) ([]models.Child, bool) {
 // pupilsKey is where a member's bound children are cached.
 func pupilsKey(memberID string) string { return rediskeys.PupilsPrefix + memberID }
 
-// cachedPupils returns a member's bound children from Redis (without encrypted fields), and
-// the entry they were read from.
-func (s *Server) cachedPupils(ctx context.Context, memberID string) ([]models.Child, string, bool) {
+// cachedPupils returns a member's bound children from Redis (without encrypted fields).
+func (s *Server) cachedPupils(ctx context.Context, memberID string) ([]models.Child, bool) {
 	ctx, cancel := cacheCtx(ctx)
 	defer cancel()
 	raw, err := s.rdb.Get(ctx, pupilsKey(memberID)).Result()
 	if err != nil {
-		return nil, "", false
+		return nil, false
 	}
-	kids, ok := decodePupils(raw)
-	return kids, raw, ok
+	return decodePupils(raw)
 }
 
-// cachePupils caches a member's bound children and returns the entry it wrote ("" when none).
-func (s *Server) cachePupils(ctx context.Context, memberID string, kids []models.Child) string {
+// cachePupils caches a member's bound children; a failure only costs a later MongoDB read.
+func (s *Server) cachePupils(ctx context.Context, memberID string, kids []models.Child) {
 	raw, ok := encodePupils(kids)
 	if !ok {
-		return ""
+		return
 	}
 	ctx, cancel := cacheCtx(ctx)
 	defer cancel()
-	if s.rdb.Set(ctx, pupilsKey(memberID), raw, pupilsTTL).Err() != nil {
-		return ""
-	}
-	return raw
-}
-
-// rememberEntries keeps, for the quick answer path, the session and children entries this
-// request found in Redis or wrote there. The quick path checks them against Redis before it
-// relies on them, so an entry changed meanwhile only sends it the ordinary way.
-func (s *Server) rememberEntries(c echo.Context, kidsRaw string) {
-	sess, ok := c.Get(ctxSession).(cachedSession)
-	token, _ := c.Get(ctxToken).(string)
-	if !s.queueOnRedis || !ok || kidsRaw == "" || token == "" {
-		return
-	}
-	kids, ok := decodePupils(kidsRaw)
-	m, _, ok2 := decodeSession(sess.raw) // what the gate would have read: the id and nickname only
-	if !ok || !ok2 {
-		return
-	}
-	s.cache.rememberGate(token, gateEntry{sess: sess.raw, kidsRaw: kidsRaw, member: m, expires: sess.expires, kids: kids})
+	_ = s.rdb.Set(ctx, pupilsKey(memberID), raw, pupilsTTL).Err()
 }
 
 // forgetPupils drops a member's cached children after a binding changes.

@@ -101,7 +101,7 @@ func (e *env) rebuild() {
 		e.t.Fatal(err)
 	}
 	e.srv = New(Deps{Config: e.cfg, Store: e.st, Reports: report.New(e.st), Redis: pipe, Wechat: e.wx, Logger: testenv.Logger(), Version: "test", Extra: e.extra,
-		Queue: asynq.NewClientFromRedisClient(pipe), QueueOnRedis: true, Channels: []string{"wxsubscribe", "sms"}, WxTemplates: tmpl})
+		Queue: asynq.NewClientFromRedisClient(pipe), Channels: []string{"wxsubscribe", "sms"}, WxTemplates: tmpl})
 	e.srv.now = func() time.Time { return e.now }
 }
 

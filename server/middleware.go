@@ -46,10 +46,6 @@ func routeLabel(c echo.Context) string {
 type httpMetrics struct {
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
-	// answerPaths counts survey submissions by path: "quick" (one Redis command, see
-	// submitQuick) or "ordinary"; the two counters are resolved once.
-	answerPaths              *prometheus.CounterVec
-	quickAnswers, ordAnswers prometheus.Counter
 }
 
 func newHTTPMetrics(reg prometheus.Registerer) *httpMetrics {
@@ -62,11 +58,7 @@ func newHTTPMetrics(reg prometheus.Registerer) *httpMetrics {
 			Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5},
 		}, []string{"method", "route", "status"}),
 	}
-	m.answerPaths = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "kehou_survey_submissions_total", Help: "Survey answer submissions by path: quick (one Redis command) or ordinary.",
-	}, []string{"path"})
-	m.quickAnswers, m.ordAnswers = m.answerPaths.WithLabelValues("quick"), m.answerPaths.WithLabelValues("ordinary")
-	reg.MustRegister(m.requests, m.latency, m.answerPaths)
+	reg.MustRegister(m.requests, m.latency)
 	return m
 }
 

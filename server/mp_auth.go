@@ -73,7 +73,9 @@ func (s *Server) mpLogin(c echo.Context) error {
 
 // logout revokes the caller's token (members and staff alike).
 func (s *Server) logout(c echo.Context) error {
-	token, _ := c.Get(ctxToken).(string)
+	// The token is read from the header again rather than kept from the admission: nothing
+	// holds a bearer token beyond the request that carries it.
+	token := bearer(c)
 	ctx := c.Request().Context()
 	if err := s.store.DeleteSession(ctx, token); err != nil {
 		return err

@@ -11,7 +11,6 @@ import (
 
 	"kehou/jobs"
 	"kehou/models"
-	"kehou/rediskeys"
 	"kehou/store"
 )
 
@@ -37,29 +36,23 @@ type mpSurveyItem struct {
 }
 
 // myPupils returns the caller's bound children (the roster is the truth for school and class):
-// as the gate read them from the cache (see admitMember), else from the cache, else MongoDB.
+// as the admission read them from the cache (see admitMember), else from the cache, else MongoDB.
 func (s *Server) myPupils(c echo.Context) ([]models.Child, error) {
 	if kids, ok := c.Get(ctxPupils).([]models.Child); ok {
 		return kids, nil
 	}
 	ctx, memberID := c.Request().Context(), memberOf(c).ID
-	if kids, raw, ok := s.cachedPupils(ctx, memberID); ok {
-		s.rememberEntries(c, raw)
+	if kids, ok := s.cachedPupils(ctx, memberID); ok {
 		return kids, nil
 	}
-	kids, raw, err := s.readPupils(ctx, memberID)
-	if err == nil {
-		s.rememberEntries(c, raw)
-	}
-	return kids, err
+	return s.readPupils(ctx, memberID)
 }
 
-// readPupils reads a member's bound children from MongoDB and caches them; it also returns
-// the cache entry written ("" when none).
-func (s *Server) readPupils(ctx context.Context, memberID string) ([]models.Child, string, error) {
+// readPupils reads a member's bound children from MongoDB and caches them.
+func (s *Server) readPupils(ctx context.Context, memberID string) ([]models.Child, error) {
 	gs, err := s.store.GuardianshipsOfMember(ctx, memberID)
 	if err != nil {
-		return nil, "", err
+		return nil, err
 	}
 	out := make([]models.Child, 0, len(gs))
 	for _, g := range gs {
@@ -68,11 +61,12 @@ func (s *Server) readPupils(ctx context.Context, memberID string) ([]models.Chil
 			continue
 		}
 		if err != nil {
-			return nil, "", err
+			return nil, err
 		}
 		out = append(out, ch)
 	}
-	return out, s.cachePupils(ctx, memberID, out), nil
+	s.cachePupils(ctx, memberID, out)
+	return out, nil
 }
 
 // myPupilsAndPlaces returns the caller's children with the schools and counties they are in,
@@ -108,11 +102,14 @@ func (s *Server) mpSurveys(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	out := []mpSurveyItem{}
+	if len(kids) == 0 { // a parent with no child bound yet (and nothing to look surveys up by)
+		return c.JSON(http.StatusOK, listBody[mpSurveyItem]{Items: out})
+	}
 	open, err := s.store.OpenSurveys(ctx, s.now(), schools, counties)
 	if err != nil {
 		return err
 	}
-	out := []mpSurveyItem{}
 	for _, sv := range open {
 		var reached []models.Child
 		var keys, ids []string
@@ -285,71 +282,31 @@ type receiptBody struct {
 	Message  string `json:"message"`
 }
 
-// submitSurvey validates an answer and queues it: the answer is in Redis (asynq, task id from
-// the receipt) before the 202, and a worker stores it in batches. A repeat gets the first
-// receipt and changes nothing. Should Redis be unavailable, the answer is written to MongoDB
-// directly; only when both fail is it refused, with 503 and Retry-After. A parent this replica
-// has seen lately usually takes submitQuick, which does the same in one Redis command.
+// submitSurvey validates an answer and queues it with asynq: the answer is in Redis before the
+// 202, and a worker stores it in batches. The task id is the family's receipt (survey + child),
+// so a repeat while the first is queued is refused by asynq (ErrTaskIDConflict) and answered
+// with the first receipt; a repeat after the first was stored is queued and dropped by the
+// unique index, so the first answer stands either way. With requireMember's admission this is
+// two Redis commands per answer: the admission script and asynq's enqueue (the survey is in this
+// replica's memory). Should Redis be unavailable, the answer is written to MongoDB directly;
+// only when both fail is it refused, with 503 and Retry-After.
 func (s *Server) submitSurvey(c echo.Context) error {
+	f, sv, child, err := s.answerRequest(c)
+	if err != nil {
+		return err
+	}
 	ctx := c.Request().Context()
-	// This route is not behind requireMember: it admits the parent itself once it knows the
-	// survey and child, so that the one Redis command of the admission also reads the child's
-	// "answered" mark. A request without a token is refused before its body is read.
-	if bearer(c) == "" {
-		_, err := s.admitMember(c, "")
-		return err
-	}
-	var f answerForm
-	if err := bind(c, &f); err != nil {
-		if ok, retry := s.allow(ctx, bucketIP, c.RealIP(), s.cfg.RateIPPerMinute); !ok {
-			return errRateLimited(retry)
-		}
-		return err
-	}
-	sv, svErr := s.openSurvey(ctx, c.Param("id"))
-	if svErr == nil {
-		if done, err := s.submitQuick(c, sv, f); done {
-			s.metrics.quickAnswers.Inc()
-			return err
-		}
-	}
-	s.metrics.ordAnswers.Inc()
-	var markKey, key string
-	if svErr == nil && f.ChildID != "" {
-		key = s.store.RespondentKey(sv, f.ChildID)
-		markKey = rediskeys.Answered(sv.ID, key)
-	}
-	answered, err := s.admitMember(c, markKey)
-	if err != nil {
-		return err
-	}
-	if svErr != nil {
-		return svErr
-	}
-	sv, child, err := s.childFor(c, sv, f.ChildID)
-	if err != nil {
-		return err
-	}
-	if err := s.surveyState(sv); err != nil {
-		return err
-	}
-	markedAnonymous := sv.Anonymous
 	sv, answers, err := s.fixAndCheck(ctx, sv, f.Answers)
 	if err != nil {
 		return err
 	}
-	// The mark read with the admission stands unless there was none (no child named, Redis
-	// did not answer) or the survey changed anonymity meanwhile, which changes the key.
-	if key == "" || sv.Anonymous != markedAnonymous {
-		key, answered = s.store.RespondentKey(sv, child.ID), -1
-	}
 	receipt := s.store.ReceiptID(sv, child.ID)
-	if answered == 1 || (answered < 0 && s.answered(ctx, sv.ID, key)) {
-		return errAlreadySubmitted(receipt)
-	}
-	r := s.newResponse(c, sv, child, key, answers)
+	r := s.newResponse(c, sv, child, s.store.RespondentKey(sv, child.ID), answers)
 	body := receiptBody{Receipt: receipt, SurveyID: sv.ID, ChildID: child.ID, Status: "queued", Message: msgQueued}
-	task, opts := jobs.NewSurveyAnswerTask(r, receipt)
+	task, opts, err := jobs.NewSurveyAnswerTask(r, receipt)
+	if err != nil {
+		return err
+	}
 	_, err = s.queue.EnqueueContext(ctx, task, opts...)
 	switch {
 	case err == nil:
@@ -376,10 +333,6 @@ const (
 	msgSubmitted = "您已提交过该问卷，以第一次提交为准"
 )
 
-func errAlreadySubmitted(receipt string) error {
-	return newAPIError(http.StatusConflict, "already_submitted", msgSubmitted+"（回执 "+receipt+"）")
-}
-
 // newResponse is the answer as it will be stored. An anonymous answer keeps the day it was
 // given and where the child is, no more: a time or a class could single a family out.
 func (s *Server) newResponse(c echo.Context, sv models.Survey, child models.Child, key string, answers models.Answers) models.Response {
@@ -392,71 +345,6 @@ func (s *Server) newResponse(c echo.Context, sv models.Survey, child models.Chil
 		r.MemberID, r.ChildID, r.Class = memberOf(c).ID, child.ID, child.Class
 	}
 	return r
-}
-
-// submitQuick is submitSurvey in one Redis command, for a parent whose session and children
-// this replica read from Redis within the last minutes (hotCache.gates). The answer is checked
-// here first, against those children; then answerScript makes sure Redis still holds that
-// session and those children, counts the request against the limits, reads the answered mark
-// and queues the answer, all at once. The ordinary path makes two round trips: the gate before
-// the checks and the enqueue after them.
-//
-// It reports done false, having changed nothing, whenever the ordinary path must decide: no
-// remembered entry, an answer that fails a check (the ordinary path counts it against the
-// limits before refusing it), a session or binding that changed, or Redis not answering. If
-// Redis ran the script but its reply was lost, the ordinary path finds the task id taken and
-// answers "submitted": the answer is queued once either way.
-func (s *Server) submitQuick(c echo.Context, sv models.Survey, f answerForm) (bool, error) {
-	if !s.queueOnRedis {
-		return false, nil
-	}
-	token := bearer(c)
-	g, ok := s.cache.gates.Get(token)
-	if !ok || !s.now().Before(g.expires) {
-		return false, nil
-	}
-	ctx := c.Request().Context()
-	c.Set(ctxMember, g.member)
-	c.Set(ctxPupils, g.kids)
-	fallBack := func() (bool, error) {
-		c.Set(ctxMember, nil) // the ordinary path admits the parent afresh
-		c.Set(ctxPupils, nil)
-		return false, nil
-	}
-	sv, child, err := s.childFor(c, sv, f.ChildID)
-	if err != nil || s.surveyState(sv) != nil {
-		return fallBack()
-	}
-	if sv, f.Answers, err = s.fixAndCheck(ctx, sv, f.Answers); err != nil {
-		return fallBack()
-	}
-	key, receipt := s.store.RespondentKey(sv, child.ID), s.store.ReceiptID(sv, child.ID)
-	q := jobs.NewQueuedAnswer(s.newResponse(c, sv, child, key, f.Answers), receipt)
-	w, retry := s.window()
-	keys := append([]string{rateKey(bucketIP, c.RealIP(), w), sessionKey(token),
-		rateKey(bucketSubject, memberPrincipal(g.member.ID), w), rediskeys.PupilsPrefix + g.member.ID, rediskeys.Answered(sv.ID, key)}, q.Keys()...)
-	cctx, cancel := cacheCtx(ctx)
-	defer cancel()
-	// asynq orders a group by the Unix second the task joined it, on the real clock.
-	res, err := answerScript.Run(cctx, s.rdb, keys, windowTTL, g.sess, g.kidsRaw, s.cfg.RateIPPerMinute, s.cfg.RateMemberPerMin,
-		q.Msg, q.State(), q.Group, time.Now().Unix(), q.ID, jobs.QueueCritical).Int64()
-	if err != nil {
-		return fallBack()
-	}
-	body := receiptBody{Receipt: receipt, SurveyID: sv.ID, ChildID: child.ID, Status: "queued", Message: msgQueued}
-	switch res {
-	case 1:
-		return true, errRateLimited(retry)
-	case 2:
-		return true, errAlreadySubmitted(receipt)
-	case 3:
-		body.Status, body.Message = statusSubmitted, msgSubmitted
-		fallthrough
-	case 4:
-		return true, c.JSON(http.StatusAccepted, body)
-	}
-	s.cache.gates.Remove(token)
-	return fallBack()
 }
 
 // fixAndCheck checks answers against the survey and, before the first answer is accepted, fixes
@@ -490,19 +378,4 @@ func (s *Server) fixAndCheck(ctx context.Context, sv models.Survey, in models.An
 		}
 	}
 	return sv, nil, newAPIError(http.StatusConflict, "survey_changing", "问卷正在修改，请稍后再提交")
-}
-
-// answered reports whether the respondent's answer is stored, from the mark the worker sets in
-// Redis (jobs.AnsweredKey). Without the mark (Redis lost it, or is down and MongoDB is asked
-// instead) a repeat may be queued again; the unique index then ignores it, so the only cost is
-// a "queued" answer where 409 would have been more precise.
-func (s *Server) answered(ctx context.Context, surveyID, respondent string) bool {
-	cctx, cancel := cacheCtx(ctx)
-	defer cancel()
-	n, err := s.rdb.Exists(cctx, rediskeys.Answered(surveyID, respondent)).Result()
-	if err == nil {
-		return n == 1
-	}
-	done, err := s.store.Answered(ctx, surveyID, []string{respondent})
-	return err == nil && done[respondent]
 }

@@ -16,9 +16,7 @@ import (
 // count. When Redis is unreachable a request is let through: refusing every parent because the
 // limiter is down would be worse than a minute without limits, and /readyz reports Redis down.
 //
-// Each count is one script, i.e. one command: the API's Redis client pipelines the commands of
-// concurrent requests into shared round trips (see PipelinedRedis), which a MULTI/EXEC block would
-// bypass.
+// Each count is one script, i.e. one command and one round trip, whatever else it reads.
 
 const (
 	bucketIP      = "ip"
@@ -31,48 +29,21 @@ if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
 return n`)
 
 // gateScript does what every signed-in mini-program request needs from Redis in one command:
-// it counts the request against its IP (KEYS[1]) and reads the session cache entry of its token
-// (KEYS[2]); when there is one, it counts the request against the member named there and reads
-// the member's cached children; and when KEYS[3] is given (the answer route's "answered" mark)
-// it says whether that key exists. The member's keys are built in the script (ARGV[2] .. member
-// id .. ARGV[3], ARGV[4] .. member id), which a Redis Cluster would refuse; kehou uses one Redis
-// (or a primary with replicas), never a cluster.
+// it counts the request against its IP (KEYS[1]) and reads the session entry cached under the
+// token's keyed hash (KEYS[2]); when there is one, it counts the request against the member
+// named there and reads the member's cached children. So a parent's request costs one Redis
+// round trip to be admitted, and the answer route one more to be queued. The member's keys are
+// built in the script (ARGV[2] .. member id .. ARGV[3], ARGV[4] .. member id), which a Redis
+// Cluster would refuse; kehou uses one Redis (or a primary with replicas), never a cluster.
 var gateScript = redis.NewScript(`local ip = redis.call('INCR', KEYS[1])
 if ip == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
 local sess = redis.call('GET', KEYS[2])
-if not sess then return {ip, false, 0, false, -1} end
+if not sess then return {ip, false, 0, false} end
 local member = string.match(sess, '^[^\t]*')
 local key = ARGV[2] .. member .. ARGV[3]
 local n = redis.call('INCR', key)
 if n == 1 then redis.call('EXPIRE', key, ARGV[1]) end
-local kids = redis.call('GET', ARGV[4] .. member)
-local mark = -1
-if KEYS[3] then mark = redis.call('EXISTS', KEYS[3]) end
-return {ip, sess, n, kids, mark}`)
-
-// answerScript is gateScript and asynq's add-to-group script in one command, for an answer
-// that submitQuick has already checked against the session and children this replica last
-// read (ARGV[2], ARGV[3]). Unless Redis still holds exactly those entries under the session key
-// (KEYS[2]) and the member's children key (KEYS[4]) it touches nothing and answers 0, and the
-// ordinary path decides: so a revoked token or a changed binding is refused as promptly as
-// there. Otherwise it counts the request against the IP (KEYS[1]) and the member (KEYS[3])
-// and answers 1 when either is over its limit (ARGV[4], ARGV[5]); 2 when the answered mark
-// (KEYS[5]) is set; 3 when a task with this id is already queued (asynq's own check); and 4
-// when it has queued the answer as asynq's client would (KEYS[6..9] and ARGV[6..11], see
-// jobs.QueuedAnswer).
-var answerScript = redis.NewScript(`if redis.call('GET', KEYS[2]) ~= ARGV[2] or redis.call('GET', KEYS[4]) ~= ARGV[3] then return 0 end
-local ip = redis.call('INCR', KEYS[1])
-if ip == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
-local n = redis.call('INCR', KEYS[3])
-if n == 1 then redis.call('EXPIRE', KEYS[3], ARGV[1]) end
-if ip > tonumber(ARGV[4]) or n > tonumber(ARGV[5]) then return 1 end
-if redis.call('EXISTS', KEYS[5]) == 1 then return 2 end
-if redis.call('EXISTS', KEYS[6]) == 1 then return 3 end
-redis.call('HSET', KEYS[6], 'msg', ARGV[6], 'state', ARGV[7], 'group', ARGV[8])
-redis.call('ZADD', KEYS[7], ARGV[9], ARGV[10])
-redis.call('SADD', KEYS[8], ARGV[8])
-redis.call('SADD', KEYS[9], ARGV[11])
-return 4`)
+return {ip, sess, n, redis.call('GET', ARGV[4] .. member)}`)
 
 const windowTTL = 61 // seconds: a window's key outlives its minute
 
@@ -102,28 +73,23 @@ func (s *Server) allow(ctx context.Context, bucket, id string, limit int) (bool,
 
 // gate is what gateScript found: whether the IP is over its limit; the cached member (ok false
 // when the token is not cached, has expired, or Redis did not answer); whether the member's hit
-// was counted and is over the limit; the member's cached children (kidsOK false when not
-// cached); and the extra key's mark (1 or 0, -1 when unknown).
+// was counted and is over the limit; and the member's cached children (kidsOK false when not
+// cached).
 type gate struct {
 	ipOver, counted, memberOver, ok, kidsOK bool
-	retry, mark                             int
+	retry                                   int
 	member                                  models.Member
-	sess                                    cachedSession // the session entry read
 	kids                                    []models.Child
 }
 
-func (s *Server) memberGate(ctx context.Context, ip, token, extra string) gate {
+func (s *Server) memberGate(ctx context.Context, ip, token string) gate {
 	ctx, cancel := cacheCtx(ctx)
 	defer cancel()
 	w, retry := s.window()
-	g := gate{retry: retry, mark: -1}
-	keys := []string{rateKey(bucketIP, ip, w), sessionKey(token)}
-	if extra != "" {
-		keys = append(keys, extra)
-	}
-	res, err := gateScript.Run(ctx, s.rdb, keys, windowTTL, rediskeys.RatePrefix+bucketSubject+":"+memberPrincipal(""),
-		":"+strconv.FormatInt(w, 10), rediskeys.PupilsPrefix).Slice()
-	if err != nil || len(res) != 5 {
+	g := gate{retry: retry}
+	res, err := gateScript.Run(ctx, s.rdb, []string{rateKey(bucketIP, ip, w), s.sessionKey(token)}, windowTTL,
+		rediskeys.RatePrefix+bucketSubject+":"+memberPrincipal(""), ":"+strconv.FormatInt(w, 10), rediskeys.PupilsPrefix).Slice()
+	if err != nil || len(res) != 4 {
 		s.log.Warn("rate limiter unavailable", "bucket", bucketIP, "err", err)
 		g.counted = true // Redis is down: no limits, and no second attempt at the member's
 		return g
@@ -140,14 +106,9 @@ func (s *Server) memberGate(ctx context.Context, ip, token, extra string) gate {
 	if !ok || !s.now().Before(expires) {
 		return g
 	}
-	g.member, g.ok, g.sess = m, true, cachedSession{raw: raw, expires: expires}
+	g.member, g.ok = m, true
 	if kids, cached := res[3].(string); cached {
-		if g.kids, g.kidsOK = decodePupils(kids); g.kidsOK && s.queueOnRedis {
-			s.cache.rememberGate(token, gateEntry{sess: raw, kidsRaw: kids, member: m, expires: expires, kids: g.kids})
-		}
-	}
-	if mark, _ := res[4].(int64); extra != "" {
-		g.mark = int(mark)
+		g.kids, g.kidsOK = decodePupils(kids)
 	}
 	return g
 }

@@ -43,8 +43,8 @@ func (s *Server) routes(e *echo.Echo) {
 	member.POST("/notices/:id/confirm", s.confirmNotice)
 	member.GET("/surveys", s.mpSurveys)
 	member.GET("/surveys/:id", s.mpSurvey)
+	member.POST("/surveys/:id/answers", s.submitSurvey)
 	member.PUT("/surveys/:id/draft", s.saveSurveyDraft)
-	mp.POST("/surveys/:id/answers", s.submitSurvey) // admits the parent itself, see submitSurvey
 	member.GET("/events", s.mpEvents)
 	member.GET("/events/:id", s.mpEvent)
 	member.POST("/events/:id/signups", s.signUp)

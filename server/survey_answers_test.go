@@ -8,16 +8,17 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/hibiken/asynq"
-	"github.com/prometheus/client_golang/prometheus/testutil"
+	"github.com/redis/go-redis/v9"
 	"github.com/xuri/excelize/v2"
 
 	"kehou/devstack/testenv"
+	"kehou/jobs"
 	"kehou/models"
-	"kehou/rediskeys"
 )
 
 // openingSurvey is a small named survey of school A1, published.
@@ -105,19 +106,18 @@ func TestSurveyAnswerRulesOverHTTP(t *testing.T) {
 		t.Fatalf("stored %+v, %v", stored, err)
 	}
 
-	// Once stored, a repeat is refused with the first receipt in the message. The worker sets
-	// the "answered" mark the API reads just after the insert the count above sees; until the
-	// mark is there a repeat is queued again and dropped by the unique index (by design).
-	e.waitMark(sv.ID, e.st.RespondentKey(sv, fams[0].childID))
+	// Once stored, the task id is free again (asynq drops a group's tasks when it aggregates
+	// them), so a repeat is queued anew, with the first receipt, and the unique index drops it:
+	// the first answer stands. The same with the child named, and with neither the session nor
+	// the children cached (both read from MongoDB).
 	r = e.req(http.MethodPost, url+"/answers", fams[0].token, map[string]any{"answers": changed})
-	e.expect(r, http.StatusConflict, "already_submitted")
-	if !strings.Contains(r.envelope(t).Message, first.Receipt) || stored.ID == first.Receipt {
+	e.expect(r, http.StatusAccepted, "")
+	r.json(t, &again)
+	if again.Receipt != first.Receipt || stored.ID == first.Receipt {
 		t.Fatalf("repeat after storing: %s (stored id %s)", r.Body, stored.ID)
 	}
-	// The same with the child named (the admission's one Redis command reads the mark), and
-	// with neither the session nor the children cached (both read from MongoDB, the mark apart).
 	named := map[string]any{"child_id": fams[0].childID, "answers": changed}
-	e.expect(e.req(http.MethodPost, url+"/answers", fams[0].token, named), http.StatusConflict, "already_submitted")
+	e.expect(e.req(http.MethodPost, url+"/answers", fams[0].token, named), http.StatusAccepted, "")
 	for _, pattern := range []string{"kehou:s:*", "kehou:kids:*"} {
 		keys, err := e.rdb.Keys(context.Background(), pattern).Result()
 		if err != nil || len(keys) == 0 {
@@ -125,7 +125,12 @@ func TestSurveyAnswerRulesOverHTTP(t *testing.T) {
 		}
 		e.rdb.Del(context.Background(), keys...)
 	}
-	e.expect(e.req(http.MethodPost, url+"/answers", fams[0].token, named), http.StatusConflict, "already_submitted")
+	e.expect(e.req(http.MethodPost, url+"/answers", fams[0].token, named), http.StatusAccepted, "")
+	e.waitQueueEmpty()
+	e.waitResponses(sv.ID, 1)
+	if again, err := e.st.ResponseOf(context.Background(), sv.ID, e.st.RespondentKey(sv, fams[0].childID)); err != nil || again.ID != stored.ID || again.Answers["q1"].Choice != "A" {
+		t.Fatalf("the stored answer changed: %+v, %v", again, err)
+	}
 	// Without a token the answer is refused as such, whatever the body.
 	e.expect(e.req(http.MethodPost, url+"/answers", "", named), http.StatusUnauthorized, "unauthenticated")
 	e.expect(e.req(http.MethodPost, url+"/answers", "", "{"), http.StatusUnauthorized, "unauthenticated")
@@ -354,112 +359,133 @@ func TestTextsOfSmallSchoolsAreHidden(t *testing.T) {
 	}
 }
 
-// waitMark waits for the worker's "answered" mark of a respondent (rediskeys.Answered).
-func (e *env) waitMark(surveyID, respondent string) {
+// waitQueueEmpty waits until no task is left on the critical queue (answers waiting in their
+// group, queued, running or to be retried).
+func (e *env) waitQueueEmpty() {
 	e.t.Helper()
+	in := asynq.NewInspectorFromRedisClient(e.rdb)
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		n, err := e.rdb.Exists(context.Background(), rediskeys.Answered(surveyID, respondent)).Result()
+		q, err := in.GetQueueInfo(jobs.QueueCritical)
 		if err != nil {
 			e.t.Fatal(err)
 		}
-		if n == 1 {
+		if q.Pending+q.Active+q.Aggregating+q.Retry+q.Scheduled == 0 {
 			return
 		}
 		if time.Now().After(deadline) {
-			e.t.Fatalf("no answered mark for %s after 30 s", respondent)
+			e.t.Fatalf("queue not empty after 30 s: %+v", q)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
 }
 
-// TestQuickSubmission: a parent whose session and children this replica read lately answers
-// with one Redis command (submitQuick). It must refuse and accept exactly what the ordinary
-// path does: a logged-out token, an unbound child and an exceeded limit are refused at once;
-// a repeat gets the first receipt; an answer that fails a check is refused with field errors
-// and still counts against the limit; every accepted answer is stored once.
-func TestQuickSubmission(t *testing.T) {
+// redisCounter counts the commands a Redis client sends, alone or in (auto)pipelined batches.
+type redisCounter struct{ n atomic.Int64 }
+
+func (h *redisCounter) DialHook(next redis.DialHook) redis.DialHook { return next }
+
+func (h *redisCounter) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		h.n.Add(1)
+		return next(ctx, cmd)
+	}
+}
+
+func (h *redisCounter) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		h.n.Add(int64(len(cmds)))
+		return next(ctx, cmds)
+	}
+}
+
+// TestAnswerCostsTwoRedisCommands: a parent who opened the survey (which caches their session
+// and children in Redis) submits with two Redis commands, the admission script and asynq's
+// enqueue, counted on the server's client. The admission holds what it must for that price: a
+// logged-out token, an unbound child and an exceeded limit are refused; a repeat gets the first
+// receipt; an answer that fails a check is refused with the field named and still counts
+// against the limit; every accepted answer is stored once.
+func TestAnswerCostsTwoRedisCommands(t *testing.T) {
 	e := newEnv(t)
-	e.worker()
-	fams := e.families(e.schoolA1, "A1", 3, 4)
+	fams := e.families(e.schoolA1, "A1", 3, 5)
 	sv := openingSurvey(e, e.schA1)
 	url := "/api/v1/mp/surveys/" + sv.ID
 	good := map[string]any{"q1": map[string]any{"choice": "B"}, "q3": map[string]any{"score": 5}}
-	paths := func(path string) int { return int(testutil.ToFloat64(e.srv.metrics.answerPaths.WithLabelValues(path))) }
-	submit := func(f family, answers map[string]any) (resp, receiptBody) {
+	var count redisCounter
+	e.rdb.AddHook(&count)
+	submit := func(f family, answers map[string]any) (resp, receiptBody, int64) {
+		before := count.n.Load()
 		r := e.req(http.MethodPost, url+"/answers", f.token, map[string]any{"child_id": f.childID, "answers": answers})
+		cost := count.n.Load() - before
 		var b receiptBody
 		if r.Code == http.StatusAccepted {
 			r.json(t, &b)
 		}
-		return r, b
+		return r, b, cost
 	}
-	// The fixture's sessions are not in Redis yet: opening the survey caches the session and
-	// the children there, and this replica remembers what it wrote.
-	open := func(f family) {
-		e.expect(e.req(http.MethodGet, url, f.token, nil), http.StatusOK, "")
-	}
+	open := func(f family) { e.expect(e.req(http.MethodGet, url, f.token, nil), http.StatusOK, "") }
 
-	// The first answer, after opening the survey: queued in one command.
-	open(fams[0])
-	r, b := submit(fams[0], good)
+	// The first answer of this process also loads the scripts and registers asynq's queue.
+	open(fams[4])
+	r, _, _ := submit(fams[4], good)
 	e.expect(r, http.StatusAccepted, "")
-	if b.Status != "queued" || b.Receipt != e.st.ReceiptID(sv, fams[0].childID) || paths("quick") != 1 || paths("ordinary") != 0 {
-		t.Fatalf("first answer: %+v, paths quick %d ordinary %d", b, paths("quick"), paths("ordinary"))
+	for _, f := range fams[:2] {
+		open(f)
+		r, b, cost := submit(f, good)
+		e.expect(r, http.StatusAccepted, "")
+		if b.Status != "queued" || b.Receipt != e.st.ReceiptID(sv, f.childID) || cost > 2 {
+			t.Fatalf("answer: %+v, %d Redis commands, want at most 2", b, cost)
+		}
+		if cost == 0 {
+			t.Fatal("the counter saw no command: is the hook on the server's client?")
+		}
 	}
-	// A repeat while it is queued gets the first receipt; once stored, 409.
-	if r, b = submit(fams[0], good); r.Code != http.StatusAccepted || b.Status != statusSubmitted || b.Receipt != e.st.ReceiptID(sv, fams[0].childID) {
-		t.Fatalf("repeat while queued: %d %+v", r.Code, b)
-	}
-	e.waitResponses(sv.ID, 1)
-	e.waitMark(sv.ID, e.st.RespondentKey(sv, fams[0].childID))
-	r, _ = submit(fams[0], good)
-	e.expect(r, http.StatusConflict, "already_submitted")
-	if paths("quick") != 3 {
-		t.Fatalf("quick submissions: %d, want 3", paths("quick"))
+	// A repeat while queued gets the first receipt, for the same price.
+	if r, b, cost := submit(fams[0], good); r.Code != http.StatusAccepted || b.Status != statusSubmitted ||
+		b.Receipt != e.st.ReceiptID(sv, fams[0].childID) || cost > 2 {
+		t.Fatalf("repeat while queued: %d %+v, %d commands", r.Code, b, cost)
 	}
 
-	// A failing answer is refused by the ordinary path, with its field error.
-	open(fams[1])
-	r, _ = submit(fams[1], map[string]any{"q1": map[string]any{"choice": "B"}, "q3": map[string]any{"score": 9}})
+	// A failing answer is refused with its field error, after one command (the admission).
+	open(fams[2])
+	r, _, cost := submit(fams[2], map[string]any{"q1": map[string]any{"choice": "B"}, "q3": map[string]any{"score": 9}})
 	e.expect(r, http.StatusUnprocessableEntity, "validation_failed")
-	if !strings.Contains(string(r.Body), "answers.q3") || paths("ordinary") != 1 {
-		t.Fatalf("failing answer: %s, ordinary %d", r.Body, paths("ordinary"))
+	if !strings.Contains(string(r.Body), "answers.q3") || cost != 1 {
+		t.Fatalf("failing answer: %s, %d commands", r.Body, cost)
 	}
 	// Logged out after opening: refused.
 	e.expect(e.req(http.MethodPost, "/api/v1/mp/logout", fams[1].token, nil), http.StatusNoContent, "")
-	r, _ = submit(fams[1], good)
+	r, _, _ = submit(fams[1], good)
 	e.expect(r, http.StatusUnauthorized, "unauthenticated")
 	// Unbound after opening: refused for that child.
 	var mine listBody[myChild]
 	e.req(http.MethodGet, "/api/v1/mp/children", fams[2].token, nil).json(t, &mine)
-	open(fams[2])
 	e.expect(e.req(http.MethodDelete, "/api/v1/mp/children/"+mine.Items[0].ID, fams[2].token, nil), http.StatusNoContent, "")
-	r, _ = submit(fams[2], good)
+	r, _, _ = submit(fams[2], good)
 	e.expect(r, http.StatusUnprocessableEntity, "validation_failed")
-	if !strings.Contains(string(r.Body), "child_id") || paths("quick") != 3 {
-		t.Fatalf("unbound child: %s, quick %d", r.Body, paths("quick"))
+	if !strings.Contains(string(r.Body), "child_id") {
+		t.Fatalf("unbound child: %s", r.Body)
 	}
 
-	// The member's limit holds on the quick path: the opening, a failing answer (counted), an
-	// answer and its repeat make four of four; the fifth request is refused.
+	// The member's limit holds: the opening, a failing answer (counted), an answer and its
+	// repeat make four of four; the fifth request is refused.
 	e.cfg.RateMemberPerMin = 4
 	e.rebuild()
 	open(fams[3])
-	r, _ = submit(fams[3], map[string]any{"q3": map[string]any{"score": 9}})
+	r, _, _ = submit(fams[3], map[string]any{"q3": map[string]any{"score": 9}})
 	e.expect(r, http.StatusUnprocessableEntity, "validation_failed")
-	if r, b = submit(fams[3], good); r.Code != http.StatusAccepted || b.Status != "queued" {
+	if r, b, _ := submit(fams[3], good); r.Code != http.StatusAccepted || b.Status != "queued" {
 		t.Fatalf("answer within the limit: %d %s", r.Code, r.Body)
 	}
-	if r, b = submit(fams[3], good); r.Code != http.StatusAccepted || b.Status != statusSubmitted {
+	if r, b, _ := submit(fams[3], good); r.Code != http.StatusAccepted || b.Status != statusSubmitted {
 		t.Fatalf("repeat within the limit: %d %s", r.Code, r.Body)
 	}
-	r, _ = submit(fams[3], good)
+	r, _, _ = submit(fams[3], good)
 	e.expect(r, http.StatusTooManyRequests, "rate_limited")
-	if paths("quick") != 3 || paths("ordinary") != 1 {
-		t.Fatalf("after rebuild: quick %d ordinary %d, want 3 and 1", paths("quick"), paths("ordinary"))
-	}
-	e.waitResponses(sv.ID, 2)
-	time.Sleep(2500 * time.Millisecond) // a second copy of either answer would land by now
-	e.waitResponses(sv.ID, 2)
+
+	// Every accepted answer is stored, once.
+	e.worker()
+	e.waitResponses(sv.ID, 4)
+	e.waitQueueEmpty()
+	e.waitResponses(sv.ID, 4)
 }

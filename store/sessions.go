@@ -3,9 +3,7 @@ package store
 import (
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/base64"
-	"encoding/hex"
 	"fmt"
 	"time"
 
@@ -14,12 +12,12 @@ import (
 	"kehou/models"
 )
 
-func tokenID(token string) string {
-	sum := sha256.Sum256([]byte(token))
-	return hex.EncodeToString(sum[:])
-}
+// SessionKey is what a bearer token is stored and looked up by, here and in the API's Redis
+// session entries: a keyed hash (HMAC-SHA-256 with the sealer's key), so that neither a copy of
+// the database nor of Redis yields a usable token, nor lets one be checked offline.
+func (s *Store) SessionKey(token string) string { return s.sealer.Hash("session-token", token) }
 
-// CreateSession issues an opaque token for subject; only its hash is stored.
+// CreateSession issues an opaque token for subject; only its keyed hash (SessionKey) is stored.
 func (s *Store) CreateSession(ctx context.Context, kind, subjectID string, ttl time.Duration) (token string, expires time.Time, err error) {
 	b := make([]byte, 32)
 	if _, err := rand.Read(b); err != nil {
@@ -27,7 +25,7 @@ func (s *Store) CreateSession(ctx context.Context, kind, subjectID string, ttl t
 	}
 	token = base64.RawURLEncoding.EncodeToString(b)
 	now := s.now()
-	sess := models.Session{ID: tokenID(token), Kind: kind, SubjectID: subjectID, CreatedAt: now, ExpiresAt: now.Add(ttl)}
+	sess := models.Session{ID: s.SessionKey(token), Kind: kind, SubjectID: subjectID, CreatedAt: now, ExpiresAt: now.Add(ttl)}
 	if err := insert(ctx, s.c(colSessions), sess); err != nil {
 		return "", time.Time{}, err
 	}
@@ -39,7 +37,7 @@ func (s *Store) CreateSession(ctx context.Context, kind, subjectID string, ttl t
 func (s *Store) Session(ctx context.Context, kind, token string) (models.Session, error) {
 	// Filter by _id alone and check the kind here: a bare {_id} filter is the one MongoDB and
 	// FerretDB both answer from the primary key's point of view without extra predicates.
-	sess, err := findOne[models.Session](ctx, s.c(colSessions), bson.M{"_id": tokenID(token)})
+	sess, err := findOne[models.Session](ctx, s.c(colSessions), bson.M{"_id": s.SessionKey(token)})
 	if err != nil {
 		return sess, err
 	}
@@ -51,7 +49,7 @@ func (s *Store) Session(ctx context.Context, kind, token string) (models.Session
 
 // DeleteSession revokes a token (logout). Revoking an unknown token is not an error.
 func (s *Store) DeleteSession(ctx context.Context, token string) error {
-	if _, err := s.c(colSessions).DeleteOne(ctx, bson.M{"_id": tokenID(token)}); err != nil {
+	if _, err := s.c(colSessions).DeleteOne(ctx, bson.M{"_id": s.SessionKey(token)}); err != nil {
 		return fmt.Errorf("delete session: %w", err)
 	}
 	return nil

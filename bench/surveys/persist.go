@@ -131,8 +131,11 @@ func (b *bench) persistPhase(ctx context.Context) (persistResult, error) {
 	start := time.Now()
 	var conflicts atomic.Int64
 	err = parallel(50, n+res.Repeats, func(i int) error {
-		task, opts := jobs.NewSurveyAnswerTask(rs[i%n], receipts[i%n])
-		_, err := queue.EnqueueContext(ctx, task, opts...)
+		task, opts, err := jobs.NewSurveyAnswerTask(rs[i%n], receipts[i%n])
+		if err != nil {
+			return err
+		}
+		_, err = queue.EnqueueContext(ctx, task, opts...)
 		if errors.Is(err, asynq.ErrTaskIDConflict) {
 			conflicts.Add(1)
 			return nil
@@ -163,8 +166,11 @@ func (b *bench) persistPhase(ctx context.Context) (persistResult, error) {
 	// Repeats after the answers left the queue: asynq takes them again, the index refuses them.
 	res.LateRepeats = min(1000, n)
 	if err := parallel(50, res.LateRepeats, func(i int) error {
-		task, opts := jobs.NewSurveyAnswerTask(rs[i], receipts[i])
-		_, err := queue.EnqueueContext(ctx, task, opts...)
+		task, opts, err := jobs.NewSurveyAnswerTask(rs[i], receipts[i])
+		if err != nil {
+			return err
+		}
+		_, err = queue.EnqueueContext(ctx, task, opts...)
 		if errors.Is(err, asynq.ErrTaskIDConflict) {
 			return nil
 		}

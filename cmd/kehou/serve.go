@@ -85,7 +85,7 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, stdout io.
 	var handler http.Handler = opsMux(reg)
 	if withAPI {
 		handler = server.New(server.Deps{Config: cfg, Store: in.store, Reports: report.New(in.store), Redis: in.pipe, Wechat: in.wx,
-			Queue: queue, QueueOnRedis: true, Logger: log.With("part", "api"), Registry: reg, Version: version,
+			Queue: queue, Logger: log.With("part", "api"), Registry: reg, Version: version,
 			Channels: channelOrder, WxTemplates: h.WxTemplates}).Handler()
 	}
 	httpSrv := &http.Server{Addr: cfg.HTTPAddr, Handler: handler, ReadHeaderTimeout: 10 * time.Second,

@@ -142,7 +142,7 @@ func API(ctx context.Context, st *store.Store, rdb *redis.Client, logger *slog.L
 		return nil, nil, err
 	}
 	queue := asynq.NewClientFromRedisClient(ap)
-	api := server.New(server.Deps{Config: cfg, Store: st, Reports: report.New(st), Redis: ap, Wechat: wx, Queue: queue, QueueOnRedis: true, Logger: logger, Version: "bench",
+	api := server.New(server.Deps{Config: cfg, Store: st, Reports: report.New(st), Redis: ap, Wechat: wx, Queue: queue, Logger: logger, Version: "bench",
 		Channels: []string{"wxsubscribe", "sms"}})
 
 	var servers []*http.Server
