@@ -13,7 +13,8 @@ import (
 )
 
 // allowedImports is the import direction of ARCHITECTURE.md, by top-level folder: what each
-// part's own (non-test) code may import of ours besides its own sub-packages. config and
+// part's own (non-test) code may import of ours besides its own sub-packages (an entry is a
+// top-level folder, or one package by its path). config and
 // rediskeys are leaves holding shared names; cmd and bench wire everything. A new top-level
 // package must be given its place here.
 var allowedImports = map[string][]string{
@@ -22,7 +23,7 @@ var allowedImports = map[string][]string{
 	"config":    {},
 	"rediskeys": {},
 	"wechat":    {},
-	"devstack":  {},
+	"devstack":  {"store/engine"}, // the engine switches' positions; a leaf that imports nothing
 	"store":     {"models"},
 	"report":    {"store", "models"},
 	"jobs":      {"store", "models", "bots", "config", "rediskeys"},
@@ -66,7 +67,7 @@ func importViolations(root string) ([]string, int, error) {
 			for _, imp := range pkg.Imports { // test files' imports are left out: tests may wire as cmd does
 				ours, ok := strings.CutPrefix(imp, "kehou/")
 				to := strings.Split(ours, "/")[0]
-				if ok && allowed != nil && to != part && !slices.Contains(allowed, to) {
+				if ok && allowed != nil && to != part && !slices.ContainsFunc(allowed, func(a string) bool { return ours == a || to == a }) {
 					bad = append(bad, fmt.Sprintf("%s imports %s (tags %v); %s may import only %v of ours", rel, imp, tags, part, allowed))
 				}
 			}
