@@ -41,27 +41,67 @@ func NewResponseID() string {
 }
 
 // InsertResponses stores answers, ignoring those whose respondent already answered (a retried
-// batch, or a repeat that reached the queue twice). It returns how many were new.
+// batch, or a repeat that reached the queue twice), and counts them for the monthly report
+// exactly once: a batch run again (asynq retries the task after an error, or runs it again
+// after a worker died) counts its own answers that an earlier run stored but did not finish
+// counting, and nothing twice. It returns how many were new.
 func (s *Store) InsertResponses(ctx context.Context, rs []models.Response) (int, error) {
 	docs := make([]any, len(rs))
+	ids := make([]string, len(rs))
 	for i := range rs {
-		docs[i] = rs[i]
+		docs[i], ids[i] = rs[i], rs[i].ID
 	}
 	isNew, n, err := s.insertNew(ctx, colResponses, docs)
 	if err != nil {
 		return 0, err
 	}
-	var stored []models.Response
-	for i := range rs {
-		if isNew[i] {
-			stored = append(stored, rs[i])
-		}
+	key := batchKey(opAnswers, ids)
+	stored, err := s.batchAnswers(ctx, key, rs, isNew)
+	if err != nil || len(stored) == 0 {
+		return n, err
 	}
 	d := countDelta{}
 	if err := s.countResponses(ctx, d, stored, map[string]*models.Survey{}); err != nil {
 		return n, err
 	}
-	return n, s.applyCounts(ctx, d)
+	if err := s.applyCountsOnce(ctx, key, d); err != nil {
+		return n, err
+	}
+	return n, s.markBatchCounted(ctx, key)
+}
+
+// batchAnswers returns the answers of a batch that are stored as this batch's (by their ids)
+// and still to be counted: those just inserted, and, when the batch ran before (some were
+// already on file) and did not finish counting, those an earlier run inserted. An answer on
+// file under another id is a repeat stored by another batch, which counts it.
+func (s *Store) batchAnswers(ctx context.Context, key string, rs []models.Response, isNew []bool) ([]models.Response, error) {
+	var stored []models.Response
+	var earlier []string
+	want := map[string]models.Response{}
+	for i, r := range rs {
+		if isNew[i] {
+			stored = append(stored, r)
+		} else {
+			earlier = append(earlier, r.ID)
+			want[r.ID] = r
+		}
+	}
+	if len(earlier) == 0 {
+		return stored, nil
+	}
+	if done, err := s.batchCounted(ctx, key); err != nil || done {
+		return nil, err
+	}
+	found, err := byIDs[models.Response](ctx, s, colResponses, earlier)
+	if err != nil {
+		return nil, fmt.Errorf("answers of a retried batch: %w", err)
+	}
+	for _, r := range found {
+		if w, ok := want[r.ID]; ok && w.SurveyID == r.SurveyID && w.Respondent == r.Respondent {
+			stored = append(stored, r)
+		}
+	}
+	return stored, nil
 }
 
 // ResponseOf returns the stored answer of a respondent (RespondentKey) to a survey.

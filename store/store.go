@@ -42,6 +42,8 @@ type Store struct {
 	uniqueOnly bool
 
 	listsDone atomic.Bool // every binding on file is listed under its parent (completeBindingLists)
+
+	countFault func(counter string) error // tests only: fails report counter writes (SetCountFault)
 }
 
 // SetPointReads chooses one lookup per id for multi-document reads by id (the embedded store).
