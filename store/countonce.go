@@ -93,7 +93,7 @@ func (s *Store) applyCountsOnce(ctx context.Context, key string, d countDelta) e
 		}
 		filter := bson.M{"_id": id, field: bson.M{"$exists": false}}
 		upd := bson.M{"$inc": inc, "$setOnInsert": m.set, "$set": bson.M{field: s.now()}}
-		opts := options.FindOneAndUpdate().SetUpsert(true).SetReturnDocument(options.After).SetProjection(bson.M{"applied": 1})
+		opts := options.FindOneAndUpdate().SetUpsert(true).SetReturnDocument(options.After) // no projection: FerretDB v1 has none here
 		var doc struct {
 			Applied map[string]time.Time `bson:"applied"`
 		}
