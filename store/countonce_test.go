@@ -131,6 +131,37 @@ func TestAnswerBatchCountedOnceAfterAFault(t *testing.T) {
 	matchesRecount(t, s, month)
 }
 
+// TestAnswerInTwoBatchesCountedOnce: asynq can hand an answer to the workers in two batches
+// (its aggregator died after enqueuing the first). The first batch stores it and fails to
+// count; the second finds it stored, not by itself; the first's retry counts it, once.
+func TestAnswerInTwoBatchesCountedOnce(t *testing.T) {
+	s := newStore(t)
+	sc := schoolWithRoster(t, s)
+	ctx := context.Background()
+	sv := satisfactionSurvey(t, s, sc)
+	answer := func() models.Response {
+		score := 5
+		return models.Response{ID: NewResponseID(), SurveyID: sv.ID, Respondent: NewID(), SchoolID: sc.ID, CountyID: sc.CountyID,
+			SubmittedAt: s.now(), Answers: models.Answers{"overall": {Score: &score}}}
+	}
+	a, b, c := answer(), answer(), answer()
+	failCounterWrites(s, 1)
+	if _, err := s.InsertResponses(ctx, []models.Response{a, b}); !errors.Is(err, errInjected) {
+		t.Fatalf("first batch: %v", err)
+	}
+	s.SetCountFault(nil)
+	for _, batch := range [][]models.Response{{b, c}, {a, b}, {b, c}, {a, b, c}} {
+		if _, err := s.InsertResponses(ctx, batch); err != nil {
+			t.Fatal(err)
+		}
+	}
+	month := models.MonthOf(s.now())
+	if r, err := s.BuildMonthlyReport(ctx, month); err != nil || r.City.SurveyResponses != 3 {
+		t.Fatalf("answers counted: %+v %v", r.City, err)
+	}
+	matchesRecount(t, s, month)
+}
+
 // TestBindCountedOnceAfterAFault: a bind whose counter write fails is stored; the parent's
 // repeat counts it, once. An unbind whose counter write fails keeps the binding; the repeat
 // removes it and takes it off once.

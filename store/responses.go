@@ -40,22 +40,39 @@ func NewResponseID() string {
 	return hex.EncodeToString(b)
 }
 
+// storedResponse is an answer as stored: with the tag of the batch that stored it, which a run
+// of the same batch recognises and no other batch does. The tag is a keyed hash of the batch and
+// the answer, so the stored answers do not show which of them came in together.
+type storedResponse struct {
+	models.Response `bson:",inline"`
+	BatchTag        string `bson:"batch_tag"`
+}
+
+func (s *Store) batchTag(key, responseID string) string {
+	return s.sealer.Hash("answer-batch", key+"|"+responseID)[:16]
+}
+
 // InsertResponses stores answers, ignoring those whose respondent already answered (a retried
 // batch, or a repeat that reached the queue twice), and counts them for the monthly report
 // exactly once: a batch run again (asynq retries the task after an error, or runs it again
 // after a worker died) counts its own answers that an earlier run stored but did not finish
-// counting, and nothing twice. It returns how many were new.
+// counting, and nothing twice. An answer that reaches the workers in two batches (asynq gives
+// a group's tasks back when its aggregator dies between enqueuing their batch and dropping
+// them) is counted by the batch that stored it. It returns how many were new.
 func (s *Store) InsertResponses(ctx context.Context, rs []models.Response) (int, error) {
-	docs := make([]any, len(rs))
 	ids := make([]string, len(rs))
 	for i := range rs {
-		docs[i], ids[i] = rs[i], rs[i].ID
+		ids[i] = rs[i].ID
+	}
+	key := batchKey(opAnswers, ids)
+	docs := make([]any, len(rs))
+	for i := range rs {
+		docs[i] = storedResponse{Response: rs[i], BatchTag: s.batchTag(key, rs[i].ID)}
 	}
 	isNew, n, err := s.insertNew(ctx, colResponses, docs)
 	if err != nil {
 		return 0, err
 	}
-	key := batchKey(opAnswers, ids)
 	stored, err := s.batchAnswers(ctx, key, rs, isNew)
 	if err != nil || len(stored) == 0 {
 		return n, err
@@ -70,20 +87,18 @@ func (s *Store) InsertResponses(ctx context.Context, rs []models.Response) (int,
 	return n, s.markBatchCounted(ctx, key)
 }
 
-// batchAnswers returns the answers of a batch that are stored as this batch's (by their ids)
-// and still to be counted: those just inserted, and, when the batch ran before (some were
-// already on file) and did not finish counting, those an earlier run inserted. An answer on
-// file under another id is a repeat stored by another batch, which counts it.
+// batchAnswers returns the answers this batch stored and has still to count: those just
+// inserted, and, when the batch ran before (some were already on file) and did not finish
+// counting, those an earlier run of it inserted (by their tag). An answer on file stored by
+// another batch is that batch's to count.
 func (s *Store) batchAnswers(ctx context.Context, key string, rs []models.Response, isNew []bool) ([]models.Response, error) {
 	var stored []models.Response
 	var earlier []string
-	want := map[string]models.Response{}
 	for i, r := range rs {
 		if isNew[i] {
 			stored = append(stored, r)
 		} else {
 			earlier = append(earlier, r.ID)
-			want[r.ID] = r
 		}
 	}
 	if len(earlier) == 0 {
@@ -92,13 +107,13 @@ func (s *Store) batchAnswers(ctx context.Context, key string, rs []models.Respon
 	if done, err := s.batchCounted(ctx, key); err != nil || done {
 		return nil, err
 	}
-	found, err := byIDs[models.Response](ctx, s, colResponses, earlier)
+	found, err := byIDs[storedResponse](ctx, s, colResponses, earlier)
 	if err != nil {
 		return nil, fmt.Errorf("answers of a retried batch: %w", err)
 	}
 	for _, r := range found {
-		if w, ok := want[r.ID]; ok && w.SurveyID == r.SurveyID && w.Respondent == r.Respondent {
-			stored = append(stored, r)
+		if r.BatchTag == s.batchTag(key, r.ID) {
+			stored = append(stored, r.Response)
 		}
 	}
 	return stored, nil
