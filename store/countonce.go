@@ -61,8 +61,9 @@ const (
 // count exactly.
 func (s *Store) SetCountFault(f func(counter string) error) { s.countFault = f }
 
-// opKey names a counted operation.
-func opKey(kind, id string) string { return kind + ":" + id }
+// opKey names a counted operation. The key is a field name in the counter documents, so a dot
+// in the id (none of ours has one) is escaped.
+func opKey(kind, id string) string { return kind + ":" + strings.ReplaceAll(id, ".", "%2E") }
 
 // batchKey names a batch of documents by their ids, whatever their order: a retried task
 // carries the same ids.
@@ -152,6 +153,7 @@ type countedMark struct {
 // counts as settled: nothing can count it again.
 func (s *Store) opCounted(ctx context.Context, key string) (bool, error) {
 	kind, id, _ := strings.Cut(key, ":")
+	id = strings.ReplaceAll(id, "%2E", ".")
 	var coll string
 	switch kind {
 	case opAnswers, opBindings:

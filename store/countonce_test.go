@@ -349,3 +349,51 @@ func TestCounterKeysSettle(t *testing.T) {
 	}
 	matchesRecount(t, s, models.MonthOf(start))
 }
+
+// TestConcurrentRepeatsCountOnce: a parent's taps racing each other (bind, confirm, unbind)
+// count once, and the figures equal a recount.
+func TestConcurrentRepeatsCountOnce(t *testing.T) {
+	s := newStore(t)
+	sc := schoolWithRoster(t, s)
+	ctx := context.Background()
+	n := models.Notice{SchoolID: sc.ID, CountyID: sc.CountyID, Title: "通知", Body: "内容", RequireConfirm: true,
+		Audience: models.Audience{Kind: models.AudienceScope}}
+	if err := s.CreateNotice(ctx, &n); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.AddRecipients(ctx, n, []string{"m1"}); err != nil {
+		t.Fatal(err)
+	}
+	ids := make([]string, 10)
+	for _, err := range parallel(10, func(i int) error {
+		g, _, err := s.Bind(ctx, BindRequest{MemberID: "m1", SchoolID: sc.ID, StudentNo: "1", Name: "张小明"})
+		ids[i] = g.ID
+		if err == nil {
+			_, err = s.MarkReceipt(ctx, n.ID, "m1", true)
+		}
+		return err
+	}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	month := models.MonthOf(s.now())
+	if r, err := s.BuildMonthlyReport(ctx, month); err != nil || r.City.Families != 1 || r.City.NoticesConfirmed != 1 {
+		t.Fatalf("figures: %+v %v", r.City, err)
+	}
+	matchesRecount(t, s, month)
+	for _, err := range parallel(5, func(int) error {
+		if err := s.DeleteGuardianship(ctx, ids[0], "m1"); err != nil && !errors.Is(err, ErrNotFound) {
+			return err
+		}
+		return nil
+	}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if r, err := s.BuildMonthlyReport(ctx, month); err != nil || r.City.Families != 0 {
+		t.Fatalf("figures after unbinding: %+v %v", r.City, err)
+	}
+	matchesRecount(t, s, month)
+}

@@ -142,7 +142,7 @@ func countBindings(d countDelta, gs []models.Guardianship, sign int) {
 
 // eachCounts streams the counter documents (a few per school and month).
 func (s *Store) eachCounts(ctx context.Context, fn func(Counts)) error {
-	return each(ctx, s, colCounts, bson.M{}, nil, fn)
+	return each(ctx, s, colCounts, bson.M{}, bson.M{"applied": 0}, fn)
 }
 
 // RecountReports rebuilds every report counter from the data, by scanning pupils, bindings,
