@@ -26,7 +26,9 @@ import (
 //     changes nothing, whichever counter documents of the operation a failure left unmoved.
 //   - Once every counter of the operation moved, the operation is marked counted where its data
 //     is (the binding's or receipt's `counted` field, or a document per answer batch), and a
-//     repeat that finds the mark counts nothing.
+//     repeat that finds the mark counts nothing. A repeat that finds no mark counts the stored
+//     data under the same key: a binding or receipt by its id, an answer batch those answers
+//     it stored itself (each answer carries a tag of the batch that stored it, responses.go).
 //   - A key leaves its counter document only when its operation is marked counted and
 //     countGrace has passed since it was applied (settleCounts), so a concurrent repeat that
 //     read "not counted" just before the mark still finds the key. A key whose operation was
@@ -58,7 +60,7 @@ const (
 // SetCountFault makes every report counter write first call f with the counter document's id
 // and fail with its error when it returns one (nil: no fault). For fault-injection tests only:
 // it lets a test fail the counter write that follows a stored write, and then see the retry
-// count exactly.
+// count exactly. Set it while nothing else uses the store (it is not synchronised).
 func (s *Store) SetCountFault(f func(counter string) error) { s.countFault = f }
 
 // opKey names a counted operation. The key is a field name in the counter documents, so a dot
