@@ -17,6 +17,16 @@ type countedGuardianship struct {
 	Counted             bool `bson:"counted,omitempty"`
 }
 
+// uncounted reports whether a stored binding still has to be counted: not marked, and made
+// after the last recount (which counted what was on file).
+func (s *Store) uncounted(ctx context.Context, g countedGuardianship) (bool, error) {
+	if g.Counted {
+		return false, nil
+	}
+	done, err := s.countedByRecount(ctx, g.CreatedAt)
+	return !done, err
+}
+
 // countBinding adds a stored binding to its school's families in the month it was made, once,
 // and marks it counted.
 func (s *Store) countBinding(ctx context.Context, g models.Guardianship) error {
@@ -34,7 +44,9 @@ func (s *Store) countBinding(ctx context.Context, g models.Guardianship) error {
 // counter twice, and removes it. A binding never counted is counted first, so that the two
 // moves cancel out.
 func (s *Store) removeBinding(ctx context.Context, g countedGuardianship) error {
-	if !g.Counted {
+	if todo, err := s.uncounted(ctx, g); err != nil {
+		return err
+	} else if todo {
 		if err := s.countBinding(ctx, g.Guardianship); err != nil {
 			return err
 		}

@@ -177,6 +177,25 @@ func (s *Store) opCounted(ctx context.Context, key string) (bool, error) {
 	return kind != opUnbind && m.Counted, nil
 }
 
+// recountMark is the colCountBatches document that holds when the last recount started.
+const recountMark = "~recount"
+
+// countedByRecount reports whether a write made at is in the counters because a recount
+// counted it (RecountReports runs with writers stopped and counts what is on file). A repeat
+// that finds a binding or confirmation unmarked asks this before counting it.
+func (s *Store) countedByRecount(ctx context.Context, at time.Time) (bool, error) {
+	m, err := findOne[struct {
+		At time.Time `bson:"at"`
+	}](ctx, s.c(colCountBatches), bson.M{"_id": recountMark})
+	if errors.Is(err, ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("last recount: %w", err)
+	}
+	return !at.After(m.At), nil
+}
+
 // markBatchCounted marks a batch's counters moved.
 func (s *Store) markBatchCounted(ctx context.Context, key string) error {
 	_, err := s.c(colCountBatches).InsertOne(ctx, bson.M{"_id": key, "at": s.now()})

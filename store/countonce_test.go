@@ -397,3 +397,48 @@ func TestConcurrentRepeatsCountOnce(t *testing.T) {
 	}
 	matchesRecount(t, s, month)
 }
+
+// TestRepeatAfterARecountCountsNothingMore: a bind and a confirmation stored by requests that
+// failed before counting are counted by a recount; the parents' repeats afterwards count them
+// no more.
+func TestRepeatAfterARecountCountsNothingMore(t *testing.T) {
+	s := newStore(t)
+	sc := schoolWithRoster(t, s)
+	ctx := context.Background()
+	n := models.Notice{SchoolID: sc.ID, CountyID: sc.CountyID, Title: "通知", Body: "内容", RequireConfirm: true,
+		Audience: models.Audience{Kind: models.AudienceScope}}
+	if err := s.CreateNotice(ctx, &n); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.AddRecipients(ctx, n, []string{"m1"}); err != nil {
+		t.Fatal(err)
+	}
+	req := BindRequest{MemberID: "m1", SchoolID: sc.ID, StudentNo: "1", Name: "张小明"}
+	failCounterWrites(s, 1, 2)
+	if _, _, err := s.Bind(ctx, req); !errors.Is(err, errInjected) {
+		t.Fatalf("bind: %v", err)
+	}
+	if _, err := s.MarkReceipt(ctx, n.ID, "m1", true); !errors.Is(err, errInjected) {
+		t.Fatalf("confirm: %v", err)
+	}
+	s.SetCountFault(nil)
+	if err := s.RecountReports(ctx); err != nil {
+		t.Fatal(err)
+	}
+	g, _, err := s.Bind(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.MarkReceipt(ctx, n.ID, "m1", true); err != nil {
+		t.Fatal(err)
+	}
+	month := models.MonthOf(s.now())
+	if r, err := s.BuildMonthlyReport(ctx, month); err != nil || r.City.Families != 1 || r.City.NoticesConfirmed != 1 {
+		t.Fatalf("figures: %+v %v", r.City, err)
+	}
+	matchesRecount(t, s, month)
+	if err := s.DeleteGuardianship(ctx, g.ID, "m1"); err != nil {
+		t.Fatal(err)
+	}
+	matchesRecount(t, s, month)
+}

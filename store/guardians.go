@@ -73,7 +73,11 @@ func (s *Store) Bind(ctx context.Context, req BindRequest) (models.Guardianship,
 		if err == nil {
 			err = s.noteBindings(ctx, map[string][]string{req.MemberID: {g.ID}})
 		}
-		if err == nil && !cg.Counted {
+		var todo bool
+		if err == nil {
+			todo, err = s.uncounted(ctx, cg)
+		}
+		if err == nil && todo {
 			err = s.countBinding(ctx, g)
 		}
 	} else if err == nil {

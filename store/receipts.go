@@ -93,6 +93,9 @@ func (s *Store) countConfirmation(ctx context.Context, noticeID, receiptID strin
 			return fmt.Errorf("count confirmation: %w", err)
 		}
 		at = rc.ConfirmedAt
+		if done, err := s.countedByRecount(ctx, at); err != nil || done {
+			return err
+		}
 	}
 	n, err := s.Notice(ctx, noticeID)
 	if errors.Is(err, ErrNotFound) {

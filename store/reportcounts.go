@@ -147,12 +147,13 @@ func (s *Store) eachCounts(ctx context.Context, fn func(Counts)) error {
 
 // RecountReports rebuilds every report counter from the data, by scanning pupils, bindings,
 // survey answers and confirmed receipts once each (minutes for a large city on the embedded
-// store; seconds on MongoDB), and marks every binding and confirmation counted. The write path
-// counts exactly once by itself, so this is for checking the figures and for a database with
-// data from before the counters. Stop writers first, and let the workers finish the tasks
+// store; seconds on MongoDB), and notes when it started: what was on file then is counted.
+// The write path counts exactly once by itself, so this is for checking the figures and for a
+// database with data from before the counters. Stop writers first, and let the workers finish the tasks
 // waiting to be retried: a write made during the recount may be counted twice, and so may an
 // answer batch retried after it.
 func (s *Store) RecountReports(ctx context.Context) error {
+	started := s.now()
 	d := countDelta{}
 	type pupil struct {
 		SchoolID string `bson:"school_id"`
@@ -200,14 +201,6 @@ func (s *Store) RecountReports(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	// What is on file is counted now: a repeat of a bind or confirmation must not count it again.
-	if _, err := s.c(colGuardians).UpdateMany(ctx, bson.M{"counted": bson.M{"$ne": true}}, bson.M{"$set": bson.M{"counted": true}}); err != nil {
-		return fmt.Errorf("recount: %w", err)
-	}
-	if _, err := s.c(colReceipts).UpdateMany(ctx, bson.M{"confirmed_at": bson.M{"$exists": true}, "counted": bson.M{"$ne": true}},
-		bson.M{"$set": bson.M{"counted": true}}); err != nil {
-		return fmt.Errorf("recount: %w", err)
-	}
 	if _, err := s.c(colCounts).DeleteMany(ctx, bson.M{}); err != nil {
 		return fmt.Errorf("recount: %w", err)
 	}
@@ -228,6 +221,11 @@ func (s *Store) RecountReports(ctx context.Context) error {
 			return fmt.Errorf("recount: %w", err)
 		}
 		docs = docs[n:]
+	}
+	// What was on file is counted now: a repeat of a bind or confirmation made before must not
+	// count it again (countedByRecount). One date, instead of marking every binding and receipt.
+	if err := s.upsertByID(ctx, colCountBatches, recountMark, bson.M{"$set": bson.M{"at": started}}); err != nil {
+		return fmt.Errorf("recount: %w", err)
 	}
 	return nil
 }
