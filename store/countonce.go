@@ -50,9 +50,11 @@ const (
 	// colCountBatches holds one document per counted batch (answers, bulk bindings): its mark.
 	colCountBatches = "report_count_batches"
 	// countGrace is how long a counted operation's key stays in its counter documents after it
-	// was applied: longer than any request or task takes between reading "not counted" and
-	// moving a counter.
-	countGrace = 10 * time.Minute
+	// was applied: far longer than a request or task takes between reading "not counted" and
+	// moving a counter (the API's write timeout is 60 s), and short, because the keys of the
+	// last countGrace are in the document that every write of them rewrites (a city-wide
+	// notice's confirmations all move the city's counter document).
+	countGrace = 2 * time.Minute
 	// countSettleAt is how many keys a counter document gathers before they are settled.
 	countSettleAt = 16
 )
