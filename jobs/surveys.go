@@ -92,8 +92,11 @@ func aggregateAnswers(_ string, tasks []*asynq.Task) *asynq.Task {
 	return asynq.NewTask(TypeSurveyAnswers, b.Bytes(), asynq.MaxRetry(answerMaxRetry))
 }
 
-// HandleSurveyAnswers stores a batch of answers. Answers already stored (a retried batch, or a
-// repeat that was queued again after the first left the queue) are skipped by the unique index.
+// HandleSurveyAnswers stores a batch of answers and counts them for the monthly report. Answers
+// already stored (a retried batch, or a repeat that was queued again after the first left the
+// queue) are skipped by the unique index. An error storing or counting makes asynq retry the
+// batch, and the retry counts what an earlier run stored and did not count, nothing twice
+// (store.InsertResponses).
 func (h *Handlers) HandleSurveyAnswers(ctx context.Context, t *asynq.Task) error {
 	var ps []answerPayload
 	if err := json.Unmarshal(t.Payload(), &ps); err != nil {

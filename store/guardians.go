@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"kehou/models"
@@ -65,14 +64,23 @@ func (s *Store) Bind(ctx context.Context, req BindRequest) (models.Guardianship,
 	}
 	err = insert(ctx, s.c(colGuardians), g)
 	if errors.Is(err, ErrConflict) {
-		g, err = findOne[models.Guardianship](ctx, s.c(colGuardians), bson.M{"child_id": child.ID, "member_id": req.MemberID})
+		// A repeat: the binding is on file, and counted unless the first request failed
+		// between storing it and counting it; then this repeat counts it.
+		var cg countedGuardianship
+		cg, err = findOne[countedGuardianship](ctx, s.c(colGuardians), bson.M{"child_id": child.ID, "member_id": req.MemberID})
+		g = cg.Guardianship
 		if err == nil {
 			err = s.listBindings(ctx, map[string][]string{req.MemberID: {g.ID}})
 		}
+		var todo bool
+		if err == nil {
+			todo, err = s.uncounted(ctx, cg)
+		}
+		if err == nil && todo {
+			err = s.countBinding(ctx, g)
+		}
 	} else if err == nil {
-		d := countDelta{}
-		countBindings(d, []models.Guardianship{g}, 1)
-		err = s.applyCounts(ctx, d)
+		err = s.countBinding(ctx, g)
 	}
 	if err != nil {
 		return models.Guardianship{}, models.Child{}, err
@@ -155,49 +163,32 @@ func (s *Store) DeleteGuardianship(ctx context.Context, id, memberID string) err
 	if memberID != "" {
 		f["member_id"] = memberID
 	}
-	var g models.Guardianship
-	err := s.c(colGuardians).FindOneAndDelete(ctx, f).Decode(&g)
-	if errors.Is(err, mongo.ErrNoDocuments) {
-		return ErrNotFound
-	}
+	g, err := findOne[countedGuardianship](ctx, s.c(colGuardians), f)
 	if err != nil {
-		return fmt.Errorf("delete guardianship: %w", err)
-	}
-	if err := s.forgetBinding(ctx, g.MemberID, g.ID); err != nil {
 		return err
 	}
-	d := countDelta{}
-	countBindings(d, []models.Guardianship{g}, -1)
-	return s.applyCounts(ctx, d)
+	return s.removeBinding(ctx, g)
 }
 
 // deleteBindingsOf removes every binding of a child (its student number now names another
-// pupil), one by one so that each removal the counters see really happened.
+// pupil).
 func (s *Store) deleteBindingsOf(ctx context.Context, childID string) error {
-	var gs []models.Guardianship
+	var gs []countedGuardianship
 	if err := s.all(ctx, colGuardians, bson.M{"child_id": childID}, options.Find(), &gs); err != nil {
 		return err
 	}
-	var gone []models.Guardianship
 	for _, g := range gs {
-		res, err := s.c(colGuardians).DeleteOne(ctx, bson.M{"_id": g.ID})
-		if err != nil {
+		if err := s.removeBinding(ctx, g); err != nil {
 			return err
 		}
-		if res.DeletedCount == 1 {
-			gone = append(gone, g)
-			if err := s.forgetBinding(ctx, g.MemberID, g.ID); err != nil {
-				return err
-			}
-		}
 	}
-	d := countDelta{}
-	countBindings(d, gone, -1)
-	return s.applyCounts(ctx, d)
+	return nil
 }
 
 // AddGuardianships inserts bindings in bulk (demo seeding, load tests); existing ones are kept.
-// A binding without GuardianPhoneEnc gets its member's number.
+// A binding without GuardianPhoneEnc gets its member's number. The new bindings are counted as
+// one batch, exactly once when a failed call is repeated with the same bindings (ids); they are
+// stored marked counted, so a parent's bind of one of them never counts it again.
 func (s *Store) AddGuardianships(ctx context.Context, list []models.Guardianship) error {
 	docs := make([]any, len(list))
 	for i, g := range list {
@@ -207,7 +198,6 @@ func (s *Store) AddGuardianships(ctx context.Context, list []models.Guardianship
 		if g.CreatedAt.IsZero() {
 			g.CreatedAt = s.now()
 		}
-		docs[i] = g
 		list[i] = g
 	}
 	byMember := map[string][]string{}
@@ -224,26 +214,22 @@ func (s *Store) AddGuardianships(ctx context.Context, list []models.Guardianship
 		if err != nil {
 			return err
 		}
-		for i, doc := range docs {
-			g := doc.(models.Guardianship)
+		for i, g := range list {
 			if len(g.GuardianPhoneEnc) == 0 && len(ms[g.MemberID].PhoneEnc) > 0 {
-				g.GuardianPhoneEnc = ms[g.MemberID].PhoneEnc
-				docs[i], list[i] = g, g
+				list[i].GuardianPhoneEnc = ms[g.MemberID].PhoneEnc
 			}
 		}
 	}
 	if err := s.listBindings(ctx, byMember); err != nil {
 		return err
 	}
+	ids := make([]string, len(list))
+	for i, g := range list {
+		docs[i], ids[i] = countedGuardianship{Guardianship: g, Counted: true}, g.ID
+	}
 	isNew, _, err := s.insertNew(ctx, colGuardians, docs)
 	if err != nil {
 		return err
 	}
-	d := countDelta{}
-	for i, doc := range docs {
-		if isNew[i] {
-			countBindings(d, []models.Guardianship{doc.(models.Guardianship)}, 1)
-		}
-	}
-	return s.applyCounts(ctx, d)
+	return s.countBindingBatch(ctx, batchKey(opBindings, ids), list, isNew)
 }

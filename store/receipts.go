@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
@@ -55,7 +57,9 @@ func (s *Store) Receipt(ctx context.Context, noticeID, memberID string) (models.
 	return findOne[models.Receipt](ctx, s.c(colReceipts), bson.M{"_id": models.ReceiptID(noticeID, memberID)})
 }
 
-// MarkReceipt sets read_at (and confirmed_at when confirm) once; later calls keep the first time.
+// MarkReceipt sets read_at (and confirmed_at when confirm) once; later calls keep the first
+// time. A confirmation is counted for the monthly report exactly once: a repeat finds a
+// confirmation stored but not yet counted (its counter write failed) and counts it.
 func (s *Store) MarkReceipt(ctx context.Context, noticeID, memberID string, confirm bool) (models.Receipt, error) {
 	id := models.ReceiptID(noticeID, memberID)
 	now := s.now()
@@ -67,13 +71,45 @@ func (s *Store) MarkReceipt(ctx context.Context, noticeID, memberID string, conf
 		if err != nil {
 			return models.Receipt{}, fmt.Errorf("mark confirmed: %w", err)
 		}
-		if res.ModifiedCount == 1 {
-			if err := s.countConfirmation(ctx, noticeID, now); err != nil {
-				return models.Receipt{}, err
-			}
+		if err := s.countConfirmation(ctx, noticeID, id, now, res.ModifiedCount == 1); err != nil {
+			return models.Receipt{}, err
 		}
 	}
 	return s.Receipt(ctx, noticeID, memberID)
+}
+
+// countConfirmation counts a receipt's confirmation for the notice's sender, in the month it
+// was confirmed, unless it is counted already. fresh says it was confirmed just now, at.
+func (s *Store) countConfirmation(ctx context.Context, noticeID, receiptID string, at time.Time, fresh bool) error {
+	if !fresh {
+		rc, err := findOne[struct {
+			ConfirmedAt time.Time `bson:"confirmed_at"`
+			Counted     bool      `bson:"counted"`
+		}](ctx, s.c(colReceipts), bson.M{"_id": receiptID})
+		if errors.Is(err, ErrNotFound) || (err == nil && (rc.Counted || rc.ConfirmedAt.IsZero())) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("count confirmation: %w", err)
+		}
+		at = rc.ConfirmedAt
+		if done, err := s.countedByRecount(ctx, at); err != nil || done {
+			return err
+		}
+	}
+	n, err := s.Notice(ctx, noticeID)
+	if errors.Is(err, ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	d := countDelta{}
+	d.add(models.MonthOf(at), n.SchoolID, n.CountyID, "confirmed", 1)
+	if err := s.applyCountsOnce(ctx, opKey(opConfirm, receiptID), d); err != nil {
+		return err
+	}
+	return s.markCounted(ctx, colReceipts, receiptID)
 }
 
 // NoticeReport adds up a notice's deliveries and receipts.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
@@ -18,12 +17,12 @@ import (
 // filter. So they are counted as the data is written, in one small document per school (or
 // county, for county-level items) and month, and the report reads those few thousand documents.
 //
-// A counter moves only when its write changed something (an answer newly stored, a binding
-// newly made or removed, a receipt newly confirmed), so retries and repeats count once. It is
-// moved right after that write, not atomically with it: a process killed between the two leaves
-// the counter one short. `kehou recount` rebuilds every counter from the data (RecountReports);
-// run it after such a crash, or once after upgrading a database that holds data written before
-// the counters existed.
+// A counter moves only for a write that stored something (an answer, a binding made or
+// removed, a receipt confirmed), and exactly once for it, even when a crash or an error falls
+// between storing and counting and the write is retried (countonce.go). The pupils counter is
+// the exception: a roster import that fails after inserting pupils and before counting them
+// leaves it short. `kehou recount` rebuilds every counter from the data (RecountReports); a
+// report built from the counters equals one built after a recount.
 
 // countsAll is the month key of counters that are not per month (pupils on the rosters).
 const countsAll = "all"
@@ -141,30 +140,20 @@ func countBindings(d countDelta, gs []models.Guardianship, sign int) {
 	}
 }
 
-// countConfirmation counts a receipt confirmed now for the notice's sender.
-func (s *Store) countConfirmation(ctx context.Context, noticeID string, at time.Time) error {
-	n, err := s.Notice(ctx, noticeID)
-	if errors.Is(err, ErrNotFound) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	d := countDelta{}
-	d.add(models.MonthOf(at), n.SchoolID, n.CountyID, "confirmed", 1)
-	return s.applyCounts(ctx, d)
-}
-
 // eachCounts streams the counter documents (a few per school and month).
 func (s *Store) eachCounts(ctx context.Context, fn func(Counts)) error {
-	return each(ctx, s, colCounts, bson.M{}, nil, fn)
+	return each(ctx, s, colCounts, bson.M{}, bson.M{"applied": 0}, fn)
 }
 
 // RecountReports rebuilds every report counter from the data, by scanning pupils, bindings,
 // survey answers and confirmed receipts once each (minutes for a large city on the embedded
-// store; seconds on MongoDB). Stop writers first: a write made during the recount may be
-// counted twice.
+// store; seconds on MongoDB), and notes when it started: what was on file then is counted.
+// The write path counts exactly once by itself, so this is for checking the figures and for a
+// database with data from before the counters. Stop writers first, and let the workers finish the tasks
+// waiting to be retried: a write made during the recount may be counted twice, and so may an
+// answer batch retried after it.
 func (s *Store) RecountReports(ctx context.Context) error {
+	started := s.now()
 	d := countDelta{}
 	type pupil struct {
 		SchoolID string `bson:"school_id"`
@@ -232,6 +221,11 @@ func (s *Store) RecountReports(ctx context.Context) error {
 			return fmt.Errorf("recount: %w", err)
 		}
 		docs = docs[n:]
+	}
+	// What was on file is counted now: a repeat of a bind or confirmation made before must not
+	// count it again (countedByRecount). One date, instead of marking every binding and receipt.
+	if err := s.upsertByID(ctx, colCountBatches, recountMark, bson.M{"$set": bson.M{"at": started}}); err != nil {
+		return fmt.Errorf("recount: %w", err)
 	}
 	return nil
 }

@@ -40,28 +40,83 @@ func NewResponseID() string {
 	return hex.EncodeToString(b)
 }
 
+// storedResponse is an answer as stored: with the tag of the batch that stored it, which a run
+// of the same batch recognises and no other batch does. The tag is a keyed hash of the batch and
+// the answer, so the stored answers do not show which of them came in together.
+type storedResponse struct {
+	models.Response `bson:",inline"`
+	BatchTag        string `bson:"batch_tag"`
+}
+
+func (s *Store) batchTag(key, responseID string) string {
+	return s.sealer.Hash("answer-batch", key+"|"+responseID)[:16]
+}
+
 // InsertResponses stores answers, ignoring those whose respondent already answered (a retried
-// batch, or a repeat that reached the queue twice). It returns how many were new.
+// batch, or a repeat that reached the queue twice), and counts them for the monthly report
+// exactly once: a batch run again (asynq retries the task after an error, or runs it again
+// after a worker died) counts its own answers that an earlier run stored but did not finish
+// counting, and nothing twice. An answer that reaches the workers in two batches (asynq gives
+// a group's tasks back when its aggregator dies between enqueuing their batch and dropping
+// them) is counted by the batch that stored it. It returns how many were new.
 func (s *Store) InsertResponses(ctx context.Context, rs []models.Response) (int, error) {
+	ids := make([]string, len(rs))
+	for i := range rs {
+		ids[i] = rs[i].ID
+	}
+	key := batchKey(opAnswers, ids)
 	docs := make([]any, len(rs))
 	for i := range rs {
-		docs[i] = rs[i]
+		docs[i] = storedResponse{Response: rs[i], BatchTag: s.batchTag(key, rs[i].ID)}
 	}
 	isNew, n, err := s.insertNew(ctx, colResponses, docs)
 	if err != nil {
 		return 0, err
 	}
-	var stored []models.Response
-	for i := range rs {
-		if isNew[i] {
-			stored = append(stored, rs[i])
-		}
+	stored, err := s.batchAnswers(ctx, key, rs, isNew)
+	if err != nil || len(stored) == 0 {
+		return n, err
 	}
 	d := countDelta{}
 	if err := s.countResponses(ctx, d, stored, map[string]*models.Survey{}); err != nil {
 		return n, err
 	}
-	return n, s.applyCounts(ctx, d)
+	if err := s.applyCountsOnce(ctx, key, d); err != nil {
+		return n, err
+	}
+	return n, s.markBatchCounted(ctx, key)
+}
+
+// batchAnswers returns the answers this batch stored and has still to count: those just
+// inserted, and, when the batch ran before (some were already on file) and did not finish
+// counting, those an earlier run of it inserted (by their tag). An answer on file stored by
+// another batch is that batch's to count.
+func (s *Store) batchAnswers(ctx context.Context, key string, rs []models.Response, isNew []bool) ([]models.Response, error) {
+	var stored []models.Response
+	var earlier []string
+	for i, r := range rs {
+		if isNew[i] {
+			stored = append(stored, r)
+		} else {
+			earlier = append(earlier, r.ID)
+		}
+	}
+	if len(earlier) == 0 {
+		return stored, nil
+	}
+	if done, err := s.batchCounted(ctx, key); err != nil || done {
+		return nil, err
+	}
+	found, err := byIDs[storedResponse](ctx, s, colResponses, earlier)
+	if err != nil {
+		return nil, fmt.Errorf("answers of a retried batch: %w", err)
+	}
+	for _, r := range found {
+		if r.BatchTag == s.batchTag(key, r.ID) {
+			stored = append(stored, r.Response)
+		}
+	}
+	return stored, nil
 }
 
 // ResponseOf returns the stored answer of a respondent (RespondentKey) to a survey.

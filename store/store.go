@@ -34,6 +34,8 @@ type Store struct {
 	now       func() time.Time
 	promoters sync.Map      // pool id → *promoter
 	tuning    engine.Tuning // the engine switches (SetTuning)
+
+	countFault func(counter string) error // tests only: fails report counter writes (SetCountFault)
 }
 
 // SetTuning sets the engine switches (package engine); call it before EnsureIndexes. Without

@@ -10,10 +10,11 @@ import (
 	"kehou/config"
 )
 
-// recountCommand rebuilds the monthly report's counters from the data (store.RecountReports):
-// once after upgrading a database written before the counters existed, or after a process was
-// killed between storing something and counting it. Stop the API and workers first; a write
-// made during the recount may be counted twice. Reports already stored do not change.
+// recountCommand rebuilds the monthly report's counters from the data (store.RecountReports).
+// The write path counts every answer, binding and confirmation exactly once, even across
+// crashes and retries, so this checks the figures or fills the counters of a database written
+// before they existed. Stop the API, and stop the workers once no task waits to be retried; a
+// write made during the recount may be counted twice. Reports already stored do not change.
 func recountCommand(ctx context.Context, cfg *config.Config, log *slog.Logger, stdout io.Writer) error {
 	in, err := open(ctx, cfg, log)
 	if err != nil {
