@@ -14,8 +14,11 @@ import (
 
 // record writes every outcome of a send batch. Permanent failures and skips fall back to the
 // notice's next channel; rate-limited ones wait in a delayed task; transient failures go back
-// to queued and make the task fail, so asynq retries it with backoff.
-func (h *Handlers) record(ctx context.Context, n models.Notice, p sendPayload, claim store.Claim, results []result) error {
+// to queued and make the task fail, so asynq retries it with backoff. When the send was
+// interrupted (the worker stopping, the task's time up, the lock taken over), a call that
+// failed without the provider's answer may have reached it: it is recorded unknown, never
+// sent again.
+func (h *Handlers) record(ctx context.Context, n models.Notice, p sendPayload, claim store.Claim, results []result, interrupted bool) error {
 	var recorded []store.Recorded
 	var fallback []string
 	phones := map[string][]byte{}
@@ -42,6 +45,8 @@ func (h *Handlers) record(ctx context.Context, n models.Notice, p sendPayload, c
 			wait = max(wait, pr.wait)
 		case r.err == nil:
 			outcome = store.Outcome{Status: models.DeliverySent, ProviderID: r.providerID}
+		case interrupted && !errors.Is(r.err, errNotSent) && !bots.Permanent(r.err) && (be == nil || be.Code == ""):
+			outcome = store.Outcome{Status: models.DeliveryUnknown, Reason: "interrupted"}
 		case bots.Permanent(r.err):
 			e := r.err.(*bots.Error)
 			outcome = store.Outcome{Status: models.DeliveryFailed, Reason: e.Reason, Code: e.Code}
