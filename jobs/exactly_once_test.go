@@ -258,3 +258,72 @@ func TestSendsRepeatedAndRacedArriveOnce(t *testing.T) {
 		}
 	}
 }
+
+// A worker stopped during the provider call: the SMS fake has accepted the messages in flight
+// and holds its answers, the worker's shutdown cancels the calls, and asynq hands the tasks to
+// the next worker. The design records the interrupted calls unknown (they may have gone out:
+// here they did) and never sends them again; calls not yet started stay queued and are sent.
+func TestWorkerStoppedMidCallSendsNothingTwice(t *testing.T) {
+	n := recipients() / 4
+	e := newBC(t, n)
+	e.sms.HoldAnswers(time.Hour)
+	stopA := e.start()
+	notice := e.notice(bots.ChannelSMS)
+	waitFor(t, 60*time.Second, "messages in flight", func() bool { return len(e.sms.Sent()) >= 20 })
+	stopA()
+	e.sms.HoldAnswers(0)
+	e.start()
+	rec := *e.h
+	rec.StallAfter, rec.QueuedAfter, rec.SendingAfter = time.Second, time.Second, 2*time.Second
+	reconcileEvery(t, rec, 200*time.Millisecond)
+	e.settle(notice, 120*time.Second)
+	status, unknownArrived := e.onceEach(notice, n, nil)
+	if status[models.DeliveryUnknown] == 0 || status[models.DeliverySent]+status[models.DeliveryUnknown] != n {
+		t.Fatalf("ledger %v: the interrupted calls must be unknown, the rest sent", status)
+	}
+	t.Logf("ledger %v; %d of the unknown ones reached the provider", status, unknownArrived)
+}
+
+// A provider slower than the send lock's lifetime, with the reconciler running and re-enqueuing
+// the waiting batches meanwhile: the sender renews its lock, so nobody presumes it dead,
+// everyone gets the notice once, and nothing is unknown.
+func TestSlowProviderOutlivesTheLock(t *testing.T) {
+	n := recipients() / 10
+	e := newBC(t, n)
+	e.sms.HoldAnswers(time.Second)
+	e.h.SendingAfter = 300 * time.Millisecond // the lock's lifetime; each call takes longer
+	e.start()
+	rec := *e.h
+	rec.StallAfter, rec.QueuedAfter = 300*time.Millisecond, 300*time.Millisecond
+	reconcileEvery(t, rec, 100*time.Millisecond)
+	notice := e.notice(bots.ChannelSMS)
+	e.settle(notice, 120*time.Second)
+	status, _ := e.onceEach(notice, n, nil)
+	if status[models.DeliverySent] != n {
+		t.Fatalf("ledger %v, want all %d sent", status, n)
+	}
+}
+
+// A sender presumed dead while its provider calls are merely slow (it does not renew its lock
+// in time): the reconciler takes its batches over and records what it was sending unknown;
+// the sender's own outcomes, written late, change nothing, and nobody sends those again.
+func TestPresumedDeadSenderIsNotSentTwice(t *testing.T) {
+	n := recipients() / 10
+	e := newBC(t, n)
+	e.sms.HoldAnswers(time.Second)
+	e.h.SendingAfter = time.Hour // renews every quarter hour: never, in this test
+	e.start()
+	rec := *e.h
+	rec.StallAfter, rec.QueuedAfter, rec.SendingAfter = 200*time.Millisecond, 200*time.Millisecond, 200*time.Millisecond
+	reconcileEvery(t, rec, 100*time.Millisecond)
+	notice := e.notice(bots.ChannelSMS)
+	e.settle(notice, 120*time.Second)
+	// The presumed-dead sender goes on with its claim; nobody else sends it. Once every
+	// number has its message, none gets a second one.
+	waitFor(t, 120*time.Second, "every message to arrive", func() bool { return len(e.sms.Sent()) >= n })
+	status, unknownArrived := e.onceEach(notice, n, nil)
+	if status[models.DeliveryUnknown] == 0 || status[models.DeliverySent]+status[models.DeliveryUnknown] != n {
+		t.Fatalf("ledger %v: the slow sends must be unknown, the rest sent", status)
+	}
+	t.Logf("ledger %v; %d of the unknown ones reached the provider", status, unknownArrived)
+}
