@@ -122,7 +122,8 @@ func (h *Handlers) HandleNoticeSend(ctx context.Context, t *asynq.Task) error {
 // and calls lost if the lock is no longer the claim's. The channel closes when it stops.
 func (h *Handlers) renewWhileSending(ctx context.Context, lost context.CancelFunc, batch, claim string) <-chan struct{} {
 	done := make(chan struct{})
-	every := h.after(h.SendingAfter, DefaultSendingAfter) / 4
+	// It stops with the task's context, so a hung call stops renewing once the task times out.
+	every := max(h.after(h.SendingAfter, DefaultSendingAfter)/4, time.Millisecond)
 	go func() {
 		defer close(done)
 		t := time.NewTicker(every)
