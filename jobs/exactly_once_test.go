@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"strings"
 	"sync"
 	"testing"
@@ -13,6 +14,7 @@ import (
 
 	"kehou/bots"
 	"kehou/bots/outbox"
+	"kehou/bots/sms"
 	"kehou/bots/wecom"
 	"kehou/models"
 	"kehou/wechat/wxfake"
@@ -324,6 +326,28 @@ func TestPresumedDeadSenderIsNotSentTwice(t *testing.T) {
 	status, unknownArrived := e.onceEach(notice, n, nil)
 	if status[models.DeliveryUnknown] == 0 || status[models.DeliverySent]+status[models.DeliveryUnknown] != n {
 		t.Fatalf("ledger %v: the slow sends must be unknown, the rest sent", status)
+	}
+	t.Logf("ledger %v; %d of the unknown ones reached the provider", status, unknownArrived)
+}
+
+// A provider that answers later than the client waits: the message went out, the client saw a
+// timeout. The design records such a call unknown instead of sending it again.
+func TestClientTimeoutIsNotSentAgain(t *testing.T) {
+	n := recipients() / 10
+	e := newBC(t, n)
+	impatient, err := sms.New(sms.Config{Endpoint: e.sms.URL(), Region: "ap-guangzhou", SecretID: "AKIDtest", SecretKey: "secret-key",
+		SdkAppID: "1400000000", SignName: "课后服务", HTTPClient: &http.Client{Timeout: 500 * time.Millisecond}})
+	must(t, err)
+	e.h.Notifiers[bots.ChannelSMS] = impatient
+	e.sms.HoldAnswers(2 * time.Second)
+	e.start()
+	notice := e.notice(bots.ChannelSMS)
+	waitFor(t, 120*time.Second, "messages sent while the answers are late", func() bool { return len(e.sms.Sent()) >= 10 })
+	e.sms.HoldAnswers(0)
+	e.settle(notice, 120*time.Second)
+	status, unknownArrived := e.onceEach(notice, n, nil)
+	if unknownArrived == 0 || status[models.DeliverySent]+status[models.DeliveryUnknown] != n {
+		t.Fatalf("ledger %v, %d unknown arrived: the timed-out calls must be unknown, the rest sent", status, unknownArrived)
 	}
 	t.Logf("ledger %v; %d of the unknown ones reached the provider", status, unknownArrived)
 }
