@@ -21,8 +21,9 @@ import (
 )
 
 // The invariant a family cares about is checked where the messages arrive: the fake SMS
-// endpoint (by SessionContext, which carries the delivery id), the sandbox outbox (by Ref) and
-// the fake robot endpoint (by webhook key), whatever the ledger says.
+// endpoint (by SessionContext, which carries the delivery id), the sandbox outbox (by Ref), the
+// fake WeChat's subscribe messages (by openid and the notice's page) and its robot endpoint
+// (by webhook key), whatever the ledger says.
 
 // arrived counts the messages of notice n that reached a provider, by delivery id.
 func (e *bcEnv) arrived(n models.Notice, robots map[string]string) map[string]int {
@@ -44,6 +45,20 @@ func (e *bcEnv) arrived(n models.Notice, robots map[string]string) map[string]in
 			break
 		}
 		p.Cursor = next
+	}
+	memberOf := map[string]string{}
+	for _, m := range e.members {
+		memberOf[m.OpenID] = m.ID
+	}
+	for _, r := range e.wx.Requests(wxfake.EpSubscribeSend) {
+		var body struct {
+			ToUser string `json:"touser"`
+			Page   string `json:"page"`
+		}
+		_ = json.Unmarshal(r.Body, &body)
+		if strings.HasSuffix(body.Page, "?id="+n.ID) {
+			out[models.DeliveryID(n.ID, memberOf[body.ToUser], bots.ChannelSubscribe)]++
+		}
 	}
 	for _, r := range e.wx.Requests(wxfake.EpWeComRobot) {
 		var body struct {
@@ -350,4 +365,32 @@ func TestClientTimeoutIsNotSentAgain(t *testing.T) {
 		t.Fatalf("ledger %v, %d unknown arrived: the timed-out calls must be unknown, the rest sent", status, unknownArrived)
 	}
 	t.Logf("ledger %v; %d of the unknown ones reached the provider", status, unknownArrived)
+}
+
+// The same on WeChat subscribe messages: the fake WeChat receives each message and holds its
+// answer; the worker stops; the next one sends the rest. The fake keeps the last 1000 requests,
+// so this broadcast stays under that.
+func TestWorkerStoppedMidSubscribeCallSendsNothingTwice(t *testing.T) {
+	n := recipients() / 10
+	e := newBC(t, n)
+	ctx := context.Background()
+	for _, m := range e.members {
+		must(t, e.st.GrantConsent(ctx, m.ID, "tmpl-notice", false))
+	}
+	e.wx.Delay(wxfake.EpSubscribeSend, time.Hour)
+	stopA := e.start()
+	notice := e.notice(bots.ChannelSubscribe)
+	waitFor(t, 60*time.Second, "messages in flight", func() bool { return len(e.wx.Requests(wxfake.EpSubscribeSend)) >= 20 })
+	stopA()
+	e.wx.Delay(wxfake.EpSubscribeSend, 0)
+	e.start()
+	rec := *e.h
+	rec.StallAfter, rec.QueuedAfter, rec.SendingAfter = time.Second, time.Second, 2*time.Second
+	reconcileEvery(t, rec, 200*time.Millisecond)
+	e.settle(notice, 120*time.Second)
+	status, unknownArrived := e.onceEach(notice, n, nil)
+	if status[models.DeliveryUnknown] == 0 || status[models.DeliverySent]+status[models.DeliveryUnknown] != n {
+		t.Fatalf("ledger %v: the interrupted calls must be unknown, the rest sent", status)
+	}
+	t.Logf("ledger %v; %d of the unknown ones reached WeChat", status, unknownArrived)
 }
