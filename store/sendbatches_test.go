@@ -111,8 +111,8 @@ func TestOneRecordPerClaim(t *testing.T) {
 	}
 
 	// b8: the owner records m1 sent and leaves m2 queued (a transient failure), then dies
-	// before its batch hears of it. The rerun finds the record, takes m1 off the open list
-	// and sends m2, which was never sent.
+	// before its batch hears of it. The rerun, once the lock has expired, finds the record,
+	// takes m1 off the open list and sends m2, which was never sent.
 	if _, err := s.EnsureBatch(ctx, "n4", "sms", "b8", []string{"m1", "m2"}, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -128,6 +128,7 @@ func TestOneRecordPerClaim(t *testing.T) {
 	if got, want := ledger(t, s, "n4", 100), []string{"m1=sent", "m2=queued"}; !slices.Equal(got, want) {
 		t.Fatalf("ledger %v, want %v", got, want)
 	}
+	now = now.Add(11 * time.Minute) // C's lock expires
 	c2, err := s.ClaimBatch(ctx, "b8", "taskC", "claimC2", dead())
 	if err != nil || !slices.Equal(members(c2), []string{"m2"}) {
 		t.Fatalf("rerun of b8: %v, %v; want m2 only", members(c2), err)
@@ -230,7 +231,13 @@ func TestSendBatchLocks(t *testing.T) {
 		if _, err := s.ClaimBatch(ctx, "b1", "taskB", "claimB", now.Add(-10*time.Minute)); !errors.Is(err, ErrBatchBusy) {
 			t.Fatalf("second owner: %v, want ErrBatchBusy", err)
 		}
-		// A dies without recording: asynq runs task A again, the lock is its own dead one.
+		// A dies without recording. asynq runs task A again at once: the lock, though A's, is
+		// fresh, and A may be recording still.
+		if _, err := s.ClaimBatch(ctx, "b1", "taskA", "claimA2", now.Add(-10*time.Minute)); !errors.Is(err, ErrBatchBusy) {
+			t.Fatalf("rerun at once: %v, want ErrBatchBusy", err)
+		}
+		// Once the lock is older than the lock's lifetime, A is dead.
+		now = now.Add(11 * time.Minute)
 		got, err = s.ClaimBatch(ctx, "b1", "taskA", "claimA2", now.Add(-10*time.Minute))
 		if err != nil || len(got.Deliveries) != 0 {
 			t.Fatalf("rerun: %v, %v; want none left to send", members(got), err)

@@ -25,8 +25,7 @@ type Claim struct {
 }
 
 // ClaimBatch makes task the owner of a batch under claim and returns its open deliveries that
-// are due. A lock not renewed since deadBefore, or left by an earlier run of the same task,
-// belongs to a dead sender: its members that sender never recorded become unknown, since
+// are due. A lock not renewed since deadBefore belongs to a dead sender: its members that sender never recorded become unknown, since
 // whether they arrived cannot be known and sending again could send them twice. A sender
 // presumed dead that was in fact alive finds its claim recorded when it records (ErrClaimLost),
 // and its members were not sent again by anyone. A live owner's lock gives ErrBatchBusy. No
@@ -82,9 +81,10 @@ func (s *Store) ClaimBatch(ctx context.Context, batch, task, claim string, deadB
 var ErrClaimLost = errors.New("send claim was taken over before its outcomes were recorded")
 
 // takeOver replaces a dead owner's lock with lock and settles what the dead owner left. The
-// owner is dead when its lock was last renewed before deadBefore, or when the lock is an
-// earlier run's of the same task (asynq runs a task again only once the earlier run failed,
-// timed out or lost its worker). It answers false if the owner lives.
+// owner is dead when its lock was last renewed before deadBefore, even when the lock is an
+// earlier run's of the same task: asynq runs a task again as soon as a stopping worker hands it
+// back, while that run may still be recording what it sent, and taking its batch over then
+// would record unknown the deliveries it had not yet sent. It answers false if the owner lives.
 func (s *Store) takeOver(ctx context.Context, lock models.SendLock, deadBefore time.Time) (bool, error) {
 	old, err := findOne[models.SendLock](ctx, s.c(colSendLocks), bson.M{"_id": lock.ID})
 	if errors.Is(err, ErrNotFound) {
@@ -93,8 +93,7 @@ func (s *Store) takeOver(ctx context.Context, lock models.SendLock, deadBefore t
 	if err != nil {
 		return false, err
 	}
-	rerun := old.Task == lock.Task && lock.Task != "" // a task without an id is no rerun of another
-	if !rerun && !old.At.Before(deadBefore) {
+	if !old.At.Before(deadBefore) {
 		return false, nil
 	}
 	lock.Upto, lock.Settles = old.Upto, unsettled(old)
