@@ -157,13 +157,14 @@ func must(t *testing.T, err error) {
 
 // start runs a worker; stop it with the returned function.
 func (e *bcEnv) start() func() {
-	e.srv = asynq.NewServerFromRedisClient(e.rdb, WithAggregation(asynq.Config{Concurrency: 3, Queues: QueueWeights, LogLevel: asynq.FatalLevel,
+	srv := asynq.NewServerFromRedisClient(e.rdb, WithAggregation(asynq.Config{Concurrency: 3, Queues: QueueWeights, LogLevel: asynq.FatalLevel,
 		RetryDelayFunc: RetryDelay(20 * time.Millisecond), ShutdownTimeout: 500 * time.Millisecond}))
+	e.srv = srv
 	mux := asynq.NewServeMux()
 	e.h.Register(mux)
-	must(e.t, e.srv.Start(mux))
+	must(e.t, srv.Start(mux))
 	var once sync.Once
-	stop := func() { once.Do(e.srv.Shutdown) }
+	stop := func() { once.Do(srv.Shutdown) } // this worker's server, however many were started
 	e.t.Cleanup(stop)
 	return stop
 }

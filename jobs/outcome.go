@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"slices"
 	"time"
 
@@ -14,8 +15,10 @@ import (
 
 // record writes every outcome of a send batch. Permanent failures and skips fall back to the
 // notice's next channel; rate-limited ones wait in a delayed task; transient failures go back
-// to queued and make the task fail, so asynq retries it with backoff.
-func (h *Handlers) record(ctx context.Context, n models.Notice, p sendPayload, claim store.Claim, results []result) error {
+// to queued and make the task fail, so asynq retries it with backoff. A call that may have
+// reached the provider without our learning it (mayHaveArrived) is recorded unknown, never
+// sent again.
+func (h *Handlers) record(ctx context.Context, n models.Notice, p sendPayload, claim store.Claim, results []result, interrupted bool) error {
 	var recorded []store.Recorded
 	var fallback []string
 	phones := map[string][]byte{}
@@ -42,6 +45,8 @@ func (h *Handlers) record(ctx context.Context, n models.Notice, p sendPayload, c
 			wait = max(wait, pr.wait)
 		case r.err == nil:
 			outcome = store.Outcome{Status: models.DeliverySent, ProviderID: r.providerID}
+		case mayHaveArrived(r.err, interrupted):
+			outcome = store.Outcome{Status: models.DeliveryUnknown, Reason: "interrupted"}
 		case bots.Permanent(r.err):
 			e := r.err.(*bots.Error)
 			outcome = store.Outcome{Status: models.DeliveryFailed, Reason: e.Reason, Code: e.Code}
@@ -115,6 +120,27 @@ func (h *Handlers) record(ctx context.Context, n models.Notice, p sendPayload, c
 		errs = append(errs, fmt.Errorf("fall back: %w", fbErr))
 	}
 	return errors.Join(append(errs, consentErrs...)...)
+}
+
+// mayHaveArrived tells whether a failed provider call may have delivered its message all the
+// same: it was cut short (interrupted: the worker stopping, the task's time up, the lock taken
+// over) or timed out after its request could have been written. A refusal the provider
+// answered, or a connection never made, did not deliver anything and is retried.
+func mayHaveArrived(err error, interrupted bool) bool {
+	if errors.Is(err, errNotSent) || bots.Permanent(err) {
+		return false
+	}
+	if be, ok := errors.AsType[*bots.Error](err); ok && be.Code != "" {
+		return false // the provider answered
+	}
+	if op, ok := errors.AsType[*net.OpError](err); ok && op.Op == "dial" {
+		return false // never connected
+	}
+	if interrupted {
+		return true
+	}
+	ne, ok := errors.AsType[net.Error](err)
+	return ok && ne.Timeout()
 }
 
 func firstErr(results []result) string {

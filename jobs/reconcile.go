@@ -23,7 +23,8 @@ const (
 // HandleNoticeReconcile makes MongoDB the truth when Redis is not: it re-enqueues the fan-out
 // of stalled notices and the sending of batches with deliveries stuck in queued (their tasks
 // were lost with a flushed or failed-over Redis), and declares unknown the deliveries of
-// expired send locks (their worker died mid-call and the outcome cannot be known).
+// expired send locks (not renewed for SendingAfter: their worker died mid-call and the outcome
+// cannot be known; a sender that was merely slow finds its claim recorded and writes nothing).
 // Re-enqueued work is safe to run twice: a fan-out queues nobody twice (receipts name their
 // batch), and a send task locks its batch and sends only what is still open.
 func (h *Handlers) HandleNoticeReconcile(ctx context.Context, _ *asynq.Task) error {

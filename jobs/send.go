@@ -86,7 +86,7 @@ func (h *Handlers) HandleNoticeSend(ctx context.Context, t *asynq.Task) error {
 		}
 		return h.Store.ReleaseBatch(wctx, p.Batch, claim.ID)
 	}
-	phones := claim.Batch.Phones()
+	phones := claim.Batch.PhoneOf()
 	if now.Sub(claim.Batch.CreatedAt) > CarriedPhonesFor {
 		phones = nil // deferred or retried for long: a parent may have a new number since
 	}
@@ -100,9 +100,57 @@ func (h *Handlers) HandleNoticeSend(ctx context.Context, t *asynq.Task) error {
 		_ = h.Store.ReleaseBatch(wctx, p.Batch, claim.ID)
 		return err
 	}
-	results := h.send(ctx, p.Channel, preps)
-	return h.record(wctx, n, p, claim, results)
+	// The lock is renewed while the provider calls run, so a slow provider does not make this
+	// worker look dead; if it was taken over all the same, the sends not yet made are dropped.
+	sctx, stop := context.WithCancel(ctx)
+	renewed := h.renewWhileSending(sctx, stop, p.Batch, claim.ID)
+	results := h.send(sctx, p.Channel, preps)
+	interrupted := sctx.Err() != nil
+	stop()
+	<-renewed
+	err = h.record(wctx, n, p, claim, results, interrupted)
+	if errors.Is(err, store.ErrClaimLost) {
+		// Presumed dead while sending: the batch's new owner recorded this claim's deliveries
+		// unknown, and that stands. Nothing here was sent twice: the new owner does not send them.
+		h.Log.Warn("send outcomes superseded", "batch", p.Batch, "claim", claim.ID)
+		return nil
+	}
+	return err
 }
+
+// renewWhileSending renews a claim's lock every quarter of the lock's lifetime until ctx ends,
+// and calls lost if the lock is no longer the claim's. The channel closes when it stops.
+func (h *Handlers) renewWhileSending(ctx context.Context, lost context.CancelFunc, batch, claim string) <-chan struct{} {
+	done := make(chan struct{})
+	// It stops with the task's context, so a hung call stops renewing once the task times out.
+	every := max(h.after(h.SendingAfter, DefaultSendingAfter)/4, time.Millisecond)
+	go func() {
+		defer close(done)
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+			ok, err := h.Store.RenewBatch(context.WithoutCancel(ctx), batch, claim)
+			if err != nil {
+				h.Log.Warn("renew send lock", "batch", batch, "err", err)
+				continue // the next tick tries again; the lock lives a while yet
+			}
+			if !ok {
+				lost()
+				return
+			}
+		}
+	}()
+	return done
+}
+
+// errNotSent marks a message whose provider call was never made, because the send was
+// interrupted first: it stays queued.
+var errNotSent = errors.New("not sent: the send was interrupted")
 
 func allOutcome(ds []models.Delivery, o store.Outcome) []store.Recorded {
 	out := make([]store.Recorded, len(ds))
@@ -148,7 +196,7 @@ func (h *Handlers) send(ctx context.Context, channel string, preps []*prepared) 
 	if len(ready) == 0 {
 		return results
 	}
-	if bn, ok := notifier.(bots.BatchNotifier); ok {
+	if bn, ok := notifier.(bots.BatchNotifier); ok && ctx.Err() == nil {
 		msgs := make([]bots.Message, len(ready))
 		for i, p := range ready {
 			msgs[i] = p.msg
@@ -172,6 +220,10 @@ func (h *Handlers) send(ctx context.Context, channel string, preps []*prepared) 
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
+			if ctx.Err() != nil {
+				out[i] = result{p: p, err: errNotSent}
+				return
+			}
 			pid, err := notifier.Send(ctx, p.msg)
 			out[i] = result{p: p, providerID: pid, err: err}
 		}()

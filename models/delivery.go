@@ -1,8 +1,6 @@
 package models
 
 import (
-	"bytes"
-	"encoding/binary"
 	"strings"
 	"time"
 )
@@ -47,17 +45,17 @@ func DeliveryID(noticeID, memberID, channel string) string {
 	return noticeID + ":" + memberID + ":" + channel
 }
 
-// DeliveryRecord is the delivery records one send task wrote at once: the outcomes of some of
-// one send batch's members on its channel. One document per send instead of one per delivery
-// is what lets a broadcast record as fast as it sends on the embedded store, where each
-// document inserted costs about as much as its whole send (bench/README.md).
+// DeliveryRecord is the outcomes one claim of a send batch learned: some of the batch's
+// members on its channel. One document per send instead of one per delivery keeps a broadcast's
+// writes per batch (bench/README.md).
 //
-// A member has one delivery per notice and channel because its batch takes it off its open
-// list once the outcome is written. A record can still name a member that another one names
-// too, when a sender was presumed dead and its deliveries were recorded unknown while it was
-// in fact still sending: the ledger then shows the outcome the sender learned (see Prevails).
+// Its id is the claim's (store.ClaimBatch), so a claim is recorded once: either by its owner
+// once it has sent, or, when the owner is presumed dead, by the task that takes the batch
+// over, which records unknown whatever the claim was sending. Whichever writes first stands;
+// the other's insert fails on the unique _id and it writes nothing. A member leaves its
+// batch's open list once a record names it, so no two records name the same delivery.
 type DeliveryRecord struct {
-	ID       string            `bson:"_id"`
+	ID       string            `bson:"_id"` // the claim
 	NoticeID string            `bson:"notice_id"`
 	Batch    string            `bson:"batch"`
 	Channel  string            `bson:"channel"`
@@ -85,13 +83,6 @@ func (r DeliveryRecord) Delivery(o DeliveryOutcome) Delivery {
 		d.SentAt = r.At
 	}
 	return d
-}
-
-// Prevails tells whether outcome d of a delivery stands over an outcome earlier recorded for
-// it: only an outcome the sender learned (sent, failed, skipped) over an unknown one. Of two
-// learned outcomes the first stands, as does an unknown one over a later unknown.
-func (d Delivery) Prevails(earlier Delivery) bool {
-	return earlier.Status == DeliveryUnknown && d.Status != DeliveryUnknown
 }
 
 // Receipt is a notice in one recipient's inbox, with read and confirmation times. It is written
@@ -143,87 +134,59 @@ type SendBatch struct {
 	Channel  string   `bson:"channel"`
 	Members  []string `bson:"members"` // every member the batch has carried
 	Open     []string `bson:"open"`    // those whose outcome is not recorded yet
-	// PhonePacks carry members' authorised numbers (encrypted) from the audience, when known,
-	// so that sending SMS needs no read of each member: one PackPhones per call that brought
-	// members with numbers. Packed, not a map: FerretDB decodes a document's fields with a
-	// linear search each, and a 500-key map cost about 7 ms on each of the batch's insert,
-	// read and update (bench/README.md). Read them with Phones.
-	PhonePacks [][]byte `bson:"phone_packs,omitempty"`
-	// LegacyPhones is how batches written before the packs carried the numbers.
-	LegacyPhones map[string][]byte `bson:"phones,omitempty"`
-	Done         bool              `bson:"done"`                 // nothing open: the reconciler skips it
-	Attempts     int               `bson:"attempts"`             // sends made; bounds the retries of the open ones
-	Reason       string            `bson:"reason,omitempty"`     // why the open ones are still queued after a send
-	NotBefore    time.Time         `bson:"not_before,omitempty"` // deferred (quiet hours, rate limits)
-	CreatedAt    time.Time         `bson:"created_at"`
-	UpdatedAt    time.Time         `bson:"updated_at"`
+	// Phones carry members' authorised numbers (encrypted) from the audience, when known, so
+	// that sending SMS needs no read of each member. Dropped once the batch is done.
+	Phones    []MemberPhone `bson:"phones,omitempty"`
+	Done      bool          `bson:"done"`                 // nothing open: the reconciler skips it
+	Attempts  int           `bson:"attempts"`             // sends made; bounds the retries of the open ones
+	Reason    string        `bson:"reason,omitempty"`     // why the open ones are still queued after a send
+	NotBefore time.Time     `bson:"not_before,omitempty"` // deferred (quiet hours, rate limits)
+	CreatedAt time.Time     `bson:"created_at"`
+	UpdatedAt time.Time     `bson:"updated_at"`
 }
 
-// Phones are the numbers the batch carries, by member (nil when none).
-func (b SendBatch) Phones() map[string][]byte {
-	var out map[string][]byte
-	add := func(m string, p []byte) {
-		if out == nil {
-			out = map[string][]byte{}
-		}
-		out[m] = p
+// MemberPhone is one member's sealed number in a send batch.
+type MemberPhone struct {
+	Member string `bson:"m"`
+	Phone  []byte `bson:"p"`
+}
+
+// PhoneOf returns the numbers the batch carries, by member (nil when none).
+func (b SendBatch) PhoneOf() map[string][]byte {
+	if len(b.Phones) == 0 {
+		return nil
 	}
-	for m, p := range b.LegacyPhones {
-		add(m, p)
-	}
-	for _, pack := range b.PhonePacks {
-		unpackPhones(pack, add)
+	out := make(map[string][]byte, len(b.Phones))
+	for _, p := range b.Phones {
+		out[p.Member] = p.Phone
 	}
 	return out
 }
 
-// PackPhones packs the numbers phones has of members (nil when it has none) for
-// SendBatch.PhonePacks: per member, its id and its sealed number, each preceded by its length
-// as a uvarint.
-func PackPhones(members []string, phones map[string][]byte) []byte {
-	var b []byte
+// MemberPhones lists the numbers phones has of members, in members' order, for SendBatch.Phones.
+func MemberPhones(members []string, phones map[string][]byte) []MemberPhone {
+	var out []MemberPhone
 	for _, m := range members {
 		if p := phones[m]; len(p) > 0 {
-			b = binary.AppendUvarint(b, uint64(len(m)))
-			b = append(b, m...)
-			b = binary.AppendUvarint(b, uint64(len(p)))
-			b = append(b, p...)
+			out = append(out, MemberPhone{Member: m, Phone: p})
 		}
 	}
-	return b
+	return out
 }
 
-// unpackPhones calls add for each member and number of a pack. A damaged pack yields what
-// precedes the damage: a member left without a number gets the one on their account instead.
-func unpackPhones(pack []byte, add func(member string, phone []byte)) {
-	next := func() ([]byte, bool) {
-		n, k := binary.Uvarint(pack)
-		if k <= 0 || n > uint64(len(pack)-k) {
-			return nil, false
-		}
-		v := pack[k : k+int(n)]
-		pack = pack[k+int(n):]
-		return v, true
-	}
-	for len(pack) > 0 {
-		m, ok1 := next()
-		p, ok2 := next()
-		if !ok1 || !ok2 {
-			return
-		}
-		add(string(m), bytes.Clone(p))
-	}
-}
-
-// SendLock says that one task is sending a batch. It exists only while the batch is being
-// sent; one left behind by a dead worker names the members whose outcome is unknown.
+// SendLock says that one task holds a send batch. Its unique _id (the batch) is what makes a
+// send exclusive: a task sends only the members its lock names (Upto), and only while the lock
+// is its own. One left behind by a dead worker names the members whose outcome is unknown.
 type SendLock struct {
 	ID    string    `bson:"_id"` // the batch
 	Claim string    `bson:"claim"`
 	Task  string    `bson:"task"`
-	At    time.Time `bson:"at"`
+	At    time.Time `bson:"at"` // taken or last renewed: the holder renews it while it sends
 	// Upto says which members are being sent: the batch's open ones among its first Upto
 	// members (a batch's member list only grows at its end, and a member once recorded is
 	// never opened again, so these are exactly the ones open when the lock was taken).
 	Upto int `bson:"upto"`
+	// Settles, when set, is the claim of a presumed-dead holder whose members (under Upto) this
+	// holder is recording as unknown: a holder that dies while settling leaves it to the next.
+	Settles string `bson:"settles,omitempty"`
 }

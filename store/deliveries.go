@@ -91,11 +91,12 @@ func ledgerCursor(batch, memberID string) string { return batch + "!" + memberID
 
 // eachLedgerBatch calls fn with a notice's deliveries one send batch at a time, in batch order
 // (from the batch whose ledgerCursor prefix is at or after after), each in id order: the
-// recorded ones from the delivery records, the queued ones from the batch's open list. A member
-// is in one batch per channel, so two records can only name the same delivery within one batch
-// (a sender presumed dead and its settler, or a sender that died between its record and its
-// batch update): one batch at a time is enough to show each delivery once, with the outcome that
-// prevails, and memory stays that of one batch however large the notice.
+// recorded ones from the delivery records, the queued ones from the batch's open list. No two
+// records name one delivery (a claim has one record, and a member leaves the open list once
+// recorded: see store/sendbatches.go), so the records are listed as they are; a member both
+// recorded and still open (its sender died between its record and its batch update) shows its
+// record. A member is in one batch per channel, so memory stays that of one batch however
+// large the notice.
 func (s *Store) eachLedgerBatch(ctx context.Context, noticeID string, fn func(batch string, ds []models.Delivery) error, after string) error {
 	start, _, _ := strings.Cut(after, "!")
 	open, err := s.openByBatch(ctx, noticeID)
@@ -103,14 +104,19 @@ func (s *Store) eachLedgerBatch(ctx context.Context, noticeID string, fn func(ba
 		return err
 	}
 	openKeys := slices.Sorted(maps.Keys(open))
-	emit := func(batch string, byID map[string]models.Delivery) error {
+	emit := func(batch string, ds []models.Delivery) error {
+		recorded := make(map[string]bool, len(ds))
+		for _, d := range ds {
+			recorded[d.ID] = true
+		}
 		for _, d := range open[batch] {
-			if _, ok := byID[d.ID]; !ok {
-				byID[d.ID] = d
+			if !recorded[d.ID] {
+				ds = append(ds, d)
 			}
 		}
 		delete(open, batch)
-		return fn(batch, slices.SortedFunc(maps.Values(byID), func(a, b models.Delivery) int { return strings.Compare(a.ID, b.ID) }))
+		slices.SortStableFunc(ds, func(a, b models.Delivery) int { return strings.Compare(a.ID, b.ID) })
+		return fn(batch, ds)
 	}
 	// Batches with open members and no records are emitted in their place in the order.
 	openBefore := func(batch string) error {
@@ -118,7 +124,7 @@ func (s *Store) eachLedgerBatch(ctx context.Context, noticeID string, fn func(ba
 			k := openKeys[0]
 			openKeys = openKeys[1:]
 			if _, ok := open[k]; ok && k >= start {
-				if err := emit(k, map[string]models.Delivery{}); err != nil {
+				if err := emit(k, nil); err != nil {
 					return err
 				}
 			}
@@ -134,7 +140,7 @@ func (s *Store) eachLedgerBatch(ctx context.Context, noticeID string, fn func(ba
 		return fmt.Errorf("delivery records: %w", err)
 	}
 	defer cur.Close(ctx)
-	batch, byID := "", map[string]models.Delivery{}
+	batch, recs := "", []models.Delivery(nil)
 	for cur.Next(ctx) {
 		var rec models.DeliveryRecord
 		if err := cur.Decode(&rec); err != nil {
@@ -142,27 +148,24 @@ func (s *Store) eachLedgerBatch(ctx context.Context, noticeID string, fn func(ba
 		}
 		if rec.Batch != batch {
 			if batch != "" {
-				if err := emit(batch, byID); err != nil {
+				if err := emit(batch, recs); err != nil {
 					return err
 				}
 			}
 			if err := openBefore(rec.Batch); err != nil {
 				return err
 			}
-			batch, byID = rec.Batch, map[string]models.Delivery{}
+			batch, recs = rec.Batch, nil
 		}
 		for _, o := range rec.Outcomes {
-			d := rec.Delivery(o)
-			if earlier, ok := byID[d.ID]; !ok || d.Prevails(earlier) {
-				byID[d.ID] = d
-			}
+			recs = append(recs, rec.Delivery(o))
 		}
 	}
 	if err := cur.Err(); err != nil {
 		return fmt.Errorf("delivery records: %w", err)
 	}
 	if batch != "" {
-		if err := emit(batch, byID); err != nil {
+		if err := emit(batch, recs); err != nil {
 			return err
 		}
 	}
@@ -173,7 +176,7 @@ func (s *Store) eachLedgerBatch(ctx context.Context, noticeID string, fn func(ba
 func (s *Store) openByBatch(ctx context.Context, noticeID string) (map[string][]models.Delivery, error) {
 	var bs []models.SendBatch
 	err := s.all(ctx, colSendBatches, bson.M{"notice_id": noticeID, "done": false},
-		options.Find().SetProjection(bson.M{"members": 0, "phones": 0, "phone_packs": 0}), &bs)
+		options.Find().SetProjection(bson.M{"members": 0, "phones": 0}), &bs)
 	if err != nil {
 		return nil, fmt.Errorf("queued deliveries: %w", err)
 	}

@@ -30,10 +30,15 @@ import (
 // ledger keeps what is still to do; the receipt in the member's inbox names the batch of the
 // notice's first channel, so a fan-out run again after a crash puts nobody in a second batch.
 //
-// A task owns a batch while its lock (send_locks, one small document per batch being sent)
-// exists, and only the owner records the batch's outcomes. A lock left by a dead owner names
-// the members it was sending: their outcome cannot be known, so they are recorded unknown
-// instead of being sent again.
+// A send is made exclusive by the database, before any provider call: a task owns a batch
+// while its lock (send_locks, one small document per batch being sent, unique by _id) is its
+// own, and it sends only the members it wrote into its lock (Upto) with one conditional update
+// on that lock. A member leaves the open list only through a delivery record, and a claim has
+// one record at most: the record's _id is the claim's, so the owner's own record and the
+// "unknown" one written for it when it is presumed dead cannot both exist. A lock left by a
+// dead owner names the members it was sending: their outcome cannot be known, so they are
+// recorded unknown instead of being sent again. An owner renews its lock while it sends
+// (RenewBatch), so a slow provider call does not make it look dead.
 
 // QueueRecipients puts a notice in the inboxes of members and, when channel is set, queues
 // their deliveries on it: chunks[i] goes into the send batch prefix+tags[i]. A member already in
@@ -111,9 +116,7 @@ func (s *Store) EnsureBatch(ctx context.Context, noticeID, channel, batch string
 	}
 	now := s.now()
 	b := models.SendBatch{ID: batch, NoticeID: noticeID, Channel: channel, Members: members, Open: members, CreatedAt: now, UpdatedAt: now}
-	if pack := models.PackPhones(members, phones); pack != nil {
-		b.PhonePacks = [][]byte{pack}
-	}
+	b.Phones = models.MemberPhones(members, phones)
 	_, err := s.c(colSendBatches).InsertOne(ctx, b)
 	if !isDup(err) {
 		if err != nil {
@@ -138,8 +141,8 @@ func (s *Store) EnsureBatch(ctx context.Context, noticeID, channel, batch string
 			return false, nil
 		}
 		push := bson.M{"members": bson.M{"$each": missing}, "open": bson.M{"$each": missing}}
-		if pack := models.PackPhones(missing, phones); pack != nil {
-			push["phone_packs"] = pack
+		if list := models.MemberPhones(missing, phones); list != nil {
+			push["phones"] = bson.M{"$each": list}
 		}
 		res, err := s.c(colSendBatches).UpdateOne(ctx, bson.M{"_id": batch, "members": bson.M{"$nin": missing}}, bson.M{
 			"$push": push, "$set": bson.M{"done": false, "updated_at": now}})
@@ -163,70 +166,6 @@ func (s *Store) DeferBatch(ctx context.Context, batch string, notBefore time.Tim
 	return nil
 }
 
-// ErrBatchBusy means another live task is sending the batch.
-var ErrBatchBusy = errors.New("send batch is being sent by another task")
-
-// Claim is a task's ownership of a batch while it sends: the batch and its due deliveries.
-type Claim struct {
-	ID         string // unique per claim
-	Batch      models.SendBatch
-	Deliveries []models.Delivery // queued and due: the ones to send now
-}
-
-// ClaimBatch makes task the owner of a batch under claim and returns its open deliveries that
-// are due. A lock left by an earlier run of the same task, or taken before deadBefore, belongs
-// to a dead sender: its members that sender never recorded become unknown, since whether they
-// arrived cannot be known and sending again could send them twice. (asynq runs a task again
-// when its earlier run failed, timed out or lost its worker; a timed-out run that still
-// records afterwards finds its deliveries settled and its outcomes already written, so nothing
-// is sent twice.) A live owner's lock gives ErrBatchBusy. No batch, or nothing due, gives no
-// deliveries; the caller then releases the lock.
-func (s *Store) ClaimBatch(ctx context.Context, batch, task, claim string, deadBefore time.Time) (Claim, error) {
-	c := Claim{ID: claim}
-	now := s.now()
-	// The lock comes first, naming nothing; the batch is read only once it is held, so that
-	// no read made before another owner recorded and released can be sent from. It names what
-	// it sends before anything is sent.
-	lock := models.SendLock{ID: batch, Claim: claim, Task: task, At: now}
-	_, err := s.c(colSendLocks).InsertOne(ctx, lock)
-	switch {
-	case isDup(err):
-		took, err := s.takeOver(ctx, lock, deadBefore)
-		if err != nil {
-			return c, err
-		}
-		if !took {
-			return c, ErrBatchBusy
-		}
-	case err != nil:
-		return c, fmt.Errorf("lock send batch: %w", err)
-	}
-	b, err := findOne[models.SendBatch](ctx, s.c(colSendBatches), bson.M{"_id": batch})
-	if errors.Is(err, ErrNotFound) {
-		return c, nil
-	}
-	if err != nil {
-		// The lock names nothing yet: letting it go loses nothing.
-		return c, errors.Join(err, s.ReleaseBatch(context.WithoutCancel(ctx), batch, claim))
-	}
-	c.Batch = b
-	claimed := due(b, now)
-	if len(claimed) > 0 {
-		res, err := s.c(colSendLocks).UpdateOne(ctx, bson.M{"_id": batch, "claim": claim}, bson.M{"$set": bson.M{"upto": len(b.Members)}})
-		if err != nil {
-			return c, fmt.Errorf("lock send batch: %w", err)
-		}
-		if res.MatchedCount != 1 {
-			return c, ErrBatchBusy // taken over meanwhile: this task was presumed dead
-		}
-	}
-	c.Deliveries = make([]models.Delivery, len(claimed))
-	for i, m := range claimed {
-		c.Deliveries[i] = queuedDelivery(b, m)
-	}
-	return c, nil
-}
-
 // queuedDelivery is the delivery of one of a batch's open members, as it stands until its
 // outcome is recorded.
 func queuedDelivery(b models.SendBatch, member string) models.Delivery {
@@ -240,98 +179,6 @@ func due(b models.SendBatch, now time.Time) []string {
 		return []string{}
 	}
 	return b.Open
-}
-
-// takeOver replaces a dead owner's lock with lock (one conditional update: of two tasks taking
-// over, one wins) and settles what the dead owner left. It answers false if the owner lives.
-func (s *Store) takeOver(ctx context.Context, lock models.SendLock, deadBefore time.Time) (bool, error) {
-	old, err := findOne[models.SendLock](ctx, s.c(colSendLocks), bson.M{"_id": lock.ID})
-	if errors.Is(err, ErrNotFound) {
-		return false, nil // released in between: the caller tries again later
-	}
-	if err != nil {
-		return false, err
-	}
-	if old.Task != lock.Task && !old.At.Before(deadBefore) {
-		return false, nil
-	}
-	res, err := s.c(colSendLocks).ReplaceOne(ctx, bson.M{"_id": lock.ID, "claim": old.Claim}, lock)
-	if err != nil {
-		return false, fmt.Errorf("take over send batch: %w", err)
-	}
-	if res.ModifiedCount != 1 {
-		return false, nil
-	}
-	_, err = s.settleDead(ctx, old)
-	return err == nil, err
-}
-
-// settleDead records unknown the deliveries a dead owner claimed and never recorded, and
-// returns how many.
-func (s *Store) settleDead(ctx context.Context, dead models.SendLock) (int, error) {
-	if dead.Upto == 0 {
-		return 0, nil
-	}
-	b, err := findOne[models.SendBatch](ctx, s.c(colSendBatches), bson.M{"_id": dead.ID})
-	if errors.Is(err, ErrNotFound) {
-		return 0, nil
-	}
-	if err != nil {
-		return 0, err
-	}
-	var recorded []Recorded
-	open := make(map[string]bool, len(b.Open))
-	for _, m := range b.Open {
-		open[m] = true
-	}
-	for _, m := range b.Members[:min(dead.Upto, len(b.Members))] {
-		if open[m] {
-			recorded = append(recorded, Recorded{Delivery: queuedDelivery(b, m), Outcome: Outcome{Status: models.DeliveryUnknown, Reason: "worker_lost"}})
-		}
-	}
-	if err := s.RecordOutcomes(ctx, Claim{ID: dead.Claim, Batch: b}, recorded, Pending{}); err != nil {
-		return 0, err
-	}
-	return len(recorded), nil
-}
-
-// ReleaseBatch ends claim's ownership of a batch, once every outcome is written.
-func (s *Store) ReleaseBatch(ctx context.Context, batch, claim string) error {
-	if _, err := s.c(colSendLocks).DeleteOne(ctx, bson.M{"_id": batch, "claim": claim}); err != nil {
-		return fmt.Errorf("release send batch: %w", err)
-	}
-	return nil
-}
-
-// ExpireSending settles the locks taken before before: their owners died and their tasks are
-// gone too (a send never runs that long). It returns how many deliveries became unknown.
-func (s *Store) ExpireSending(ctx context.Context, before time.Time) (int64, error) {
-	var locks []models.SendLock
-	if err := s.all(ctx, colSendLocks, bson.M{"at": bson.M{"$lt": before}}, options.Find().SetLimit(1000), &locks); err != nil {
-		return 0, fmt.Errorf("expired send locks: %w", err)
-	}
-	var total int64
-	for _, old := range locks {
-		// Take the lock over first, so that no task claims the batch while its deliveries
-		// are being settled, then drop it.
-		mine := models.SendLock{ID: old.ID, Claim: NewID(), Task: "reconciler", At: s.now()}
-		res, err := s.c(colSendLocks).ReplaceOne(ctx, bson.M{"_id": old.ID, "claim": old.Claim}, mine)
-		if err != nil {
-			return total, fmt.Errorf("take over send batch: %w", err)
-		}
-		if res.ModifiedCount != 1 {
-			continue
-		}
-		n, err := s.settleDead(ctx, old)
-		total += int64(n)
-		if err != nil {
-			return total, err
-		}
-		if err := s.ReleaseBatch(ctx, old.ID, mine.Claim); err != nil {
-			return total, err
-		}
-	}
-	return total, nil
 }
 
 // Outcome is what happened to a delivery.
@@ -357,25 +204,52 @@ type Pending struct {
 
 // RecordOutcomes records the outcomes of some of a claim's deliveries and takes them off the
 // batch's open list; the claim's other deliveries stay open, as pending says. Only the claim's
-// owner calls it, and it releases its lock only after this succeeded: a crash or an error in
-// between leaves the lock, whose next owner settles the claim (settleDead). The outcomes are
-// written, as one delivery record, before the open list changes, so that settling leaves none
-// open; a delivery settled unknown that its record names still shows its real outcome
-// (models.Delivery.Prevails).
+// owner calls it, once, and it releases its lock only after this succeeded: a crash or an
+// error in between leaves the lock, whose next owner settles the claim (takeOver). The
+// outcomes are written, as one delivery record with the claim's id, before the open list
+// changes. If the claim was settled before (its owner presumed dead), the settlement's record
+// holds that id: nothing is written and the answer is ErrClaimLost.
 func (s *Store) RecordOutcomes(ctx context.Context, c Claim, recorded []Recorded, pending Pending) error {
+	_, err := s.record(ctx, c, recorded, pending, false)
+	return err
+}
+
+// record writes claim c's delivery record and takes its members off the open list. A settler
+// (settling) that finds the record written already takes off the members that record names
+// (its writer may have died before doing so) and answers 0.
+func (s *Store) record(ctx context.Context, c Claim, recorded []Recorded, pending Pending, settling bool) (int, error) {
 	now := s.now()
 	done := make([]string, len(recorded))
-	if len(recorded) > 0 {
-		rec := models.DeliveryRecord{ID: NewID(), NoticeID: c.Batch.NoticeID, Batch: c.Batch.ID, Channel: c.Batch.Channel,
-			Attempts: c.Batch.Attempts + 1, QueuedAt: c.Batch.CreatedAt, At: now, Outcomes: make([]models.DeliveryOutcome, len(recorded))}
-		for i, r := range recorded {
-			o := r.Outcome
-			rec.Outcomes[i] = models.DeliveryOutcome{MemberID: r.MemberID, Status: o.Status, Reason: o.Reason, Code: o.Code, ProviderID: o.ProviderID}
-			done[i] = r.MemberID
+	rec := models.DeliveryRecord{ID: c.ID, NoticeID: c.Batch.NoticeID, Batch: c.Batch.ID, Channel: c.Batch.Channel,
+		Attempts: c.Batch.Attempts + 1, QueuedAt: c.Batch.CreatedAt, At: now, Outcomes: make([]models.DeliveryOutcome, len(recorded))}
+	for i, r := range recorded {
+		o := r.Outcome
+		rec.Outcomes[i] = models.DeliveryOutcome{MemberID: r.MemberID, Status: o.Status, Reason: o.Reason, Code: o.Code, ProviderID: o.ProviderID}
+		done[i] = r.MemberID
+	}
+	_, err := s.c(colRecords).InsertOne(ctx, rec)
+	switch {
+	case isDup(err) && !settling:
+		return 0, ErrClaimLost
+	case isDup(err):
+		earlier, err := findOne[models.DeliveryRecord](ctx, s.c(colRecords), bson.M{"_id": c.ID})
+		if err != nil {
+			return 0, fmt.Errorf("settle delivery record: %w", err)
 		}
-		if _, err := s.c(colRecords).InsertOne(ctx, rec); err != nil {
-			return fmt.Errorf("record deliveries: %w", err)
+		done = done[:0]
+		for _, o := range earlier.Outcomes {
+			done = append(done, o.MemberID)
 		}
+		if len(done) == 0 {
+			return 0, nil
+		}
+		_, err = s.c(colSendBatches).UpdateOne(ctx, bson.M{"_id": c.Batch.ID}, bson.M{"$pullAll": bson.M{"open": done}})
+		if err != nil {
+			return 0, fmt.Errorf("settle send batch: %w", err)
+		}
+		return 0, s.fixDone(ctx, c.Batch.ID)
+	case err != nil:
+		return 0, fmt.Errorf("record deliveries: %w", err)
 	}
 	// Done when the claim leaves nothing open, as far as it knows; the answer shows whether
 	// that held (a member added meanwhile by EnsureBatch), and a second write corrects it.
@@ -392,24 +266,41 @@ func (s *Store) RecordOutcomes(ctx context.Context, c Claim, recorded []Recorded
 	}
 	update := bson.M{"$set": set, "$inc": bson.M{"attempts": 1}}
 	if left == 0 {
-		update["$unset"] = bson.M{"phones": "", "phone_packs": ""} // numbers are kept no longer than needed
+		update["$unset"] = bson.M{"phones": ""} // numbers are kept no longer than needed
 	}
 	if len(done) > 0 {
 		update["$pullAll"] = bson.M{"open": done}
 	}
 	var b models.SendBatch
-	err := s.c(colSendBatches).FindOneAndUpdate(ctx, bson.M{"_id": c.Batch.ID}, update,
+	err = s.c(colSendBatches).FindOneAndUpdate(ctx, bson.M{"_id": c.Batch.ID}, update,
 		options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&b)
 	if errors.Is(err, mongo.ErrNoDocuments) {
-		return nil
+		return len(recorded), nil
 	}
 	if err != nil {
-		return fmt.Errorf("record send batch: %w", err)
+		return 0, fmt.Errorf("record send batch: %w", err)
 	}
 	if empty := len(b.Open) == 0; b.Done != empty {
 		// A member was added meanwhile, or an earlier claim's late record said otherwise.
 		if _, err := s.c(colSendBatches).UpdateOne(ctx, bson.M{"_id": c.Batch.ID}, bson.M{"$set": bson.M{"done": empty}}); err != nil {
-			return fmt.Errorf("record send batch: %w", err)
+			return 0, fmt.Errorf("record send batch: %w", err)
+		}
+	}
+	return len(recorded), nil
+}
+
+// fixDone sets a batch's done flag from its open list.
+func (s *Store) fixDone(ctx context.Context, batch string) error {
+	b, err := findOne[models.SendBatch](ctx, s.c(colSendBatches), bson.M{"_id": batch})
+	if errors.Is(err, ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if empty := len(b.Open) == 0; b.Done != empty {
+		if _, err := s.c(colSendBatches).UpdateOne(ctx, bson.M{"_id": batch}, bson.M{"$set": bson.M{"done": empty}}); err != nil {
+			return fmt.Errorf("settle send batch: %w", err)
 		}
 	}
 	return nil

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
 	"kehou/models"
 	"kehou/store/engine"
 )
@@ -46,57 +48,125 @@ func ledger(t *testing.T, s *Store, noticeID string, limit int) []string {
 	}
 }
 
-// A delivery is listed once whatever records name it: the outcome a sender learned stands
-// over an unknown one, recorded before or after it, and over the open list of a batch that
-// never learned of it.
-func TestDeliveryRecordsPrevail(t *testing.T) {
+// recordsPer counts, by member, the delivery records of a notice that name it.
+func recordsPer(t *testing.T, s *Store, noticeID string) map[string]int {
+	t.Helper()
+	var recs []models.DeliveryRecord
+	if err := s.all(context.Background(), colRecords, map[string]any{"notice_id": noticeID}, options.Find(), &recs); err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]int{}
+	for _, r := range recs {
+		for _, o := range r.Outcomes {
+			out[o.MemberID]++
+		}
+	}
+	return out
+}
+
+// A claim is recorded once: by its owner, or as unknown by whoever takes the batch over from
+// it, never both; an owner that renews its lock is not taken over; a task that dies while it
+// settles another's claim leaves the settling to the next.
+func TestOneRecordPerClaim(t *testing.T) {
 	s := newStore(t)
 	ctx := context.Background()
 	now := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
 	s.SetClock(func() time.Time { return now })
+	dead := func() time.Time { return now.Add(-10 * time.Minute) }
 	if _, err := s.EnsureBatch(ctx, "n3", "sms", "b7", []string{"m1", "m2"}, nil); err != nil {
 		t.Fatal(err)
 	}
-	claimA, err := s.ClaimBatch(ctx, "b7", "taskA", "claimA", now.Add(-10*time.Minute))
+	claimA, err := s.ClaimBatch(ctx, "b7", "taskA", "claimA", dead())
 	if err != nil || len(claimA.Deliveries) != 2 {
 		t.Fatalf("claim: %+v, %v", claimA, err)
 	}
-	// A records m1 and dies before the batch hears of it (the batch update never happens).
-	rec := models.DeliveryRecord{ID: NewID(), NoticeID: "n3", Batch: "b7", Channel: "sms", Attempts: 1, At: now,
+	// A's provider call is slow; it renews its lock, so nobody takes the batch over.
+	now = now.Add(8 * time.Minute)
+	if ok, err := s.RenewBatch(ctx, "b7", "claimA"); err != nil || !ok {
+		t.Fatalf("renew: %v, %v", ok, err)
+	}
+	now = now.Add(8 * time.Minute)
+	if _, err := s.ClaimBatch(ctx, "b7", "taskB", "claimB", dead()); !errors.Is(err, ErrBatchBusy) {
+		t.Fatalf("renewed lock taken: %v", err)
+	}
+	if k, err := s.ExpireSending(ctx, dead()); err != nil || k != 0 {
+		t.Fatalf("renewed lock expired: %d, %v", k, err)
+	}
+	// A stops renewing: the reconciler settles its claim as unknown, and A's late record,
+	// sent or not, finds the claim's record written and changes nothing.
+	now = now.Add(11 * time.Minute)
+	if k, err := s.ExpireSending(ctx, dead()); err != nil || k != 2 {
+		t.Fatalf("expire: %d, %v; want 2 unknown", k, err)
+	}
+	if ok, err := s.RenewBatch(ctx, "b7", "claimA"); err != nil || ok {
+		t.Fatalf("renew after settling: %v, %v; want false", ok, err)
+	}
+	if err := s.RecordOutcomes(ctx, claimA, outcomes(claimA, models.DeliverySent, ""), Pending{}); !errors.Is(err, ErrClaimLost) {
+		t.Fatalf("late record: %v, want ErrClaimLost", err)
+	}
+	if got, want := ledger(t, s, "n3", 100), []string{"m1=unknown", "m2=unknown"}; !slices.Equal(got, want) {
+		t.Fatalf("ledger %v, want %v", got, want)
+	}
+	if per := recordsPer(t, s, "n3"); per["m1"] != 1 || per["m2"] != 1 {
+		t.Fatalf("records per member %v, want one each", per)
+	}
+
+	// b8: the owner records m1 sent and leaves m2 queued (a transient failure), then dies
+	// before its batch hears of it. The rerun, once the lock has expired, finds the record,
+	// takes m1 off the open list and sends m2, which was never sent.
+	if _, err := s.EnsureBatch(ctx, "n4", "sms", "b8", []string{"m1", "m2"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	c, err := s.ClaimBatch(ctx, "b8", "taskC", "claimC", dead())
+	if err != nil || len(c.Deliveries) != 2 {
+		t.Fatalf("claim b8: %+v, %v", c, err)
+	}
+	rec := models.DeliveryRecord{ID: "claimC", NoticeID: "n4", Batch: "b8", Channel: "sms", Attempts: 1, At: now,
 		Outcomes: []models.DeliveryOutcome{{MemberID: "m1", Status: models.DeliverySent}}}
 	if _, err := s.c(colRecords).InsertOne(ctx, rec); err != nil {
 		t.Fatal(err)
 	}
-	if got, want := ledger(t, s, "n3", 100), []string{"m1=sent", "m2=queued"}; !slices.Equal(got, want) {
+	if got, want := ledger(t, s, "n4", 100), []string{"m1=sent", "m2=queued"}; !slices.Equal(got, want) {
 		t.Fatalf("ledger %v, want %v", got, want)
 	}
-	// The task runs again and settles A's claim: m1 and m2 are still open in b7.
-	if _, err := s.ClaimBatch(ctx, "b7", "taskA", "claimA2", now.Add(-10*time.Minute)); err != nil {
+	now = now.Add(11 * time.Minute) // C's lock expires
+	c2, err := s.ClaimBatch(ctx, "b8", "taskC", "claimC2", dead())
+	if err != nil || !slices.Equal(members(c2), []string{"m2"}) {
+		t.Fatalf("rerun of b8: %v, %v; want m2 only", members(c2), err)
+	}
+	if err := s.RecordOutcomes(ctx, c2, outcomes(c2, models.DeliverySent, ""), Pending{}); err != nil {
 		t.Fatal(err)
 	}
-	if got, want := ledger(t, s, "n3", 100), []string{"m1=sent", "m2=unknown"}; !slices.Equal(got, want) {
-		t.Fatalf("ledger after settling %v, want %v", got, want)
+	if got, want := ledger(t, s, "n4", 1), []string{"m1=sent", "m2=sent"}; !slices.Equal(got, want) {
+		t.Fatalf("ledger %v, want %v", got, want)
 	}
-	// A was alive after all, and records m2's send late.
-	if err := s.RecordOutcomes(ctx, claimA, outcomes(claimA, models.DeliverySent, "", "m2"), Pending{}); err != nil {
+
+	// b9: a task took b9 over from a dead owner and died while settling it. The next one
+	// settles the dead owner's members, once.
+	if _, err := s.EnsureBatch(ctx, "n5", "sms", "b9", []string{"m1", "m2", "m3"}, nil); err != nil {
 		t.Fatal(err)
 	}
-	if got, want := ledger(t, s, "n3", 100), []string{"m1=sent", "m2=sent"}; !slices.Equal(got, want) {
-		t.Fatalf("ledger after the late record %v, want %v", got, want)
+	left := models.SendLock{ID: "b9", Claim: "claimE", Task: "taskE", At: dead().Add(-time.Second), Upto: 2, Settles: "claimD"}
+	if _, err := s.c(colSendLocks).InsertOne(ctx, left); err != nil {
+		t.Fatal(err)
+	}
+	c, err = s.ClaimBatch(ctx, "b9", "taskF", "claimF", dead())
+	if err != nil || !slices.Equal(members(c), []string{"m3"}) {
+		t.Fatalf("claim after an interrupted settling: %v, %v; want m3", members(c), err)
+	}
+	if got, want := ledger(t, s, "n5", 100), []string{"m1=unknown", "m2=unknown", "m3=queued"}; !slices.Equal(got, want) {
+		t.Fatalf("ledger %v, want %v", got, want)
 	}
 	r, err := s.Report(ctx, "n3")
-	if err != nil || r.Channels["sms"]["sent"] != 2 || len(r.Channels["sms"]) != 1 || len(r.Reasons) != 0 {
-		t.Fatalf("report %+v, %v; want 2 sent and nothing else", r, err)
-	}
-	if open, err := s.OpenDeliveries(ctx, "n3"); err != nil || open != 0 {
-		t.Fatalf("open: %d, %v", open, err)
+	if err != nil || r.Channels["sms"]["unknown"] != 2 || len(r.Channels["sms"]) != 1 {
+		t.Fatalf("report %+v, %v; want 2 unknown and nothing else", r, err)
 	}
 	// The ledger goes batch by batch: a batch with only queued members (b6) takes its place
 	// before b7, and a page of one item at a time gives the same list.
 	if _, err := s.EnsureBatch(ctx, "n3", "sms", "b6", []string{"m9"}, nil); err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"m9=queued", "m1=sent", "m2=sent"}
+	want := []string{"m9=queued", "m1=unknown", "m2=unknown"}
 	if got := ledger(t, s, "n3", 100); !slices.Equal(got, want) {
 		t.Fatalf("ledger %v, want %v", got, want)
 	}
@@ -155,32 +225,33 @@ func TestSendBatchLocks(t *testing.T) {
 
 		// Task A claims b1 and dies during the send.
 		got, err := s.ClaimBatch(ctx, "b1", "taskA", "claimA", now.Add(-10*time.Minute))
-		if err != nil || !slices.Equal(members(got), []string{"m1", "m2"}) || string(got.Batch.Phones()["m1"]) != "sealed" {
-			t.Fatalf("first claim: %v (phones %v), %v", members(got), got.Batch.Phones(), err)
+		if err != nil || !slices.Equal(members(got), []string{"m1", "m2"}) || string(got.Batch.PhoneOf()["m1"]) != "sealed" {
+			t.Fatalf("first claim: %v (phones %v), %v", members(got), got.Batch.PhoneOf(), err)
 		}
 		// Another task finds it busy while A may be alive.
 		if _, err := s.ClaimBatch(ctx, "b1", "taskB", "claimB", now.Add(-10*time.Minute)); !errors.Is(err, ErrBatchBusy) {
 			t.Fatalf("second owner: %v, want ErrBatchBusy", err)
 		}
-		// A recorded m1 before dying; m2's outcome was never written.
-		if err := s.RecordOutcomes(ctx, got, outcomes(got, models.DeliverySent, "", "m1"), Pending{}); err != nil {
-			t.Fatal(err)
+		// A dies without recording. asynq runs task A again at once: the lock, though A's, is
+		// fresh, and A may be recording still.
+		if _, err := s.ClaimBatch(ctx, "b1", "taskA", "claimA2", now.Add(-10*time.Minute)); !errors.Is(err, ErrBatchBusy) {
+			t.Fatalf("rerun at once: %v, want ErrBatchBusy", err)
 		}
-		// asynq runs task A again: the lock is its own dead one.
+		// Once the lock is older than the lock's lifetime, A is dead.
+		now = now.Add(11 * time.Minute)
 		got, err = s.ClaimBatch(ctx, "b1", "taskA", "claimA2", now.Add(-10*time.Minute))
 		if err != nil || len(got.Deliveries) != 0 {
 			t.Fatalf("rerun: %v, %v; want none left to send", members(got), err)
 		}
-		if d := statusOf(t, s, "n1", "m1"); d.Status != models.DeliverySent || d.Attempts != 1 || d.SentAt.IsZero() {
-			t.Fatalf("m1 = %+v, want sent after 1 attempt", d)
-		}
-		if d := statusOf(t, s, "n1", "m2"); d.Status != models.DeliveryUnknown || d.Reason != "worker_lost" {
-			t.Fatalf("m2 = %s (%s), want unknown (worker_lost)", d.Status, d.Reason)
+		for _, m := range []string{"m1", "m2"} {
+			if d := statusOf(t, s, "n1", m); d.Status != models.DeliveryUnknown || d.Reason != "worker_lost" || d.Attempts != 1 {
+				t.Fatalf("%s = %s (%s) after %d attempts, want unknown (worker_lost) after 1", m, d.Status, d.Reason, d.Attempts)
+			}
 		}
 		if err := s.ReleaseBatch(ctx, "b1", "claimA2"); err != nil {
 			t.Fatal(err)
 		}
-		if b1, err := findOne[models.SendBatch](ctx, s.c(colSendBatches), map[string]any{"_id": "b1"}); err != nil || !b1.Done || len(b1.Open) != 0 || len(b1.Phones()) != 0 {
+		if b1, err := findOne[models.SendBatch](ctx, s.c(colSendBatches), map[string]any{"_id": "b1"}); err != nil || !b1.Done || len(b1.Open) != 0 || len(b1.PhoneOf()) != 0 {
 			t.Fatalf("b1 after settling = %+v, %v; want done, its numbers dropped", b1, err)
 		}
 
@@ -260,12 +331,12 @@ func TestSendBatchLocks(t *testing.T) {
 
 		// The ledger lists recorded and queued deliveries together, in id order, by page.
 		all := ledger(t, s, "n1", 2)
-		want := []string{"m1=sent", "m2=unknown", "m3=unknown", "m4=queued"}
+		want := []string{"m1=unknown", "m2=unknown", "m3=unknown", "m4=queued"}
 		if !slices.Equal(all, want) {
 			t.Fatalf("ledger %v, want %v", all, want)
 		}
 		r, err := s.Report(ctx, "n1")
-		if err != nil || r.Targeted != 4 || r.Channels["sms"]["queued"] != 1 || r.Channels["sms"]["unknown"] != 2 || r.Reasons["worker_lost"] != 2 {
+		if err != nil || r.Targeted != 4 || r.Channels["sms"]["queued"] != 1 || r.Channels["sms"]["unknown"] != 3 || r.Reasons["worker_lost"] != 3 {
 			t.Fatalf("report %+v, %v", r, err)
 		}
 	}
@@ -346,8 +417,7 @@ func TestReceiptBatchTags(t *testing.T) {
 	}
 }
 
-// TestBatchPhones: the numbers a batch carries survive its growth (each call adds a pack),
-// batches written with the older map of numbers still give theirs, a partial record pulls only
+// TestBatchPhones: the numbers a batch carries survive its growth, a partial record pulls only
 // its members from the open list, and a finished batch keeps no number.
 func TestBatchPhones(t *testing.T) {
 	ctx := context.Background()
@@ -359,17 +429,12 @@ func TestBatchPhones(t *testing.T) {
 	if grew, err := s.EnsureBatch(ctx, "n9", "sms", "b9", []string{"m2", "m3", "m4"}, map[string][]byte{"m2": []byte("other"), "m3": []byte("p3")}); err != nil || !grew {
 		t.Fatalf("growing the batch: %v, %v", grew, err)
 	}
-	legacy := map[string]any{"_id": "b10", "notice_id": "n9", "channel": "sms", "members": []string{"m7"}, "open": []string{"m7"},
-		"phones": map[string][]byte{"m7": []byte("p7")}, "done": false, "created_at": now, "updated_at": now}
-	if _, err := s.c(colSendBatches).InsertOne(ctx, legacy); err != nil {
-		t.Fatal(err)
-	}
 	c, err := s.ClaimBatch(ctx, "b9", "task", "claim", now.Add(-10*time.Minute))
 	if err != nil || !slices.Equal(members(c), []string{"m1", "m2", "m3", "m4"}) {
 		t.Fatalf("claim b9: %v, %v", members(c), err)
 	}
 	// m2 joined without a number and keeps none: a later call cannot give it one.
-	if got := c.Batch.Phones(); len(got) != 2 || string(got["m1"]) != "p1" || string(got["m3"]) != "p3" {
+	if got := c.Batch.PhoneOf(); len(got) != 2 || string(got["m1"]) != "p1" || string(got["m3"]) != "p3" {
 		t.Errorf("b9 numbers %q, want m1's and m3's", got)
 	}
 	// Recording m1 and m3 leaves m2 and m4 open, numbers kept for them.
@@ -377,8 +442,8 @@ func TestBatchPhones(t *testing.T) {
 		t.Fatal(err)
 	}
 	b9, err := findOne[models.SendBatch](ctx, s.c(colSendBatches), map[string]any{"_id": "b9"})
-	if err != nil || b9.Done || !slices.Equal(b9.Open, []string{"m2", "m4"}) || len(b9.Phones()) != 2 {
-		t.Fatalf("b9 after a partial record = open %v done %v phones %q, %v; want m2 and m4 open", b9.Open, b9.Done, b9.Phones(), err)
+	if err != nil || b9.Done || !slices.Equal(b9.Open, []string{"m2", "m4"}) || len(b9.PhoneOf()) != 2 {
+		t.Fatalf("b9 after a partial record = open %v done %v phones %q, %v; want m2 and m4 open", b9.Open, b9.Done, b9.PhoneOf(), err)
 	}
 	if err := s.ReleaseBatch(ctx, "b9", "claim"); err != nil {
 		t.Fatal(err)
@@ -390,29 +455,18 @@ func TestBatchPhones(t *testing.T) {
 	if err := s.RecordOutcomes(ctx, c, outcomes(c, models.DeliverySent, ""), Pending{}); err != nil {
 		t.Fatal(err)
 	}
-	if b9, err = findOne[models.SendBatch](ctx, s.c(colSendBatches), map[string]any{"_id": "b9"}); err != nil || !b9.Done || len(b9.Open) != 0 || b9.PhonePacks != nil {
-		t.Fatalf("b9 finished = open %v done %v packs %d, %v; want done without numbers", b9.Open, b9.Done, len(b9.PhonePacks), err)
+	if b9, err = findOne[models.SendBatch](ctx, s.c(colSendBatches), map[string]any{"_id": "b9"}); err != nil || !b9.Done || len(b9.Open) != 0 || b9.Phones != nil {
+		t.Fatalf("b9 finished = open %v done %v phones %d, %v; want done without numbers", b9.Open, b9.Done, len(b9.Phones), err)
 	}
 
-	// A batch that carried no number at first gets its first pack when it grows.
+	// A batch that carried no number at first gets its first one when it grows.
 	if _, err := s.EnsureBatch(ctx, "n9", "sms", "b11", []string{"m8"}, nil); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.EnsureBatch(ctx, "n9", "sms", "b11", []string{"m9"}, map[string][]byte{"m9": []byte("p9")}); err != nil {
 		t.Fatal(err)
 	}
-	if b11, err := findOne[models.SendBatch](ctx, s.c(colSendBatches), map[string]any{"_id": "b11"}); err != nil || len(b11.Phones()) != 1 || string(b11.Phones()["m9"]) != "p9" {
-		t.Fatalf("b11 numbers %q, %v; want m9's", b11.Phones(), err)
-	}
-
-	c, err = s.ClaimBatch(ctx, "b10", "task", "claim3", now.Add(-10*time.Minute))
-	if err != nil || string(c.Batch.Phones()["m7"]) != "p7" {
-		t.Fatalf("legacy batch numbers %q, %v", c.Batch.Phones(), err)
-	}
-	if err := s.RecordOutcomes(ctx, c, outcomes(c, models.DeliverySent, ""), Pending{}); err != nil {
-		t.Fatal(err)
-	}
-	if b10, err := findOne[models.SendBatch](ctx, s.c(colSendBatches), map[string]any{"_id": "b10"}); err != nil || !b10.Done || b10.LegacyPhones != nil {
-		t.Fatalf("legacy batch finished = done %v phones %q, %v", b10.Done, b10.LegacyPhones, err)
+	if b11, err := findOne[models.SendBatch](ctx, s.c(colSendBatches), map[string]any{"_id": "b11"}); err != nil || len(b11.PhoneOf()) != 1 || string(b11.PhoneOf()["m9"]) != "p9" {
+		t.Fatalf("b11 numbers %q, %v; want m9's", b11.PhoneOf(), err)
 	}
 }

@@ -102,7 +102,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, reqID, code, msg)
 		return
 	}
-	s.answer(w, reqID, &q, now)
+	s.answer(r.Context(), w, reqID, &q, now)
 }
 
 // decode fills q from body and checks the required fields, returning a Tencent error code and

@@ -1,6 +1,7 @@
 package smsfake
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -36,8 +37,8 @@ type envelope struct {
 }
 
 // answer applies injected failures and per-number checks to a valid request, records what it
-// accepts, and writes the answer.
-func (s *Server) answer(w http.ResponseWriter, reqID string, q *sendRequest, now time.Time) {
+// accepts, and writes the answer (after HoldAnswers' wait, if set).
+func (s *Server) answer(ctx context.Context, w http.ResponseWriter, reqID string, q *sendRequest, now time.Time) {
 	var domestic, abroad bool
 	for _, p := range q.PhoneNumberSet {
 		if strings.HasPrefix(p, "+86") {
@@ -84,6 +85,18 @@ func (s *Server) answer(w http.ResponseWriter, reqID string, q *sendRequest, now
 	var out envelope
 	out.Response.SendStatusSet = statuses
 	out.Response.RequestID = reqID
+	s.mu.Lock()
+	hold := s.hold
+	s.mu.Unlock()
+	if hold > 0 {
+		t := time.NewTimer(hold)
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			return // the client gave up: the messages are sent all the same
+		}
+	}
 	writeJSON(w, &out)
 }
 

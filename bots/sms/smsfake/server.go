@@ -43,6 +43,7 @@ type Server struct {
 	rate     float64
 	rng      *rand.Rand
 	delay    time.Duration
+	hold     time.Duration // HoldAnswers
 	srv      *http.Server
 	url      string
 
@@ -128,6 +129,15 @@ func (s *Server) Delay(d time.Duration) {
 	s.delay = d
 }
 
+// HoldAnswers makes the fake accept and record each message at once but answer d later, or
+// never if the client gives up first: a provider that is slow to confirm, or a worker killed
+// while it waited, for a message that went out all the same. 0 clears it.
+func (s *Server) HoldAnswers(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.hold = d
+}
+
 // Sent returns a copy of the accepted messages, oldest first.
 func (s *Server) Sent() []SentSMS {
 	s.mu.Lock()
@@ -148,7 +158,7 @@ func (s *Server) Reset() {
 	s.failCode, s.failLeft = "", 0
 	s.rateCode, s.rate = "", 0
 	s.rng = rand.New(rand.NewPCG(rateSeed, rateSeed))
-	s.delay = 0
+	s.delay, s.hold = 0, 0
 }
 
 // injected returns the failure code to apply to this send, or "".

@@ -228,3 +228,33 @@ func TestCloseBeforeStartAndDoubleStart(t *testing.T) {
 		t.Error("second Start succeeded")
 	}
 }
+
+// A held answer does not hold the message back: it is recorded when accepted, whether the
+// client waits for the answer or gives up on it.
+func TestHoldAnswersRecordsBeforeAnswering(t *testing.T) {
+	f, url := start(t)
+	c := client(t, url, nil)
+	f.HoldAnswers(time.Hour)
+	ctx, cancel := context.WithCancel(context.Background())
+	errc := make(chan error, 1)
+	go func() {
+		_, err := c.Send(ctx, msg(1))
+		errc <- err
+	}()
+	for deadline := time.Now().Add(5 * time.Second); len(f.Sent()) == 0; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the held message was not recorded")
+		}
+	}
+	cancel()
+	if err := <-errc; err == nil {
+		t.Fatal("a send given up on reported success")
+	}
+	f.HoldAnswers(0)
+	if _, err := c.Send(context.Background(), msg(2)); err != nil {
+		t.Fatalf("after clearing the hold: %v", err)
+	}
+	if got := f.Sent(); len(got) != 2 || got[0].SessionContext != "d1" {
+		t.Fatalf("sent %+v, want d1 and d2", got)
+	}
+}
