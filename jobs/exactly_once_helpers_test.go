@@ -11,7 +11,6 @@ import (
 
 	"github.com/hibiken/asynq"
 
-	"kehou/bots"
 	"kehou/models"
 	"kehou/wechat/wxfake"
 )
@@ -53,7 +52,7 @@ func (e *bcEnv) arrived(n models.Notice, robots map[string]string) map[string]in
 		}
 		_ = json.Unmarshal(r.Body, &body)
 		if strings.HasSuffix(body.Page, "?id="+n.ID) {
-			out[models.DeliveryID(n.ID, memberOf[body.ToUser], bots.ChannelSubscribe)]++
+			out[models.DeliveryID(n.ID, memberOf[body.ToUser], models.ChannelSubscribe)]++
 		}
 	}
 	for _, r := range e.wx.Requests(wxfake.EpWeComRobot) {
@@ -64,7 +63,7 @@ func (e *bcEnv) arrived(n models.Notice, robots map[string]string) map[string]in
 		}
 		_ = json.Unmarshal(r.Body, &body)
 		if id, ok := robots[r.Query.Get("key")]; ok && strings.Contains(body.Markdown.Content, n.Title) {
-			out[models.DeliveryID(n.ID, models.RobotMember(id), bots.ChannelWeCom)]++
+			out[models.DeliveryID(n.ID, models.RobotMember(id), models.ChannelWeCom)]++
 		}
 	}
 	return out

@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"kehou/bots"
 	"kehou/bots/outbox"
 	"kehou/bots/sms"
 	"kehou/bots/wecom"
@@ -26,13 +25,13 @@ func TestSendsRepeatedAndRacedArriveOnce(t *testing.T) {
 	ctx := context.Background()
 	e.sms.FailRate("InternalError.Timeout", 0.1)
 	e.h.SendChunk = 50 // many batches, so that races are many
-	e.h.Notifiers[bots.ChannelWeCom] = wecom.New(e.wx.HTTPClient())
-	e.h.Notifiers[bots.ChannelSubscribe] = outbox.New(bots.ChannelSubscribe, e.st)
+	e.h.Notifiers[models.ChannelWeCom] = wecom.New(e.wx.HTTPClient())
+	e.h.Notifiers[models.ChannelSubscribe] = outbox.New(models.ChannelSubscribe, OutboxSink{Store: e.st})
 	e.h.RobotPerMin = 20
 	robots := map[string]string{}
 	var robotIDs []string
 	for i := range 2 {
-		r := models.Robot{SchoolID: e.school.ID, CountyID: e.school.CountyID, Kind: bots.ChannelWeCom, Name: fmt.Sprint("群", i)}
+		r := models.Robot{SchoolID: e.school.ID, CountyID: e.school.CountyID, Kind: models.ChannelWeCom, Name: fmt.Sprint("群", i)}
 		key := fmt.Sprint("robot-key-", i)
 		must(t, e.st.CreateRobot(ctx, &r, key, ""))
 		robots[key] = r.ID
@@ -48,8 +47,8 @@ func TestSendsRepeatedAndRacedArriveOnce(t *testing.T) {
 	rec.StallAfter, rec.QueuedAfter = time.Nanosecond, time.Nanosecond
 	reconcileEvery(t, rec, 200*time.Millisecond)
 
-	bySMS := e.noticeWith("短信通知", []string{bots.ChannelSMS}, robotIDs)
-	byOutbox := e.noticeWith("订阅通知", []string{bots.ChannelSubscribe}, nil)
+	bySMS := e.noticeWith("短信通知", []string{models.ChannelSMS}, robotIDs)
+	byOutbox := e.noticeWith("订阅通知", []string{models.ChannelSubscribe}, nil)
 	stop := make(chan struct{})
 	racers := []*sync.WaitGroup{e.raceSends(bySMS, stop), e.raceSends(byOutbox, stop)}
 	e.settle(bySMS, 120*time.Second)
@@ -79,7 +78,7 @@ func TestWorkerStoppedMidCallSendsNothingTwice(t *testing.T) {
 	e.sms.HoldAnswers(time.Hour)
 	e.h.SendingAfter = 2 * time.Second // the workers' and the reconciler's lock lifetime
 	stopA := e.start()
-	notice := e.notice(bots.ChannelSMS)
+	notice := e.notice(models.ChannelSMS)
 	waitFor(t, 60*time.Second, "messages in flight", func() bool { return len(e.sms.Sent()) >= 20 })
 	stopA()
 	e.sms.HoldAnswers(0)
@@ -110,7 +109,7 @@ func TestSlowProviderOutlivesTheLock(t *testing.T) {
 	rec := *e.h
 	rec.StallAfter, rec.QueuedAfter = 300*time.Millisecond, 300*time.Millisecond
 	reconcileEvery(t, rec, 100*time.Millisecond)
-	notice := e.notice(bots.ChannelSMS)
+	notice := e.notice(models.ChannelSMS)
 	e.settle(notice, 120*time.Second)
 	status, _ := e.onceEach(notice, n, nil)
 	if status[models.DeliverySent] != n {
@@ -130,7 +129,7 @@ func TestPresumedDeadSenderIsNotSentTwice(t *testing.T) {
 	rec := *e.h
 	rec.StallAfter, rec.QueuedAfter, rec.SendingAfter = 200*time.Millisecond, 200*time.Millisecond, 200*time.Millisecond
 	reconcileEvery(t, rec, 100*time.Millisecond)
-	notice := e.notice(bots.ChannelSMS)
+	notice := e.notice(models.ChannelSMS)
 	e.settle(notice, 120*time.Second)
 	// The presumed-dead sender goes on with its claim; nobody else sends it. Once every
 	// number has its message, none gets a second one.
@@ -150,10 +149,10 @@ func TestClientTimeoutIsNotSentAgain(t *testing.T) {
 	impatient, err := sms.New(sms.Config{Endpoint: e.sms.URL(), Region: "ap-guangzhou", SecretID: "AKIDtest", SecretKey: "secret-key",
 		SdkAppID: "1400000000", SignName: "课后服务", HTTPClient: &http.Client{Timeout: 500 * time.Millisecond}})
 	must(t, err)
-	e.h.Notifiers[bots.ChannelSMS] = impatient
+	e.h.Notifiers[models.ChannelSMS] = impatient
 	e.sms.HoldAnswers(2 * time.Second)
 	e.start()
-	notice := e.notice(bots.ChannelSMS)
+	notice := e.notice(models.ChannelSMS)
 	waitFor(t, 120*time.Second, "messages sent while the answers are late", func() bool { return len(e.sms.Sent()) >= 10 })
 	e.sms.HoldAnswers(0)
 	e.settle(notice, 120*time.Second)
@@ -177,7 +176,7 @@ func TestWorkerStoppedMidSubscribeCallSendsNothingTwice(t *testing.T) {
 	e.wx.Delay(wxfake.EpSubscribeSend, time.Hour)
 	e.h.SendingAfter = 2 * time.Second // the workers' and the reconciler's lock lifetime
 	stopA := e.start()
-	notice := e.notice(bots.ChannelSubscribe)
+	notice := e.notice(models.ChannelSubscribe)
 	waitFor(t, 60*time.Second, "messages in flight", func() bool { return len(e.wx.Requests(wxfake.EpSubscribeSend)) >= 20 })
 	stopA()
 	e.wx.Delay(wxfake.EpSubscribeSend, 0)
