@@ -82,12 +82,7 @@ func batchKey(kind string, ids []string) string {
 func (s *Store) applyCountsOnce(ctx context.Context, key string, d countDelta) error {
 	field := "applied." + key
 	for id, m := range d {
-		inc := bson.M{}
-		for k, v := range m.inc {
-			if v != 0 {
-				inc[k] = v
-			}
-		}
+		inc := m.nonZero()
 		if len(inc) == 0 {
 			continue
 		}

@@ -77,15 +77,21 @@ func (d countDelta) add(month, schoolID, countyID, field string, n int) {
 	m.inc[field] += n
 }
 
+// nonZero is the counters' moves that change something, as a $inc document.
+func (m *countMove) nonZero() bson.M {
+	inc := bson.M{}
+	for k, v := range m.inc {
+		if v != 0 {
+			inc[k] = v
+		}
+	}
+	return inc
+}
+
 // apply moves the counters: one upsert by _id each (an index seek on the embedded store too).
 func (s *Store) applyCounts(ctx context.Context, d countDelta) error {
 	for id, m := range d {
-		inc := bson.M{}
-		for k, v := range m.inc {
-			if v != 0 {
-				inc[k] = v
-			}
-		}
+		inc := m.nonZero()
 		if len(inc) == 0 {
 			continue
 		}
