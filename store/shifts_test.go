@@ -278,3 +278,30 @@ func TestHoldWithoutApplication(t *testing.T) {
 		t.Fatalf("after the grace the crashed hold is stale: created %v, %v", created, err)
 	}
 }
+
+// TestDoubleTapApplyReturnsOneApplication: two Apply calls for the same shift at once (a
+// double tap) both answer with the one application, never ErrShiftOverlap.
+func TestDoubleTapApplyReturnsOneApplication(t *testing.T) {
+	f := newShiftFixture(t)
+	ctx := context.Background()
+	v := f.volunteer(t, "v1", models.VolunteerStudent, "")
+	sh := f.shift(t, 8, 3, 3)
+	// The first tap's hold is recorded, its application not inserted yet.
+	if err := f.s.hold(ctx, v.ID, models.Hold{ApplicationID: "first-tap", ShiftID: sh.ID, StartsAt: sh.StartsAt, EndsAt: sh.EndsAt, HeldAt: f.s.now()}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := f.s.Apply(ctx, v, sh); err != nil {
+		t.Fatalf("second tap while the first is in flight: %v", err)
+	}
+	ids := make([]string, 10)
+	errs := parallel(len(ids), func(i int) error {
+		a, _, err := f.s.Apply(ctx, v, sh)
+		ids[i] = a.ID
+		return err
+	})
+	for i, err := range errs {
+		if err != nil || ids[i] != ids[0] {
+			t.Fatalf("tap %d: %s %v, want %s", i, ids[i], err, ids[0])
+		}
+	}
+}

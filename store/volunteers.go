@@ -184,6 +184,12 @@ func (s *Store) hold(ctx context.Context, volunteerID string, h models.Hold) err
 			if err != nil && !errors.Is(err, ErrNotFound) {
 				return err
 			}
+			if errors.Is(err, ErrNotFound) && x.ShiftID == h.ShiftID {
+				// A twin Apply of the same shift in flight (a double tap): both holds stay, the
+				// applications' unique index picks one and the other returns it.
+				keep = append(keep, x)
+				continue
+			}
 			return ErrShiftOverlap
 		}
 		v.Holds = append(keep, h)
