@@ -314,7 +314,7 @@ func (s *Server) submitSurvey(c echo.Context) error {
 		body.Status, body.Message = statusSubmitted, msgSubmitted
 	default:
 		s.log.Warn("enqueue survey answer failed; storing it directly", "request_id", requestID(c), "survey", sv.ID, "err", err)
-		if n, err := s.store.InsertResponses(ctx, []models.Response{r}); err == nil && n == 0 {
+		if n, err := s.storeAnswer(ctx, r); err == nil && n == 0 {
 			body.Status, body.Message = statusSubmitted, msgSubmitted
 		} else if err != nil {
 			s.log.Error("survey answer not stored", "request_id", requestID(c), "survey", sv.ID, "err", err)
@@ -326,6 +326,31 @@ func (s *Server) submitSurvey(c echo.Context) error {
 		}
 	}
 	return c.JSON(http.StatusAccepted, body)
+}
+
+// storeAnswer writes one answer directly (the queue refused it), trying up to three times with
+// the same document: an attempt may store the answer and fail to move the report counters, and
+// only a repeat of the same answer (same id, so the same batch key) counts it then; a parent's
+// retry would carry a new id and leave it uncounted until a recount.
+func (s *Server) storeAnswer(ctx context.Context, r models.Response) (int, error) {
+	var err error
+	stored := 0 // 1 once an attempt inserted it, even if that attempt failed to count it
+	for attempt := range 3 {
+		if attempt > 0 {
+			select {
+			case <-ctx.Done():
+				return stored, err
+			case <-time.After(time.Duration(attempt) * 200 * time.Millisecond):
+			}
+		}
+		var n int
+		n, err = s.store.InsertResponses(ctx, []models.Response{r})
+		stored = max(stored, n)
+		if err == nil {
+			return stored, nil
+		}
+	}
+	return stored, err
 }
 
 const (

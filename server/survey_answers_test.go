@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -19,6 +20,7 @@ import (
 	"kehou/devstack/testenv"
 	"kehou/jobs"
 	"kehou/models"
+	"kehou/report"
 )
 
 // openingSurvey is a small named survey of school A1, published.
@@ -262,7 +264,7 @@ func TestOneAnswerPerFamilyUnderConcurrency(t *testing.T) {
 // before the 202; nothing accepted is lost.
 func TestAnswerStoredDirectlyWhenRedisIsDown(t *testing.T) {
 	e := newEnv(t)
-	fams := e.families(e.schoolA1, "A1", 3, 1)
+	fams := e.families(e.schoolA1, "A1", 3, 2)
 	sv := openingSurvey(e, e.schA1)
 	dead := asynq.NewClient(asynq.RedisClientOpt{Addr: "127.0.0.1:1", DialTimeout: 200 * time.Millisecond})
 	t.Cleanup(func() { _ = dead.Close() })
@@ -281,6 +283,38 @@ func TestAnswerStoredDirectlyWhenRedisIsDown(t *testing.T) {
 	e.waitResponses(sv.ID, 1)
 	if _, err := e.st.ResponseOf(context.Background(), sv.ID, e.st.RespondentKey(sv, fams[0].childID)); err != nil {
 		t.Fatal(err)
+	}
+
+	// Stored directly, but the first counter write fails: the direct store tries again with the
+	// same answer, so the month's figure still equals a recount.
+	var faults atomic.Int32
+	e.st.SetCountFault(func(string) error {
+		if faults.Add(1) == 1 {
+			return errors.New("injected counter fault")
+		}
+		return nil
+	})
+	r = e.req(http.MethodPost, "/api/v1/mp/surveys/"+sv.ID+"/answers", fams[1].token,
+		map[string]any{"answers": map[string]any{"q1": map[string]any{"choice": "B"}, "q3": map[string]any{"score": 4}}})
+	e.expect(r, http.StatusAccepted, "")
+	if r.json(t, &b); b.Status != "stored" || faults.Load() < 2 {
+		t.Fatalf("status %q after %d counter writes", b.Status, faults.Load())
+	}
+	e.st.SetCountFault(nil)
+	ctx, month := context.Background(), models.MonthOf(e.now)
+	written, err := report.New(e.st).Build(ctx, month)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.st.RecountReports(ctx); err != nil {
+		t.Fatal(err)
+	}
+	recounted, err := report.New(e.st).Build(ctx, month)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if written.City.SurveyResponses != 2 || written.City.SurveyResponses != recounted.City.SurveyResponses {
+		t.Fatalf("answers counted %d, recounted %d, want 2", written.City.SurveyResponses, recounted.City.SurveyResponses)
 	}
 }
 
