@@ -24,8 +24,8 @@ const (
 	SessionStaff  = "staff"
 )
 
-// Session is an issued API token. Only the SHA-256 of the token is stored, so a database dump
-// does not hand out live sessions.
+// Session is an issued API token. Only a keyed hash of the token (HMAC-SHA-256, store.SessionKey)
+// is stored, so a database dump does not hand out live sessions.
 type Session struct {
 	ID        string    `bson:"_id"` // the token's keyed hash (store.SessionKey), never the token
 	Kind      string    `bson:"kind"`

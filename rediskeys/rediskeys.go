@@ -12,7 +12,7 @@ import (
 
 // Key prefixes; a key is the prefix followed by what the comment says.
 const (
-	// SessionPrefix + hex SHA-256 of a bearer token: a signed-in user's session (the API).
+	// SessionPrefix + the keyed hash of a bearer token (store.SessionKey): a signed-in user's session (the API).
 	SessionPrefix = "kehou:s:"
 	// PupilsPrefix + member id: the children bound to a member, cached by the API.
 	PupilsPrefix = "kehou:kids:"

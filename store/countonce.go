@@ -35,7 +35,7 @@ import (
 //     never marked stays until a repeat marks it.
 //
 // The guard is atomic on MongoDB, and on the embedded store because its client has one
-// connection (ARCHITECTURE.md).
+// connection (docs/architecture.md).
 
 // Kinds of counted operation, the prefix of their keys.
 const (
@@ -48,6 +48,9 @@ const (
 
 const (
 	// colCountBatches holds one document per counted batch (answers, bulk bindings): its mark.
+	// Marks are kept for good: a batch re-run from asynq's archive months later must still find
+	// its mark, or it would count its answers again. One small document per batch of up to
+	// 1,000 answers is a few hundred a year per city.
 	colCountBatches = "report_count_batches"
 	// countGrace is how long a counted operation's key stays in its counter documents after it
 	// was applied: far longer than a request or task takes between reading "not counted" and

@@ -103,6 +103,7 @@ func (s *Store) EnsureIndexes(ctx context.Context) error {
 		colCounts:       {plain("month")},
 		colMemberBinds:  {plain("ids")},
 		colComplaints:   {unique("source_key"), plain("county_id", "status"), plain("school_id"), plain("member_id"), plain("status", "deadline")},
+		colCountBatches: nil, // read by _id only; listed so that the embedded store creates it at start
 		colApplications: {unique("shift_id", "volunteer_id", "active"), plain("volunteer_id", "year"), plain("school_id", "year"), plain("county_id", "year"), plain("programme_id")},
 	}
 	for name, models := range want {

@@ -110,7 +110,7 @@ func run(o settings) error {
 	genMem := mem.EndPhase()
 	log.Printf("generated in %s: %v", time.Since(start).Round(time.Second), counts)
 	// The generator writes in bulk around the store, so the report counters that the store
-	// keeps as data is written are built the way an upgrade builds them (kehou recount).
+	// keeps as data is written are rebuilt from the data (kehou recount).
 	start = time.Now()
 	if err := st.RecountReports(ctx); err != nil {
 		return err

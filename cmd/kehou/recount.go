@@ -12,8 +12,8 @@ import (
 
 // recountCommand rebuilds the monthly report's counters from the data (store.RecountReports).
 // The write path counts every answer, binding and confirmation exactly once, even across
-// crashes and retries, so this checks the figures or fills the counters of a database written
-// before they existed. Stop the API, and stop the workers once no task waits to be retried; a
+// crashes and retries, so this checks the figures, or repairs them after data was written around
+// the store (a restore, a bulk load). Stop the API, and stop the workers once no task waits to be retried; a
 // write made during the recount may be counted twice. Reports already stored do not change.
 func recountCommand(ctx context.Context, cfg *config.Config, log *slog.Logger, stdout io.Writer) error {
 	in, err := open(ctx, cfg, log)
