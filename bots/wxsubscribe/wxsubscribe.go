@@ -8,7 +8,9 @@ package wxsubscribe
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"net/url"
 	"regexp"
 	"strings"
 	"time"
@@ -66,7 +68,7 @@ func (c *Client) Send(ctx context.Context, m bots.Message) (string, error) {
 		}
 		raw, err := util.PostJSONContext(ctx, c.base+"/cgi-bin/message/subscribe/send?access_token="+token, body)
 		if err != nil {
-			return "", &bots.Error{Reason: bots.ReasonNetwork, Err: fmt.Errorf("subscribe send: %s", redact(err.Error()))}
+			return "", &bots.Error{Reason: bots.ReasonNetwork, Err: fmt.Errorf("subscribe send: %w", redactErr(err))}
 		}
 		var a answer
 		if err := json.Unmarshal(raw, &a); err != nil {
@@ -103,6 +105,18 @@ func classify(a answer) *bots.Error {
 var tokenInURL = regexp.MustCompile(`access_token=[^&\s"]+`)
 
 func redact(s string) string { return tokenInURL.ReplaceAllString(s, "access_token=REDACTED") }
+
+// redactErr hides the access token a failed request's error quotes in its URL, keeping the
+// error's chain: the sender tells a call that timed out (the message may have arrived, so it is
+// never sent again) from a connection never made (retried) by the errors inside.
+func redactErr(err error) error {
+	if ue, ok := errors.AsType[*url.Error](err); ok {
+		c := *ue
+		c.URL = redact(c.URL)
+		return &c
+	}
+	return errors.New(redact(err.Error()))
+}
 
 // limits are WeChat's per-type value lengths in characters; a key's type is its name without
 // the trailing number (thing1 → thing).

@@ -2,7 +2,12 @@ package wxsubscribe
 
 import (
 	"context"
+	"errors"
+	"net"
+	"net/http"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/alicebob/miniredis/v2"
 	"github.com/redis/go-redis/v9"
@@ -69,5 +74,36 @@ func TestSendAndClassify(t *testing.T) {
 	fake.FailNext(wxfake.EpSubscribeSend, 40001, 1)
 	if _, err := c.Send(context.Background(), msg); err != nil {
 		t.Fatalf("after 40001: %v", err)
+	}
+}
+
+// TestTimeoutKeepsItsKind: a call the HTTP client gave up on reports a timeout through its
+// chain (the sender then records it unknown and never sends it again), and its text does not
+// quote the access token.
+func TestTimeoutKeepsItsKind(t *testing.T) {
+	fake := wxfake.New()
+	if _, err := fake.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer fake.Close()
+	rdb := redis.NewClient(&redis.Options{Addr: miniredis.RunT(t).Addr()})
+	impatient := &http.Client{Transport: fake.HTTPClient().Transport, Timeout: 100 * time.Millisecond}
+	wx, err := wechat.New(wechat.Config{AppID: "wxtest", Secret: "s", HTTPClient: impatient, Cache: wechat.NewRedisCache(rdb, "t:")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := New(wx)
+	token, err := wx.AccessToken(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	fake.Delay(wxfake.EpSubscribeSend, time.Second)
+	_, err = c.Send(context.Background(), bots.Message{To: "openid-1", TemplateID: "tmpl", Data: map[string]string{"thing1": "开放日"}})
+	ne, ok := errors.AsType[net.Error](err)
+	if err == nil || !ok || !ne.Timeout() {
+		t.Fatalf("err = %v, want a net.Error that timed out in its chain", err)
+	}
+	if strings.Contains(err.Error(), token) {
+		t.Fatalf("error quotes the access token: %v", err)
 	}
 }
