@@ -54,7 +54,8 @@ const (
 	colCountBatches = "report_count_batches"
 	// countGrace is how long a counted operation's key stays in its counter documents after it
 	// was applied: far longer than a request or task takes between reading "not counted" and
-	// moving a counter (the API's write timeout is 60 s), and short, because the keys of the
+	// moving a counter (the API's write timeout is 60 s, an answer batch's task timeout one
+	// minute, jobs.answerBatchTimeout), and short, because the keys of the
 	// last countGrace are in the document that every write of them rewrites (a city-wide
 	// notice's confirmations all move the city's counter document).
 	countGrace = 2 * time.Minute
