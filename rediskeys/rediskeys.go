@@ -1,7 +1,9 @@
 // Package rediskeys names every key kehou keeps in Redis besides asynq's own queues, so that the
 // API (which reads some of them) and the workers (which write others) agree on one spelling, and
 // an operator finds the whole list in one place. Redis is a queue and a cache here, never the
-// record: every key below may be lost and is rebuilt or re-checked from MongoDB.
+// record: every key below but one may be lost and is rebuilt or re-checked from MongoDB. The
+// exception is SMSOnce: if Redis loses it while a notice is going out (a failover without AOF),
+// a roster number two parents share may receive that notice twice.
 // It imports nothing of ours.
 package rediskeys
 
