@@ -91,17 +91,19 @@ func (t *tally) plans(ctx context.Context, st *store.Store, from, _ time.Time) e
 	return nil
 }
 
-// counters adds pupils, families, survey answers and confirmations from the report counters,
+// pupils counts the pupils on the rosters as the report is built.
+func (t *tally) pupils(ctx context.Context, st *store.Store, _, _ time.Time) error {
+	return st.EachPupil(ctx, func(schoolID string) { t.at(schoolID, "").Pupils++ })
+}
+
+// counters adds families, survey answers and confirmations from the report counters,
 // kept as the data is written, instead of scanning the largest collections. Families are
 // counted at the month's end: every earlier month's bindings too.
 func (t *tally) counters(ctx context.Context, st *store.Store, from, _ time.Time) error {
 	month := models.MonthOf(from)
 	return st.EachCounts(ctx, func(c store.Counts) {
 		f := t.at(c.SchoolID, c.CountyID)
-		switch {
-		case c.Standing():
-			f.Pupils += c.Pupils
-		case c.Month > month:
+		if c.Month > month {
 			return
 		}
 		f.Families += c.Families

@@ -58,7 +58,8 @@ func (b *Builder) BuildTraced(ctx context.Context, month string, trace func(step
 		run  func(ctx context.Context, st *store.Store, from, to time.Time) error
 	}{
 		{"plans", t.plans},
-		{"counters: pupils, families, answers, confirmations", t.counters},
+		{"pupils", t.pupils},
+		{"counters: families, answers, confirmations", t.counters},
 		{"notices", t.notices},
 		{"open days and summer care", t.places},
 		{"volunteer hours", t.volunteers},

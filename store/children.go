@@ -94,9 +94,7 @@ func (s *Store) ImportRoster(ctx context.Context, school models.School, rows []m
 		return res, fmt.Errorf("import roster: %w", err)
 	}
 	res.Created = n
-	d := countDelta{}
-	d.add(countsAll, school.ID, "", "pupils", n)
-	return res, s.applyCounts(ctx, d)
+	return res, nil
 }
 
 // bindCodeAlphabet leaves out 0/O and 1/I/L, which parents misread on paper.

@@ -19,21 +19,17 @@ import (
 //
 // A counter moves only for a write that stored something (an answer, a binding made or
 // removed, a receipt confirmed), and exactly once for it, even when a crash or an error falls
-// between storing and counting and the write is retried (countonce.go). The pupils counter is
-// the exception: a roster import that fails after inserting pupils and before counting them
-// leaves it short. `kehou recount` rebuilds every counter from the data (RecountReports); a
-// report built from the counters equals one built after a recount.
-
-// countsAll is the month key of counters that are not per month (pupils on the rosters).
-const countsAll = "all"
+// between storing and counting and the write is retried (countonce.go). Pupils are not
+// counted here: the report counts the rosters themselves (EachPupil). `kehou recount` rebuilds
+// every counter from the data (RecountReports); a report built from the counters equals one
+// built after a recount.
 
 // Counts is one counter document: one school's (or county's, or the city's) counts in a month.
 type Counts struct {
 	ID         string `bson:"_id"`
-	Month      string `bson:"month"` // "2026-10", or countsAll
+	Month      string `bson:"month"` // "2026-10"
 	SchoolID   string `bson:"school_id,omitempty"`
 	CountyID   string `bson:"county_id,omitempty"`
-	Pupils     int    `bson:"pupils"`      // countsAll only: pupils on the school's roster
 	Families   int    `bson:"families"`    // bindings made in the month and not removed since
 	Responses  int    `bson:"responses"`   // survey answers submitted in the month
 	Satisfied  int    `bson:"satisfied"`   // their ratings of 4–5
@@ -88,21 +84,6 @@ func (m *countMove) nonZero() bson.M {
 	return inc
 }
 
-// apply moves the counters: one upsert by _id each (an index seek on the embedded store too).
-func (s *Store) applyCounts(ctx context.Context, d countDelta) error {
-	for id, m := range d {
-		inc := m.nonZero()
-		if len(inc) == 0 {
-			continue
-		}
-		upd := bson.M{"$inc": inc, "$setOnInsert": m.set}
-		if err := s.upsertByID(ctx, colCounts, id, upd); err != nil {
-			return fmt.Errorf("report counters: %w", err)
-		}
-	}
-	return nil
-}
-
 // countResponses adds stored answers to their month's counters, tallied with their survey's
 // definition as the report does.
 func (s *Store) countResponses(ctx context.Context, d countDelta, rs []models.Response, surveys map[string]*models.Survey) error {
@@ -151,7 +132,7 @@ func (s *Store) eachCounts(ctx context.Context, fn func(Counts)) error {
 	return each(ctx, s, colCounts, bson.M{}, bson.M{"applied": 0}, fn)
 }
 
-// RecountReports rebuilds every report counter from the data, by scanning pupils, bindings,
+// RecountReports rebuilds every report counter from the data, by scanning bindings,
 // survey answers and confirmed receipts once each (minutes for a large city on the embedded
 // store; seconds on MongoDB), and notes when it started: what was on file then is counted.
 // The write path counts exactly once by itself, so this is for checking the figures and for a
@@ -161,12 +142,6 @@ func (s *Store) eachCounts(ctx context.Context, fn func(Counts)) error {
 func (s *Store) RecountReports(ctx context.Context) error {
 	started := s.now()
 	d := countDelta{}
-	type pupil struct {
-		SchoolID string `bson:"school_id"`
-	}
-	if err := each(ctx, s, colChildren, bson.M{}, bson.M{"school_id": 1}, func(c pupil) { d.add(countsAll, c.SchoolID, "", "pupils", 1) }); err != nil {
-		return err
-	}
 	if err := each(ctx, s, colGuardians, bson.M{}, bson.M{"school_id": 1, "created_at": 1}, func(g models.Guardianship) {
 		countBindings(d, []models.Guardianship{g}, 1)
 	}); err != nil {

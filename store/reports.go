@@ -54,9 +54,16 @@ func (s *Store) Now() time.Time { return s.now() }
 // EachCounts streams the report counters (a few per school and month; see reportcounts.go).
 func (s *Store) EachCounts(ctx context.Context, fn func(Counts)) error { return s.eachCounts(ctx, fn) }
 
-// Standing reports whether c counts what stands at any time (pupils on the rosters) rather than
-// what happened in c.Month.
-func (c Counts) Standing() bool { return c.Month == countsAll }
+// EachPupil streams the school of every pupil on the rosters. The report counts pupils from the
+// rosters themselves rather than from a counter: the figure is what stands when the report is
+// built, so a roster import that failed half-way is counted as far as it got, and a retry adds
+// nothing twice (one index-ordered pass; on the embedded store a scan of the pupils).
+func (s *Store) EachPupil(ctx context.Context, fn func(schoolID string)) error {
+	type pupil struct {
+		SchoolID string `bson:"school_id"`
+	}
+	return each(ctx, s, colChildren, bson.M{}, bson.M{"school_id": 1, "_id": 0}, func(p pupil) { fn(p.SchoolID) })
+}
 
 // EachNoticeOutcome streams every notice's owner, send time, status and number targeted.
 func (s *Store) EachNoticeOutcome(ctx context.Context, fn func(models.Notice)) error {
