@@ -93,14 +93,7 @@ func (t *tally) plans(ctx context.Context, st *store.Store, from, _ time.Time) e
 
 // pupils counts the pupils on the rosters as the report is built.
 func (t *tally) pupils(ctx context.Context, st *store.Store, _, _ time.Time) error {
-	n, err := st.PupilsBySchool(ctx)
-	if err != nil {
-		return err
-	}
-	for school, pupils := range n {
-		t.at(school, "").Pupils += pupils
-	}
-	return nil
+	return st.EachPupil(ctx, func(schoolID string) { t.at(schoolID, "").Pupils++ })
 }
 
 // counters adds families, survey answers and confirmations from the report counters,

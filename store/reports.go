@@ -54,31 +54,15 @@ func (s *Store) Now() time.Time { return s.now() }
 // EachCounts streams the report counters (a few per school and month; see reportcounts.go).
 func (s *Store) EachCounts(ctx context.Context, fn func(Counts)) error { return s.eachCounts(ctx, fn) }
 
-// PupilsBySchool counts the pupils on each school's roster. The report counts pupils from the
+// EachPupil streams the school of every pupil on the rosters. The report counts pupils from the
 // rosters themselves rather than from a counter: the figure is what stands when the report is
 // built, so a roster import that failed half-way is counted as far as it got, and a retry adds
-// nothing twice. One $group with one accumulator (FerretDB v1 computes only the first of
-// several): one command, answered from the (school_id, student_no) index on MongoDB and by a
-// scan of the pupils on the embedded store.
-func (s *Store) PupilsBySchool(ctx context.Context) (map[string]int, error) {
-	cur, err := s.c(colChildren).Aggregate(ctx, bson.A{
-		bson.M{"$group": bson.M{"_id": "$school_id", "n": bson.M{"$sum": 1}}},
-	})
-	if err != nil {
-		return nil, fmt.Errorf("pupils by school: %w", err)
+// nothing twice (one index-ordered pass; on the embedded store a scan of the pupils).
+func (s *Store) EachPupil(ctx context.Context, fn func(schoolID string)) error {
+	type pupil struct {
+		SchoolID string `bson:"school_id"`
 	}
-	var rows []struct {
-		School string `bson:"_id"`
-		N      int    `bson:"n"`
-	}
-	if err := cur.All(ctx, &rows); err != nil {
-		return nil, fmt.Errorf("pupils by school: %w", err)
-	}
-	out := make(map[string]int, len(rows))
-	for _, r := range rows {
-		out[r.School] = r.N
-	}
-	return out, nil
+	return each(ctx, s, colChildren, bson.M{}, bson.M{"school_id": 1, "_id": 0}, func(p pupil) { fn(p.SchoolID) })
 }
 
 // EachNoticeOutcome streams every notice's owner, send time, status and number targeted.
