@@ -123,8 +123,6 @@ func (b *bench) httpPhase(ctx context.Context) (httpResult, error) {
 	}
 	defer stop()
 	realURL, baseURL := urls[0], urls[1]
-	var meter redisMeter
-	b.rdb.AddHook(&meter)
 	client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConns: 1000, MaxIdleConnsPerHost: 1000}}
 	bodies := make([][]byte, n)
 	for i, p := range parents {
@@ -160,21 +158,21 @@ func (b *bench) httpPhase(ctx context.Context) (httpResult, error) {
 	// off); each round answers surveys of its own (the baseline's go to a queue of their own).
 	// The medians are the headline.
 	for r := range b.opts.rounds {
-		before := meter.snapshot()
+		before := b.cost.Read()
 		l := loadrig.Drive(client, c, "baseline: decode + asynq Enqueue", n*k, func(i int) *http.Request {
 			return loadrig.Post(baseURL+path(r*k*n+i)+"/answers", "", bodies[i%n])
 		})
-		res.Bases, res.BaseCosts = append(res.Bases, l), append(res.BaseCosts, per(before, meter.snapshot(), l.Accepted))
+		res.Bases, res.BaseCosts = append(res.Bases, l), append(res.BaseCosts, per(b.cost.Read().Since(before), l.Accepted))
 		stopProfile := func() {}
 		if r == 0 { // the first round's submissions
 			stopProfile = loadrig.StartProfile(b.opts.cpuProfile)
 		}
-		before, neutral := meter.snapshot(), b.cost.Read()
+		before = b.cost.Read()
 		l = loadrig.Drive(client, c, "POST /api/v1/mp/surveys/{id}/answers", n*k, func(i int) *http.Request {
 			return loadrig.Post(realURL+path(r*k*n+i)+"/answers", parents[i%n].Token, bodies[i%n])
 		})
-		res.Gos, res.GoCosts = append(res.Gos, l), append(res.GoCosts, per(before, meter.snapshot(), l.Accepted))
-		b.counted(&b.answers, neutral, l.Accepted)
+		res.Gos, res.GoCosts = append(res.Gos, l), append(res.GoCosts, per(b.cost.Read().Since(before), l.Accepted))
+		b.counted(&b.answers, before, l.Accepted)
 		stopProfile()
 	}
 	res.Base, res.Go = median(res.Bases), median(res.Gos)
