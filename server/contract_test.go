@@ -34,6 +34,9 @@ var (
 	dateFormat     = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`)
 )
 
+// contractDateTime is the date-time format the validator holds instants to.
+var contractDateTime = dateTimeFormat
+
 type contractDoc struct {
 	doc    *openapi3.T
 	router routers.Router
@@ -70,7 +73,7 @@ func strictFormat(re *regexp.Regexp, what string) openapi3.StringFormatValidator
 // loadContract parses openapi.yaml once for the whole test binary.
 func loadContract() (*contractDoc, error) {
 	contractOnce.Do(func() {
-		openapi3.DefineStringFormatValidator("date-time", strictFormat(dateTimeFormat, "an RFC 3339 time at +08:00"))
+		openapi3.DefineStringFormatValidator("date-time", strictFormat(contractDateTime, "an RFC 3339 time at +08:00"))
 		openapi3.DefineStringFormatValidator("date", strictFormat(dateFormat, "a YYYY-MM-DD date"))
 		openapi3filter.RegisterBodyDecoder("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", openapi3filter.FileBodyDecoder)
 		loader := openapi3.NewLoader()
