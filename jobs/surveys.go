@@ -40,7 +40,7 @@ type answerPayload struct {
 	ChildID     string         `json:"child_id,omitempty"`
 	Class       string         `json:"class,omitempty"`
 	Answers     models.Answers `json:"answers"`
-	SubmittedAt time.Time      `json:"submitted_at"`
+	SubmittedAt time.Time      `json:"submitted_at,omitzero"`
 }
 
 // answerMaxRetry gives a single answer that reached a worker unaggregated as many tries as a

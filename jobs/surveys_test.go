@@ -47,7 +47,7 @@ func (e *bcEnv) answers(sv models.Survey) ([]models.Response, []string) {
 		receipts[i] = e.st.ReceiptID(sv, k.ID)
 		out[i] = models.Response{ID: store.NewResponseID(), SurveyID: sv.ID, Respondent: e.st.RespondentKey(sv, k.ID),
 			CountyID: k.CountyID, SchoolID: k.SchoolID, Grade: k.Grade, Answers: models.Answers{"q1": {Score: &score}},
-			SubmittedAt: models.Day(e.h.now())}
+			SubmittedAt: models.StartOfDay(e.h.now())}
 	}
 	return out, receipts
 }

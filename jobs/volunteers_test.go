@@ -19,7 +19,7 @@ func (e *bcEnv) programme(capacity int) models.Programme {
 	now := e.h.now()
 	p := models.Programme{SchoolID: e.school.ID, CountyID: e.school.CountyID, Sender: e.school.Name, Title: "暑期托管", DailyStart: "08:00",
 		DailyEnd: "17:00", Offerings: []string{"homework"}, EnrolOpens: now.Add(-48 * time.Hour), EnrolCloses: now.Add(-2 * time.Hour),
-		Periods: []models.ProgrammePeriod{{Label: "第一周", StartsAt: now.Add(-time.Hour), EndsAt: now.Add(7 * 24 * time.Hour), Capacity: capacity}}}
+		Periods: []models.ProgrammePeriod{{Label: "第一周", StartsAt: models.Day{Time: now.Add(-time.Hour)}, EndsAt: models.DayAfter{Time: now.Add(7 * 24 * time.Hour)}, Capacity: capacity}}}
 	must(e.t, e.st.CreateProgramme(ctx, &p))
 	must(e.t, e.st.SetProgrammeStatus(ctx, p.ID, models.EventPublished, models.EventDraft))
 	return p

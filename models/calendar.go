@@ -15,7 +15,7 @@ type Calendar struct {
 	Year      int       `bson:"_id" json:"year"`
 	Holidays  []string  `bson:"holidays" json:"holidays"` // "2026-10-01"
 	Workdays  []string  `bson:"workdays" json:"workdays"` // weekend days worked
-	UpdatedAt time.Time `bson:"updated_at" json:"updated_at"`
+	UpdatedAt time.Time `bson:"updated_at" json:"updated_at,omitzero"`
 	UpdatedBy string    `bson:"updated_by" json:"-"`
 }
 

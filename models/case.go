@@ -34,8 +34,8 @@ type Case struct {
 	ReviewedBy   string    `bson:"reviewed_by,omitempty" json:"-"`
 	FeaturedBy   string    `bson:"featured_by,omitempty" json:"featured_by,omitempty"` // county or city
 	FeatureMonth string    `bson:"feature_month,omitempty" json:"feature_month,omitempty"`
-	SubmittedAt  time.Time `bson:"submitted_at" json:"submitted_at"`
-	UpdatedAt    time.Time `bson:"updated_at" json:"updated_at"`
+	SubmittedAt  time.Time `bson:"submitted_at" json:"submitted_at,omitzero"`
+	UpdatedAt    time.Time `bson:"updated_at" json:"updated_at,omitzero"`
 }
 
 // Validate checks a case as a school writes it.

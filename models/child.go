@@ -24,8 +24,8 @@ type Child struct {
 	PhoneEnc    []byte    `bson:"phone_enc,omitempty" json:"-"`
 	PhoneHash   string    `bson:"phone_hash,omitempty" json:"-"`
 	PhoneMasked string    `bson:"phone_masked,omitempty" json:"guardian_phone,omitempty"`
-	CreatedAt   time.Time `bson:"created_at" json:"created_at"`
-	UpdatedAt   time.Time `bson:"updated_at" json:"updated_at"`
+	CreatedAt   time.Time `bson:"created_at" json:"created_at,omitzero"`
+	UpdatedAt   time.Time `bson:"updated_at" json:"updated_at,omitzero"`
 }
 
 // Guardianship binds a member (parent) to a child; a child may have several guardians.
@@ -36,7 +36,7 @@ type Guardianship struct {
 	SchoolID  string    `bson:"school_id" json:"school_id"`
 	CountyID  string    `bson:"county_id" json:"county_id"`
 	Relation  string    `bson:"relation,omitempty" json:"relation,omitempty"`
-	CreatedAt time.Time `bson:"created_at" json:"created_at"`
+	CreatedAt time.Time `bson:"created_at" json:"created_at,omitzero"`
 	// GuardianPhoneEnc copies the number the member authorised (encrypted as on the member),
 	// so that a broadcast carries each recipient's number from the audience to the send
 	// instead of reading every member. Kept current by SetPhone and Bind.

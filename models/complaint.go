@@ -81,7 +81,7 @@ func CanMove(from, to, actor string) string {
 
 // ComplaintStep is one recorded step: who, when, what.
 type ComplaintStep struct {
-	At     time.Time `bson:"at" json:"at"`
+	At     time.Time `bson:"at" json:"at,omitzero"`
 	By     string    `bson:"by" json:"by"` // staff id, "parent" or "system"
 	Status string    `bson:"status" json:"status"`
 	Note   string    `bson:"note,omitempty" json:"note,omitempty"`
@@ -89,7 +89,7 @@ type ComplaintStep struct {
 
 // LookBack is the half-yearly look-back (回头看) of a closed complaint.
 type LookBack struct {
-	OpenedAt   time.Time `bson:"opened_at" json:"opened_at"`
+	OpenedAt   time.Time `bson:"opened_at" json:"opened_at,omitzero"`
 	Recurred   *bool     `bson:"recurred,omitempty" json:"recurred,omitempty"` // nil until the county records it
 	Note       string    `bson:"note,omitempty" json:"note,omitempty"`
 	RecordedAt time.Time `bson:"recorded_at,omitempty" json:"recorded_at,omitzero"`
@@ -102,7 +102,7 @@ type Complaint struct {
 	Source     string          `bson:"source" json:"source"`
 	SourceRef  string          `bson:"source_ref,omitempty" json:"source_ref,omitempty"` // e.g. the 12345 ticket number
 	SourceKey  string          `bson:"source_key" json:"-"`                              // source:ref, or the id when there is no ref: unique
-	ReceivedOn time.Time       `bson:"received_on" json:"received_on"`                   // the day it came in, 00:00 Shanghai
+	ReceivedOn Day             `bson:"received_on" json:"received_on"`                   // the day it came in
 	CountyID   string          `bson:"county_id" json:"county_id"`
 	SchoolID   string          `bson:"school_id,omitempty" json:"school_id,omitempty"`
 	Category   string          `bson:"category" json:"category"`
@@ -119,8 +119,8 @@ type Complaint struct {
 	Rating     int             `bson:"rating,omitempty" json:"rating,omitempty"` // the parent's 1–5 on the handling
 	RatingNote string          `bson:"rating_note,omitempty" json:"rating_note,omitempty"`
 	LookBack   *LookBack       `bson:"look_back,omitempty" json:"look_back,omitempty"`
-	CreatedAt  time.Time       `bson:"created_at" json:"created_at"`
-	UpdatedAt  time.Time       `bson:"updated_at" json:"updated_at"`
+	CreatedAt  time.Time       `bson:"created_at" json:"created_at,omitzero"`
+	UpdatedAt  time.Time       `bson:"updated_at" json:"updated_at,omitzero"`
 }
 
 // Open reports whether the complaint is still being handled.
@@ -155,6 +155,7 @@ func (c Complaint) Validate() error {
 	if c.ReceivedOn.IsZero() {
 		f.Add("received_on", MsgRequired)
 	}
+	f.CheckDate("received_on", c.ReceivedOn.Time)
 	return f.Err()
 }
 

@@ -35,8 +35,8 @@ type Delivery struct {
 	Code       string    `bson:"code,omitempty" json:"code,omitempty"`
 	Attempts   int       `bson:"attempts" json:"attempts"`
 	ProviderID string    `bson:"provider_id,omitempty" json:"-"`
-	CreatedAt  time.Time `bson:"created_at" json:"created_at"`
-	UpdatedAt  time.Time `bson:"updated_at" json:"updated_at"`
+	CreatedAt  time.Time `bson:"created_at" json:"created_at,omitzero"`
+	UpdatedAt  time.Time `bson:"updated_at" json:"updated_at,omitzero"`
 	SentAt     time.Time `bson:"sent_at,omitempty" json:"sent_at,omitzero"`
 }
 
@@ -118,7 +118,7 @@ type Consent struct {
 	TemplateID string    `bson:"template_id" json:"template_id"`
 	Credits    int       `bson:"credits" json:"credits"`
 	LongTerm   bool      `bson:"long_term" json:"long_term"`
-	UpdatedAt  time.Time `bson:"updated_at" json:"updated_at"`
+	UpdatedAt  time.Time `bson:"updated_at" json:"updated_at,omitzero"`
 }
 
 // MaxConsentCredits bounds stored one-time credits; WeChat itself keeps a similar cap.

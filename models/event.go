@@ -22,8 +22,8 @@ const (
 type EventSession struct {
 	ID            string    `bson:"id" json:"id"`
 	Label         string    `bson:"label" json:"label"`
-	StartsAt      time.Time `bson:"starts_at" json:"starts_at"`
-	EndsAt        time.Time `bson:"ends_at" json:"ends_at"`
+	StartsAt      time.Time `bson:"starts_at" json:"starts_at,omitzero"`
+	EndsAt        time.Time `bson:"ends_at" json:"ends_at,omitzero"`
 	Capacity      int       `bson:"capacity" json:"capacity"` // when created; the pool has the current one
 	MaxCompanions int       `bson:"max_companions" json:"max_companions"`
 	Cancelled     bool      `bson:"-" json:"cancelled"` // from the session's pool (closed)
@@ -40,14 +40,14 @@ type Event struct {
 	Description    string         `bson:"description" json:"description"`
 	Place          string         `bson:"place" json:"place"`
 	Audience       Audience       `bson:"audience" json:"audience"`
-	SignupOpens    time.Time      `bson:"signup_opens" json:"signup_opens"`
-	SignupCloses   time.Time      `bson:"signup_closes" json:"signup_closes"`
-	CancelDeadline time.Time      `bson:"cancel_deadline" json:"cancel_deadline"`
+	SignupOpens    time.Time      `bson:"signup_opens" json:"signup_opens,omitzero"`
+	SignupCloses   time.Time      `bson:"signup_closes" json:"signup_closes,omitzero"`
+	CancelDeadline time.Time      `bson:"cancel_deadline" json:"cancel_deadline,omitzero"`
 	Sessions       []EventSession `bson:"sessions" json:"sessions"`
 	Status         string         `bson:"status" json:"status"`
 	NoticeID       string         `bson:"notice_id,omitempty" json:"notice_id,omitempty"`
-	CreatedAt      time.Time      `bson:"created_at" json:"created_at"`
-	UpdatedAt      time.Time      `bson:"updated_at" json:"updated_at"`
+	CreatedAt      time.Time      `bson:"created_at" json:"created_at,omitzero"`
+	UpdatedAt      time.Time      `bson:"updated_at" json:"updated_at,omitzero"`
 }
 
 // Limits of an event.
@@ -72,6 +72,9 @@ func (e Event) Validate() error {
 	case !e.SignupCloses.After(e.SignupOpens):
 		f.Add("signup_closes", "报名截止时间应晚于开始时间")
 	}
+	f.CheckDate("signup_opens", e.SignupOpens)
+	f.CheckDate("signup_closes", e.SignupCloses)
+	f.CheckDate("cancel_deadline", e.CancelDeadline)
 	if !e.CancelDeadline.IsZero() && e.CancelDeadline.Before(e.SignupOpens) {
 		f.Add("cancel_deadline", "取消截止时间不能早于报名开始")
 	}
@@ -89,6 +92,8 @@ func (e Event) Validate() error {
 		case s.StartsAt.Before(e.SignupCloses):
 			f.Add(p+".starts_at", "场次应在报名截止之后开始")
 		}
+		f.CheckDate(p+".starts_at", s.StartsAt)
+		f.CheckDate(p+".ends_at", s.EndsAt)
 		if s.Capacity < 1 || s.Capacity > MaxCapacity {
 			f.Add(p+".capacity", fmt.Sprintf("名额应为1–%d", MaxCapacity))
 		}

@@ -14,8 +14,8 @@ type Member struct {
 	// finds a member by number without decrypting.
 	PhoneEnc    []byte    `bson:"phone_enc,omitempty" json:"-"`
 	PhoneHash   string    `bson:"phone_hash,omitempty" json:"-"`
-	CreatedAt   time.Time `bson:"created_at" json:"created_at"`
-	LastLoginAt time.Time `bson:"last_login_at" json:"last_login_at"`
+	CreatedAt   time.Time `bson:"created_at" json:"created_at,omitzero"`
+	LastLoginAt time.Time `bson:"last_login_at" json:"last_login_at,omitzero"`
 }
 
 // Session kinds.
@@ -37,7 +37,7 @@ type Session struct {
 // AuditEntry records one staff write: who, what, when, from where. Entries are only appended.
 type AuditEntry struct {
 	ID        string    `bson:"_id" json:"id"`
-	At        time.Time `bson:"at" json:"at"`
+	At        time.Time `bson:"at" json:"at,omitzero"`
 	StaffID   string    `bson:"staff_id" json:"staff_id"`
 	Username  string    `bson:"username" json:"username"`
 	Action    string    `bson:"action" json:"action"` // e.g. "school.create"

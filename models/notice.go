@@ -76,7 +76,7 @@ type Notice struct {
 	Audience       Audience  `bson:"audience" json:"audience"`
 	Channels       []string  `bson:"channels" json:"channels"`
 	Robots         []string  `bson:"robots,omitempty" json:"robots,omitempty"` // group robots that also get it
-	SendAt         time.Time `bson:"send_at" json:"send_at"`
+	SendAt         time.Time `bson:"send_at" json:"send_at,omitzero"`
 	Urgent         bool      `bson:"urgent" json:"urgent"`
 	RequireConfirm bool      `bson:"require_confirm" json:"require_confirm"`
 	Status         string    `bson:"status" json:"status"`
@@ -84,8 +84,8 @@ type Notice struct {
 	FanoutCursor  string    `bson:"fanout_cursor" json:"-"`
 	FanoutBatches int       `bson:"fanout_batches" json:"-"`
 	Targeted      int       `bson:"targeted" json:"targeted"`
-	CreatedAt     time.Time `bson:"created_at" json:"created_at"`
-	UpdatedAt     time.Time `bson:"updated_at" json:"updated_at"`
+	CreatedAt     time.Time `bson:"created_at" json:"created_at,omitzero"`
+	UpdatedAt     time.Time `bson:"updated_at" json:"updated_at,omitzero"`
 }
 
 // Limits of a notice's text.
@@ -114,6 +114,7 @@ func (n Notice) Validate(channels ...string) error {
 		seen[ch] = true
 	}
 	n.Audience.check(f, AudienceScope, AudienceSchools, AudienceGrades, AudienceClasses, AudienceChildren, AudienceVolunteers)
+	f.CheckDate("send_at", n.SendAt)
 	if len(n.Robots) > 20 {
 		f.Add("robots", "最多20个群机器人")
 	}

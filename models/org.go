@@ -9,7 +9,7 @@ import (
 type County struct {
 	ID        string    `bson:"_id" json:"id"`
 	Name      string    `bson:"name" json:"name"`
-	CreatedAt time.Time `bson:"created_at" json:"created_at"`
+	CreatedAt time.Time `bson:"created_at" json:"created_at,omitzero"`
 }
 
 // Validate checks a county's fields.
@@ -42,8 +42,8 @@ type School struct {
 	// RequireBindCode makes parents give the child's one-time binding code (from the letter to
 	// parents) in addition to student number and name.
 	RequireBindCode bool      `bson:"require_bind_code" json:"require_bind_code"`
-	CreatedAt       time.Time `bson:"created_at" json:"created_at"`
-	UpdatedAt       time.Time `bson:"updated_at" json:"updated_at"`
+	CreatedAt       time.Time `bson:"created_at" json:"created_at,omitzero"`
+	UpdatedAt       time.Time `bson:"updated_at" json:"updated_at,omitzero"`
 }
 
 var officePhone = regexp.MustCompile(`^[0-9+\-() ]{5,20}$`)

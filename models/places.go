@@ -26,10 +26,10 @@ type Pool struct {
 	// directly (nobody waiting) or must queue, and the reconciler recounts it.
 	Waiters   int       `bson:"waiters" json:"waiting"`
 	Closed    bool      `bson:"closed" json:"closed"` // cancelled: takes no one
-	StartsAt  time.Time `bson:"starts_at" json:"starts_at"`
-	EndsAt    time.Time `bson:"ends_at" json:"ends_at"`
+	StartsAt  time.Time `bson:"starts_at" json:"starts_at,omitzero"`
+	EndsAt    time.Time `bson:"ends_at" json:"ends_at,omitzero"`
 	Reminded  bool      `bson:"reminded" json:"-"` // the day-before reminder went out
-	UpdatedAt time.Time `bson:"updated_at" json:"updated_at"`
+	UpdatedAt time.Time `bson:"updated_at" json:"updated_at,omitzero"`
 }
 
 // Held is the number of places taken.
@@ -65,6 +65,6 @@ type SignUp struct {
 	CheckedInAt time.Time `bson:"checked_in_at,omitempty" json:"checked_in_at,omitzero"`
 	ConfirmedAt time.Time `bson:"confirmed_at,omitempty" json:"confirmed_at,omitzero"`
 	CancelledAt time.Time `bson:"cancelled_at,omitempty" json:"cancelled_at,omitzero"`
-	CreatedAt   time.Time `bson:"created_at" json:"created_at"`
-	UpdatedAt   time.Time `bson:"updated_at" json:"updated_at"`
+	CreatedAt   time.Time `bson:"created_at" json:"created_at,omitzero"`
+	UpdatedAt   time.Time `bson:"updated_at" json:"updated_at,omitzero"`
 }

@@ -67,7 +67,7 @@ type Plan struct {
 	Items     []PlanItem   `bson:"items" json:"items"`
 	FeeNote   string       `bson:"fee_note" json:"fee_note"`
 	UpdatedBy string       `bson:"updated_by" json:"-"`
-	UpdatedAt time.Time    `bson:"updated_at" json:"updated_at"`
+	UpdatedAt time.Time    `bson:"updated_at" json:"updated_at,omitzero"`
 }
 
 // PlanID is the id of a school's plan for a term.
@@ -145,7 +145,7 @@ type Institution struct {
 	Categories []string  `bson:"categories" json:"categories"`
 	Status     string    `bson:"status" json:"status"`
 	Notes      string    `bson:"notes" json:"notes"` // evaluation notes
-	UpdatedAt  time.Time `bson:"updated_at" json:"updated_at"`
+	UpdatedAt  time.Time `bson:"updated_at" json:"updated_at,omitzero"`
 }
 
 // Validate checks an institution's record.

@@ -34,13 +34,13 @@ var OfferingNames = map[string]string{"homework": "作业辅导", "sports": "体
 
 // ProgrammePeriod is one period of a programme; its places are a Pool with the same id.
 type ProgrammePeriod struct {
-	ID       string    `bson:"id" json:"id"`
-	Label    string    `bson:"label" json:"label"`
-	StartsAt time.Time `bson:"starts_at" json:"starts_at"` // first day, 00:00 Shanghai
-	EndsAt   time.Time `bson:"ends_at" json:"ends_at"`     // the day after the last day, 00:00 Shanghai
-	Capacity int       `bson:"capacity" json:"capacity"`   // when created; the pool has the current one
-	Grades   []int     `bson:"grades" json:"grades"`       // eligible grades; empty: every grade
-	Closed   bool      `bson:"-" json:"closed"`            // from the pool
+	ID       string   `bson:"id" json:"id"`
+	Label    string   `bson:"label" json:"label"`
+	StartsAt Day      `bson:"starts_at" json:"start_date"` // first day
+	EndsAt   DayAfter `bson:"ends_at" json:"end_date"`     // the day after the last day (JSON: the last day)
+	Capacity int      `bson:"capacity" json:"capacity"`    // when created; the pool has the current one
+	Grades   []int    `bson:"grades" json:"grades"`        // eligible grades; empty: every grade
+	Closed   bool     `bson:"-" json:"closed"`             // from the pool
 }
 
 // Programme is a school's summer-care programme.
@@ -56,14 +56,14 @@ type Programme struct {
 	DailyEnd       string            `bson:"daily_end" json:"daily_end"`     // "17:00"
 	FeeNote        string            `bson:"fee_note" json:"fee_note"`
 	Offerings      []string          `bson:"offerings" json:"offerings"`
-	EnrolOpens     time.Time         `bson:"enrol_opens" json:"enrol_opens"`
-	EnrolCloses    time.Time         `bson:"enrol_closes" json:"enrol_closes"`
+	EnrolOpens     time.Time         `bson:"enrol_opens" json:"enrol_opens,omitzero"`
+	EnrolCloses    time.Time         `bson:"enrol_closes" json:"enrol_closes,omitzero"`
 	CancelDeadline time.Time         `bson:"cancel_deadline,omitempty" json:"cancel_deadline,omitzero"`
 	Periods        []ProgrammePeriod `bson:"periods" json:"periods"`
 	Status         string            `bson:"status" json:"status"` // draft, published, cancelled (as events)
 	NoticeID       string            `bson:"notice_id,omitempty" json:"notice_id,omitempty"`
-	CreatedAt      time.Time         `bson:"created_at" json:"created_at"`
-	UpdatedAt      time.Time         `bson:"updated_at" json:"updated_at"`
+	CreatedAt      time.Time         `bson:"created_at" json:"created_at,omitzero"`
+	UpdatedAt      time.Time         `bson:"updated_at" json:"updated_at,omitzero"`
 }
 
 // MaxPeriods bounds a programme's periods (a summer is about eight weeks).
@@ -110,6 +110,9 @@ func (p Programme) Validate() error {
 	case !p.EnrolCloses.After(p.EnrolOpens):
 		f.Add("enrol_closes", "报名截止时间应晚于开始时间")
 	}
+	f.CheckDate("enrol_opens", p.EnrolOpens)
+	f.CheckDate("enrol_closes", p.EnrolCloses)
+	f.CheckDate("cancel_deadline", p.CancelDeadline)
 	if !p.CancelDeadline.IsZero() && p.CancelDeadline.Before(p.EnrolOpens) {
 		f.Add("cancel_deadline", "取消截止时间不能早于报名开始")
 	}
@@ -122,15 +125,17 @@ func (p Programme) Validate() error {
 		switch {
 		case per.StartsAt.IsZero() || per.EndsAt.IsZero():
 			f.Add(k+".start_date", "每期须有开始和结束日期")
-		case !per.EndsAt.After(per.StartsAt):
+		case !per.EndsAt.After(per.StartsAt.Time):
 			f.Add(k+".end_date", "结束日期不能早于开始日期")
-		case per.EndsAt.Sub(per.StartsAt) > 62*24*time.Hour:
+		case per.EndsAt.Sub(per.StartsAt.Time) > 62*24*time.Hour:
 			f.Add(k+".end_date", "每期最长两个月")
 		case !per.EndsAt.After(p.EnrolOpens) && !p.EnrolOpens.IsZero():
 			// Enrolment may stay open while earlier periods run (rolling enrolment for later
 			// weeks), but a period over before enrolment opens is a mistake.
 			f.Add(k+".end_date", "这一期在报名开始前已结束")
 		}
+		f.CheckDate(k+".start_date", per.StartsAt.Time)
+		f.CheckDate(k+".end_date", per.EndsAt.Time)
 		if per.Capacity < 1 || per.Capacity > MaxCapacity {
 			f.Add(k+".capacity", fmt.Sprintf("名额应为1–%d", MaxCapacity))
 		}
@@ -171,7 +176,7 @@ func (p Programme) CanEnrol(now time.Time, per *ProgrammePeriod, grade int) stri
 		return "没有这一期"
 	case per.Closed:
 		return "这一期已取消"
-	case !now.Before(per.EndsAt):
+	case !now.Before(per.EndsAt.Time):
 		return "这一期已结束"
 	case !per.Admits(grade):
 		return "这一期不面向该年级"
@@ -189,7 +194,7 @@ func (p Programme) Ends() time.Time {
 	var end time.Time
 	for _, per := range p.Periods {
 		if per.EndsAt.After(end) {
-			end = per.EndsAt
+			end = per.EndsAt.Time
 		}
 	}
 	return end

@@ -81,7 +81,7 @@ type LevelReport struct {
 // MonthlyReport is a month's report at every level.
 type MonthlyReport struct {
 	ID       string        `bson:"_id" json:"month"` // "2026-11"
-	BuiltAt  time.Time     `bson:"built_at" json:"built_at"`
+	BuiltAt  time.Time     `bson:"built_at" json:"built_at,omitzero"`
 	City     Figures       `bson:"city" json:"city"`
 	Counties []LevelReport `bson:"counties" json:"counties"`
 	Schools  []LevelReport `bson:"schools" json:"schools"`

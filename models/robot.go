@@ -13,7 +13,7 @@ type Robot struct {
 	Name      string    `bson:"name" json:"name"`
 	KeyEnc    []byte    `bson:"key_enc" json:"-"`
 	SecretEnc []byte    `bson:"secret_enc,omitempty" json:"-"`
-	CreatedAt time.Time `bson:"created_at" json:"created_at"`
+	CreatedAt time.Time `bson:"created_at" json:"created_at,omitzero"`
 }
 
 // RobotMember is the recipient id under which a robot's deliveries are recorded.

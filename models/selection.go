@@ -57,14 +57,14 @@ type Selection struct {
 	Title      string         `bson:"title" json:"title"`
 	Courses    []Course       `bson:"courses" json:"courses"`
 	Rules      SelectionRules `bson:"rules" json:"rules"`
-	Opens      time.Time      `bson:"opens" json:"opens"`
-	Closes     time.Time      `bson:"closes" json:"closes"`
+	Opens      time.Time      `bson:"opens" json:"opens,omitzero"`
+	Closes     time.Time      `bson:"closes" json:"closes,omitzero"`
 	Commitment string         `bson:"commitment" json:"commitment"`
 	SeedEnc    []byte         `bson:"seed_enc" json:"-"`                           // sealed until the draw
 	Seed       string         `bson:"seed,omitempty" json:"seed,omitempty"`        // revealed by the draw
 	DrawnAt    time.Time      `bson:"drawn_at,omitempty" json:"drawn_at,omitzero"` // when
 	Status     string         `bson:"status" json:"status"`
-	CreatedAt  time.Time      `bson:"created_at" json:"created_at"`
+	CreatedAt  time.Time      `bson:"created_at" json:"created_at,omitzero"`
 }
 
 // MaxMenuCourses bounds a menu.
@@ -85,6 +85,8 @@ func (s Selection) Validate() error {
 	case !s.Closes.After(s.Opens):
 		f.Add("closes", "截止时间应晚于开始时间")
 	}
+	f.CheckDate("opens", s.Opens)
+	f.CheckDate("closes", s.Closes)
 	r := s.Rules
 	if r.MaxCourses < 1 || r.MaxCourses > 5 {
 		f.Add("rules.max_courses", "每名学生可选1–5门")
@@ -152,7 +154,7 @@ type CourseRequest struct {
 	Grade       int       `bson:"grade" json:"grade"`
 	Code        string    `bson:"code" json:"code"` // the child's anonymised code in the public draw
 	Choices     []string  `bson:"choices" json:"choices"`
-	UpdatedAt   time.Time `bson:"updated_at" json:"updated_at"`
+	UpdatedAt   time.Time `bson:"updated_at" json:"updated_at,omitzero"`
 }
 
 // CheckChoices validates a child's ranked choices against the menu and rules.

@@ -16,17 +16,17 @@ type Shift struct {
 	Sender      string    `bson:"sender" json:"school_name"`
 	Role        string    `bson:"role" json:"role"` // e.g. 作业辅导
 	Description string    `bson:"description" json:"description"`
-	StartsAt    time.Time `bson:"starts_at" json:"starts_at"`
-	EndsAt      time.Time `bson:"ends_at" json:"ends_at"`
-	Needed      int       `bson:"needed" json:"needed"`           // when created; the pool has the current number
-	Types       []string  `bson:"types" json:"types"`             // volunteer types accepted; empty: all
-	Credentials []string  `bson:"credentials" json:"credentials"` // credential kinds required
-	Deadline    time.Time `bson:"deadline" json:"deadline"`       // apply and withdraw until
-	Cancelled   bool      `bson:"cancelled" json:"cancelled"`     // no one works it
-	ShortAlert  bool      `bson:"short_alerted" json:"-"`         // the day-before staff alert went out
-	Reminded    bool      `bson:"reminded" json:"-"`              // the day-before volunteer reminder went out
-	Approved    int       `bson:"-" json:"approved"`              // from the pool
-	CreatedAt   time.Time `bson:"created_at" json:"created_at"`
+	StartsAt    time.Time `bson:"starts_at" json:"starts_at,omitzero"`
+	EndsAt      time.Time `bson:"ends_at" json:"ends_at,omitzero"`
+	Needed      int       `bson:"needed" json:"needed"`              // when created; the pool has the current number
+	Types       []string  `bson:"types" json:"types"`                // volunteer types accepted; empty: all
+	Credentials []string  `bson:"credentials" json:"credentials"`    // credential kinds required
+	Deadline    time.Time `bson:"deadline" json:"deadline,omitzero"` // apply and withdraw until
+	Cancelled   bool      `bson:"cancelled" json:"cancelled"`        // no one works it
+	ShortAlert  bool      `bson:"short_alerted" json:"-"`            // the day-before staff alert went out
+	Reminded    bool      `bson:"reminded" json:"-"`                 // the day-before volunteer reminder went out
+	Approved    int       `bson:"-" json:"approved"`                 // from the pool
+	CreatedAt   time.Time `bson:"created_at" json:"created_at,omitzero"`
 }
 
 // MaxShiftHours bounds one shift.
@@ -37,6 +37,8 @@ func (s Shift) Validate(p Programme) error {
 	f := FieldErrors{}
 	f.CheckText("role", s.Role, 30)
 	f.CheckOptionalText("description", s.Description, 500)
+	f.CheckDate("starts_at", s.StartsAt)
+	f.CheckDate("ends_at", s.EndsAt)
 	switch {
 	case s.StartsAt.IsZero() || s.EndsAt.IsZero():
 		f.Add("starts_at", "须有开始和结束时间")
@@ -62,10 +64,10 @@ func (s Shift) Validate(p Programme) error {
 		}
 	}
 	if len(p.Periods) > 0 && !s.StartsAt.IsZero() {
-		first, last := p.Periods[0].StartsAt, p.Ends()
+		first, last := p.Periods[0].StartsAt.Time, p.Ends()
 		for _, per := range p.Periods {
 			if per.StartsAt.Before(first) {
-				first = per.StartsAt
+				first = per.StartsAt.Time
 			}
 		}
 		if s.StartsAt.Before(first) || s.EndsAt.After(last) {
@@ -99,7 +101,7 @@ const (
 
 // HoursCorrection records a staff member's change to the hours of a shift; every one is kept.
 type HoursCorrection struct {
-	At      time.Time `bson:"at" json:"at"`
+	At      time.Time `bson:"at" json:"at,omitzero"`
 	StaffID string    `bson:"staff_id" json:"staff_id"`
 	From    int       `bson:"from" json:"from_minutes"`
 	To      int       `bson:"to" json:"to_minutes"`
@@ -119,8 +121,8 @@ type Application struct {
 	VolunteerName string            `bson:"volunteer_name" json:"volunteer_name"`
 	VolunteerType string            `bson:"volunteer_type" json:"volunteer_type"`
 	Role          string            `bson:"role" json:"role"`
-	StartsAt      time.Time         `bson:"starts_at" json:"starts_at"`
-	EndsAt        time.Time         `bson:"ends_at" json:"ends_at"`
+	StartsAt      time.Time         `bson:"starts_at" json:"starts_at,omitzero"`
+	EndsAt        time.Time         `bson:"ends_at" json:"ends_at,omitzero"`
 	Year          int               `bson:"year" json:"year"` // of the shift, in Shanghai
 	Status        string            `bson:"status" json:"status"`
 	Active        string            `bson:"active" json:"-"`
@@ -131,8 +133,8 @@ type Application struct {
 	CheckedOutAt  time.Time         `bson:"checked_out_at,omitempty" json:"checked_out_at,omitzero"`
 	Minutes       int               `bson:"minutes" json:"minutes"` // credited; 0 until checked out
 	Corrections   []HoursCorrection `bson:"corrections,omitempty" json:"corrections,omitempty"`
-	CreatedAt     time.Time         `bson:"created_at" json:"created_at"`
-	UpdatedAt     time.Time         `bson:"updated_at" json:"updated_at"`
+	CreatedAt     time.Time         `bson:"created_at" json:"created_at,omitzero"`
+	UpdatedAt     time.Time         `bson:"updated_at" json:"updated_at,omitzero"`
 }
 
 // CreditedMinutes is the time a volunteer is credited for a shift: the part of [in, out] that

@@ -18,8 +18,8 @@ type Staff struct {
 	Disabled     bool      `bson:"disabled" json:"disabled"`
 	FailedLogins int       `bson:"failed_logins" json:"-"`
 	LockedUntil  time.Time `bson:"locked_until,omitempty" json:"locked_until,omitzero"`
-	CreatedAt    time.Time `bson:"created_at" json:"created_at"`
-	UpdatedAt    time.Time `bson:"updated_at" json:"updated_at"`
+	CreatedAt    time.Time `bson:"created_at" json:"created_at,omitzero"`
+	UpdatedAt    time.Time `bson:"updated_at" json:"updated_at,omitzero"`
 }
 
 // Scope is the part of the organisation the account may act on.

@@ -97,8 +97,8 @@ type Survey struct {
 	Title       string     `bson:"title" json:"title"`
 	Description string     `bson:"description" json:"description"`
 	Audience    Audience   `bson:"audience" json:"audience"`
-	OpensAt     time.Time  `bson:"opens_at" json:"opens_at"`
-	ClosesAt    time.Time  `bson:"closes_at" json:"closes_at"`
+	OpensAt     time.Time  `bson:"opens_at" json:"opens_at,omitzero"`
+	ClosesAt    time.Time  `bson:"closes_at" json:"closes_at,omitzero"`
 	Anonymous   bool       `bson:"anonymous" json:"anonymous"`
 	Questions   []Question `bson:"questions" json:"questions"`
 	Status      string     `bson:"status" json:"status"`
@@ -109,8 +109,8 @@ type Survey struct {
 	Reminded    bool       `bson:"reminded" json:"reminded"`
 	Answered    bool       `bson:"answered" json:"answered"` // set before the first answer is accepted; the questions are fixed from then on
 	PublishedAt time.Time  `bson:"published_at,omitempty" json:"published_at,omitzero"`
-	CreatedAt   time.Time  `bson:"created_at" json:"created_at"`
-	UpdatedAt   time.Time  `bson:"updated_at" json:"updated_at"`
+	CreatedAt   time.Time  `bson:"created_at" json:"created_at,omitzero"`
+	UpdatedAt   time.Time  `bson:"updated_at" json:"updated_at,omitzero"`
 }
 
 // Open reports whether the survey takes answers at t.
@@ -225,6 +225,8 @@ func (s Survey) Validate() error {
 	case s.ClosesAt.Sub(s.OpensAt) > MaxSurveyDuration:
 		f.Add("closes_at", "问卷开放时间不能超过一年")
 	}
+	f.CheckDate("opens_at", s.OpensAt)
+	f.CheckDate("closes_at", s.ClosesAt)
 	if len(s.Questions) == 0 {
 		f.Add("questions", "至少需要一道题目")
 	}

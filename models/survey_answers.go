@@ -34,7 +34,7 @@ type Response struct {
 	ChildID     string    `bson:"child_id,omitempty" json:"-"`  // named surveys only
 	Class       string    `bson:"class,omitempty" json:"-"`     // named surveys only
 	Answers     Answers   `bson:"answers" json:"answers"`
-	SubmittedAt time.Time `bson:"submitted_at" json:"submitted_at"`
+	SubmittedAt time.Time `bson:"submitted_at" json:"submitted_at,omitzero"`
 }
 
 // CheckAnswers validates answers against the definition and returns them without the answers to
@@ -175,10 +175,4 @@ func (q Question) checkPicked(picked []string, a *Answer, draft bool) string {
 		return fmt.Sprintf("“其他”说明最多%d字", MaxShortText)
 	}
 	return ""
-}
-
-// Day is the start of t's day in Asia/Shanghai: what an anonymous answer keeps of its time.
-func Day(t time.Time) time.Time {
-	l := t.In(Shanghai)
-	return time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, Shanghai).UTC()
 }

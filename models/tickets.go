@@ -83,6 +83,11 @@ func ParseTickets(rows [][]string) ([]TicketRow, []LineError, error) {
 				bad("受理日期", "应为日期，如 2026-11-20")
 				continue
 			}
+			fe := FieldErrors{}
+			if fe.CheckDate("received_on", r.ReceivedOn); len(fe) > 0 {
+				bad("受理日期", fe["received_on"])
+				continue
+			}
 			r.Category = categories[cell("category")]
 			if r.Category == "" {
 				r.Category = "other"

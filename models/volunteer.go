@@ -43,7 +43,7 @@ type Credential struct {
 	ID         string    `bson:"id" json:"id"`
 	Kind       string    `bson:"kind" json:"kind"`
 	Number     string    `bson:"number" json:"number"`
-	Expires    time.Time `bson:"expires" json:"expires"` // the first day it is no longer valid, 00:00 Shanghai
+	Expires    Day       `bson:"expires" json:"expires"` // the last day it is valid
 	Status     string    `bson:"status" json:"status"`
 	Note       string    `bson:"note,omitempty" json:"note,omitempty"` // why rejected
 	VerifiedBy string    `bson:"verified_by,omitempty" json:"-"`
@@ -76,8 +76,8 @@ type Volunteer struct {
 	Credentials  []Credential `bson:"credentials" json:"credentials"`
 	Holds        []Hold       `bson:"holds" json:"-"`
 	Version      int          `bson:"version" json:"-"`
-	CreatedAt    time.Time    `bson:"created_at" json:"created_at"`
-	UpdatedAt    time.Time    `bson:"updated_at" json:"updated_at"`
+	CreatedAt    time.Time    `bson:"created_at" json:"created_at,omitzero"`
+	UpdatedAt    time.Time    `bson:"updated_at" json:"updated_at,omitzero"`
 }
 
 var mobileRe = regexp.MustCompile(`^1[3-9][0-9]{9}$`)
@@ -121,8 +121,11 @@ func (v Volunteer) Validate(phone string) error {
 		k := fmt.Sprintf("credentials[%d]", i)
 		f.CheckOneOf(k+".kind", c.Kind, CredentialKinds...)
 		f.CheckText(k+".number", c.Number, 40)
+		// A credential may be valid for decades (long-term), so only the lower bound applies.
 		if c.Expires.IsZero() {
 			f.Add(k+".expires", "请填写有效期至，如 2028-06-30")
+		} else if c.Expires.Year() < 2000 {
+			f.Add(k+".expires", "日期不能早于2000年")
 		}
 	}
 	return f.Err()
@@ -132,7 +135,7 @@ func (v Volunteer) Validate(phone string) error {
 // still valid at the end of a shift.
 func (v Volunteer) ValidCredential(kind string, until time.Time) bool {
 	for _, c := range v.Credentials {
-		if c.Kind == kind && c.Status == CredentialVerified && c.Expires.After(until) {
+		if c.Kind == kind && c.Status == CredentialVerified && !until.After(c.Expires.Next()) {
 			return true
 		}
 	}
@@ -160,7 +163,7 @@ func MergeCredentials(old, updated []Credential) []Credential {
 		c.Status, c.Note, c.VerifiedBy, c.VerifiedAt = CredentialPending, "", "", time.Time{}
 		if j := slices.IndexFunc(old, func(o Credential) bool { return o.ID == c.ID && c.ID != "" }); j >= 0 {
 			o := old[j]
-			if o.Kind == c.Kind && o.Number == c.Number && o.Expires.Equal(c.Expires) {
+			if o.Kind == c.Kind && o.Number == c.Number && o.Expires.Equal(c.Expires.Time) {
 				c = o
 			}
 		}

@@ -7,7 +7,7 @@ import (
 
 func TestVolunteerValidation(t *testing.T) {
 	good := Volunteer{Name: "王老师", Type: VolunteerTeacher, Organisation: "甲一小学", SchoolID: "s1", CountyID: "c1",
-		Credentials: []Credential{{Kind: "teacher_qualification", Number: "20230001", Expires: time.Now()}}}
+		Credentials: []Credential{{Kind: "teacher_qualification", Number: "20230001", Expires: DayOf(time.Now())}}}
 	if err := good.Validate("13812345678"); err != nil {
 		t.Fatalf("good profile refused: %v", err)
 	}
@@ -24,7 +24,7 @@ func TestVolunteerValidation(t *testing.T) {
 		{"county", Volunteer{Name: "李", Type: VolunteerStudent, Organisation: "大学"}, "13812345678", "county_id"},
 		{"teacher without school", Volunteer{Name: "李", Type: VolunteerTeacher, Organisation: "甲一小学", CountyID: "c1"}, "13812345678", "school_id"},
 		{"credential kind", Volunteer{Name: "李", Type: VolunteerStudent, Organisation: "大学", CountyID: "c1",
-			Credentials: []Credential{{Kind: "driving", Number: "1", Expires: time.Now()}}}, "13812345678", "credentials[0].kind"},
+			Credentials: []Credential{{Kind: "driving", Number: "1", Expires: DayOf(time.Now())}}}, "13812345678", "credentials[0].kind"},
 		{"credential expiry", Volunteer{Name: "李", Type: VolunteerStudent, Organisation: "大学", CountyID: "c1",
 			Credentials: []Credential{{Kind: "first_aid", Number: "1"}}}, "13812345678", "credentials[0].expires"},
 	}
@@ -41,16 +41,16 @@ func TestVolunteerValidation(t *testing.T) {
 }
 
 func TestCredentialsGateShifts(t *testing.T) {
-	day := func(s string) time.Time { d, _ := ParseDay(s); return d }
+	day := func(s string) Day { d, _ := ParseDay(s); return Day{d} }
 	sh := Shift{StartsAt: day("2026-07-06").Add(time.Hour), EndsAt: day("2026-07-06").Add(4 * time.Hour),
 		Types: []string{VolunteerTeacher, VolunteerStudent}, Credentials: []string{"health_certificate"}}
 	v := Volunteer{Type: VolunteerStudent, Credentials: []Credential{{ID: "c", Kind: "health_certificate", Number: "1",
-		Expires: day("2026-07-07"), Status: CredentialVerified}}}
+		Expires: day("2026-07-06"), Status: CredentialVerified}}} // its last valid day is the shift's day
 	if why := sh.Refuses(v); why != "" {
 		t.Fatalf("valid credential refused: %s", why)
 	}
 	expired := v
-	expired.Credentials = []Credential{{Kind: "health_certificate", Expires: day("2026-07-06"), Status: CredentialVerified}}
+	expired.Credentials = []Credential{{Kind: "health_certificate", Expires: day("2026-07-05"), Status: CredentialVerified}}
 	if sh.Refuses(expired) == "" {
 		t.Fatal("a credential expired before the shift ends was accepted")
 	}
@@ -65,7 +65,7 @@ func TestCredentialsGateShifts(t *testing.T) {
 		t.Fatal("a type the shift does not take was accepted")
 	}
 	// Changing a credential sends it back for verification; an unchanged one keeps it.
-	merged := MergeCredentials(v.Credentials, []Credential{{ID: "c", Kind: "health_certificate", Number: "1", Expires: day("2026-07-07")},
+	merged := MergeCredentials(v.Credentials, []Credential{{ID: "c", Kind: "health_certificate", Number: "1", Expires: day("2026-07-06")},
 		{ID: "d", Kind: "first_aid", Number: "9", Expires: day("2027-01-01")}})
 	if merged[0].Status != CredentialVerified || merged[1].Status != CredentialPending {
 		t.Fatalf("merge: %+v", merged)
@@ -129,13 +129,13 @@ func TestProgrammeValidation(t *testing.T) {
 	day := func(s string) time.Time { d, _ := ParseDay(s); return d }
 	p := Programme{Title: "暑期托管", DailyStart: "08:30", DailyEnd: "17:00", Offerings: []string{"homework", "sports"},
 		EnrolOpens: day("2026-06-01"), EnrolCloses: day("2026-06-20"),
-		Periods: []ProgrammePeriod{{Label: "第一周", StartsAt: day("2026-07-06"), EndsAt: day("2026-07-11"), Capacity: 40, Grades: []int{1, 2, 3}}}}
+		Periods: []ProgrammePeriod{{Label: "第一周", StartsAt: Day{day("2026-07-06")}, EndsAt: DayAfter{day("2026-07-11")}, Capacity: 40, Grades: []int{1, 2, 3}}}}
 	if err := p.Validate(); err != nil {
 		t.Fatalf("good programme refused: %v", err)
 	}
 	bad := p
 	bad.DailyEnd, bad.Offerings = "08:00", []string{"homework", "gaming"}
-	bad.Periods = []ProgrammePeriod{{Label: "", StartsAt: day("2026-05-10"), EndsAt: day("2026-05-12"), Capacity: 0, Grades: []int{10}}}
+	bad.Periods = []ProgrammePeriod{{Label: "", StartsAt: Day{day("2026-05-10")}, EndsAt: DayAfter{day("2026-05-12")}, Capacity: 0, Grades: []int{10}}}
 	fe, _ := bad.Validate().(FieldErrors)
 	for _, f := range []string{"daily_end", "offerings", "periods[0].label", "periods[0].end_date", "periods[0].capacity", "periods[0].grades"} {
 		if fe[f] == "" {

@@ -84,7 +84,7 @@ func (s *Server) importTickets(c echo.Context) error {
 	}
 	var list []models.Complaint
 	for _, t := range tickets {
-		cp := models.Complaint{Source: models.Source12345, SourceRef: t.Ref, ReceivedOn: t.ReceivedOn, Category: t.Category, Text: t.Text, CountyID: scope.CountyID}
+		cp := models.Complaint{Source: models.Source12345, SourceRef: t.Ref, ReceivedOn: models.Day{Time: t.ReceivedOn}, Category: t.Category, Text: t.Text, CountyID: scope.CountyID}
 		if t.School != "" {
 			sc, ok := byName[t.School]
 			if !ok {

@@ -45,13 +45,15 @@ func (s *Server) createComplaint(c echo.Context) error {
 		return errForbidden
 	}
 	day, ok := models.ParseDay(f.ReceivedOn)
-	cp := models.Complaint{Source: f.Source, SourceRef: strings.TrimSpace(f.SourceRef), ReceivedOn: day, Category: f.Category, Text: strings.TrimSpace(f.Text)}
+	cp := models.Complaint{Source: f.Source, SourceRef: strings.TrimSpace(f.SourceRef), ReceivedOn: models.Day{Time: day}, Category: f.Category, Text: strings.TrimSpace(f.Text)}
 	fe := models.FieldErrors{}
 	if err := cp.Validate(); err != nil {
 		fe = err.(models.FieldErrors)
 	}
 	if !ok && f.ReceivedOn != "" {
 		fe["received_on"] = "应为日期，如 2026-11-20"
+	} else if ok && day.After(s.now()) {
+		fe["received_on"] = "收到日期不能晚于今天"
 	}
 	if f.Source == models.SourceMiniProgram {
 		fe["source"] = "小程序来件由家长提交"

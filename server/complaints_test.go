@@ -264,3 +264,60 @@ func TestCalendarMovesDeadlines(t *testing.T) {
 		t.Fatalf("deadline %s", d)
 	}
 }
+
+// TestTimesReadAsInSanming: instants leave the API in Beijing time (+08:00), calendar days as
+// "YYYY-MM-DD", unset times not at all; a day nobody can have meant is refused with its field.
+func TestTimesReadAsInSanming(t *testing.T) {
+	e := newEnv(t)
+	e.now = time.Date(2026, 11, 27, 2, 0, 0, 0, time.UTC)
+	e.relogin()
+	r := e.req(http.MethodPost, "/api/v1/admin/complaints", e.cntyA, map[string]any{"source": "phone", "received_on": "2026-11-20",
+		"category": "fees", "text": "收费未公示"})
+	e.expect(r, http.StatusCreated, "")
+	var raw map[string]any
+	r.json(t, &raw)
+	if raw["received_on"] != "2026-11-20" {
+		t.Errorf("received_on = %v, want the day itself", raw["received_on"])
+	}
+	if at, _ := raw["created_at"].(string); !strings.HasSuffix(at, "+08:00") || strings.Contains(at, ".") {
+		t.Errorf("created_at = %q, want RFC 3339 in Beijing time to the second", at)
+	}
+	if _, ok := raw["closed_at"]; ok {
+		t.Errorf("an open complaint has closed_at: %v", raw["closed_at"])
+	}
+	if strings.Contains(string(r.Body), "0001-01-01") {
+		t.Errorf("a zero time leaked: %s", r.Body)
+	}
+	for day, want := range map[string]int{"2999-11-20": 422, "1926-11-20": 422, "2026-11-28": 422, "2026-11-27": 201} {
+		r := e.req(http.MethodPost, "/api/v1/admin/complaints", e.cntyA, map[string]any{"source": "phone", "received_on": day,
+			"category": "fees", "text": "收费未公示" + day})
+		e.expect(r, want, map[int]string{422: "validation_failed", 201: ""}[want])
+		if want == 422 && r.envelope(t).Fields["received_on"] == "" {
+			t.Errorf("%s: the field is not named: %s", day, r.Body)
+		}
+	}
+	// Summer care in 2999 is refused; a real period reads back as the days typed.
+	body := func(start, end string) map[string]any {
+		return map[string]any{"title": "暑期托管", "daily_start": "08:30", "daily_end": "17:00", "offerings": []string{"homework"},
+			"enrol_opens": "2027-06-01T08:00:00+08:00", "enrol_closes": "2027-06-20T20:00:00+08:00",
+			"periods": []map[string]any{{"label": "第一期", "start_date": start, "end_date": end, "capacity": 30}}}
+	}
+	r = e.req(http.MethodPost, "/api/v1/admin/programmes", e.schA1, body("2999-07-06", "2999-07-10"))
+	e.expect(r, http.StatusUnprocessableEntity, "validation_failed")
+	if r.envelope(t).Fields["periods[0].start_date"] == "" {
+		t.Errorf("the period's day is not named: %s", r.Body)
+	}
+	r = e.req(http.MethodPost, "/api/v1/admin/programmes", e.schA1, body("2027-07-06", "2027-07-10"))
+	e.expect(r, http.StatusCreated, "")
+	var p struct {
+		EnrolOpens string `json:"enrol_opens"`
+		Periods    []struct {
+			Start string `json:"start_date"`
+			End   string `json:"end_date"`
+		} `json:"periods"`
+	}
+	r.json(t, &p)
+	if len(p.Periods) != 1 || p.Periods[0].Start != "2027-07-06" || p.Periods[0].End != "2027-07-10" || p.EnrolOpens != "2027-06-01T08:00:00+08:00" {
+		t.Errorf("programme read back as %+v", p)
+	}
+}

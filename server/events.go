@@ -16,8 +16,8 @@ import (
 
 type sessionForm struct {
 	Label         string    `json:"label"`
-	StartsAt      time.Time `json:"starts_at"`
-	EndsAt        time.Time `json:"ends_at"`
+	StartsAt      time.Time `json:"starts_at,omitzero"`
+	EndsAt        time.Time `json:"ends_at,omitzero"`
 	Capacity      int       `json:"capacity"`
 	MaxCompanions int       `json:"max_companions"`
 }
@@ -28,9 +28,9 @@ type eventForm struct {
 	Description    string           `json:"description"`
 	Place          string           `json:"place"`
 	Audience       *models.Audience `json:"audience"`
-	SignupOpens    *time.Time       `json:"signup_opens"`
-	SignupCloses   time.Time        `json:"signup_closes"`
-	CancelDeadline *time.Time       `json:"cancel_deadline"`
+	SignupOpens    *time.Time       `json:"signup_opens,omitzero"`
+	SignupCloses   time.Time        `json:"signup_closes,omitzero"`
+	CancelDeadline *time.Time       `json:"cancel_deadline,omitzero"`
 	Sessions       []sessionForm    `json:"sessions"`
 }
 
@@ -136,9 +136,9 @@ type eventPatch struct {
 	Title          *string    `json:"title"`
 	Description    *string    `json:"description"`
 	Place          *string    `json:"place"`
-	SignupOpens    *time.Time `json:"signup_opens"`
-	SignupCloses   *time.Time `json:"signup_closes"`
-	CancelDeadline *time.Time `json:"cancel_deadline"`
+	SignupOpens    *time.Time `json:"signup_opens,omitzero"`
+	SignupCloses   *time.Time `json:"signup_closes,omitzero"`
+	CancelDeadline *time.Time `json:"cancel_deadline,omitzero"`
 }
 
 func (f *eventPatch) validate() error { return nil } // checked on the event

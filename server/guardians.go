@@ -42,7 +42,7 @@ type myChild struct {
 	Grade      int       `json:"grade"`
 	Class      string    `json:"class"`
 	Relation   string    `json:"relation,omitempty"`
-	BoundAt    time.Time `json:"bound_at"`
+	BoundAt    time.Time `json:"bound_at,omitzero"`
 }
 
 // bindChild makes the caller a guardian of a roster child, matched by school, student number
@@ -113,7 +113,7 @@ type schoolBinding struct {
 	Class     string    `json:"class"`
 	MemberID  string    `json:"member_id"`
 	Relation  string    `json:"relation,omitempty"`
-	BoundAt   time.Time `json:"bound_at"`
+	BoundAt   time.Time `json:"bound_at,omitzero"`
 }
 
 func (s *Server) listBindings(c echo.Context) error {

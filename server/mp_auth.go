@@ -28,7 +28,7 @@ func (f *mpLoginForm) validate() error {
 
 type sessionBody struct {
 	Token     string    `json:"token"`
-	ExpiresAt time.Time `json:"expires_at"`
+	ExpiresAt time.Time `json:"expires_at,omitzero"`
 }
 
 type mpMeBody struct {

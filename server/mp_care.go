@@ -26,7 +26,7 @@ type mpProgramme struct {
 	DailyEnd       string     `json:"daily_end"`
 	FeeNote        string     `json:"fee_note"`
 	Offerings      []string   `json:"offerings"`
-	EnrolCloses    time.Time  `json:"enrol_closes"`
+	EnrolCloses    time.Time  `json:"enrol_closes,omitzero"`
 	CancelDeadline time.Time  `json:"cancel_deadline,omitzero"`
 	Periods        []mpPeriod `json:"periods"`
 }
@@ -118,16 +118,16 @@ func (f *enrolForm) validate() error {
 // myEnrolment is an enrolment as its family sees it.
 type myEnrolment struct {
 	models.SignUp
-	Title       string    `json:"title"`
-	PeriodLabel string    `json:"period_label"`
-	StartsAt    time.Time `json:"starts_at"`
-	Message     string    `json:"message"`
+	Title       string     `json:"title"`
+	PeriodLabel string     `json:"period_label"`
+	StartDate   models.Day `json:"start_date,omitzero"` // the period's first day
+	Message     string     `json:"message"`
 }
 
 func myEnrolmentOf(p models.Programme, su models.SignUp) myEnrolment {
 	out := myEnrolment{SignUp: su, Title: p.Title}
 	if per := p.Period(su.PoolID); per != nil {
-		out.PeriodLabel, out.StartsAt = per.Label, per.StartsAt
+		out.PeriodLabel, out.StartDate = per.Label, per.StartsAt
 	}
 	out.Message = placesMessage(su.Status, "报名成功，名额已确认。")
 	return out

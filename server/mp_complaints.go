@@ -29,7 +29,7 @@ func (s *Server) submitComplaint(c echo.Context) error {
 		return err
 	}
 	cp := models.Complaint{Source: models.SourceMiniProgram, Category: f.Category, Text: strings.TrimSpace(f.Text), Anonymous: f.Anonymous,
-		MemberID: memberOf(c).ID, ReceivedOn: models.StartOfDay(s.now())}
+		MemberID: memberOf(c).ID, ReceivedOn: models.DayOf(s.now())}
 	fe := models.FieldErrors{}
 	if err := cp.Validate(); err != nil {
 		fe = err.(models.FieldErrors)

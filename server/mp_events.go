@@ -22,7 +22,7 @@ type mpEvent struct {
 	Description    string      `json:"description"`
 	Place          string      `json:"place"`
 	Sender         string      `json:"sender"`
-	SignupCloses   time.Time   `json:"signup_closes"`
+	SignupCloses   time.Time   `json:"signup_closes,omitzero"`
 	CancelDeadline time.Time   `json:"cancel_deadline,omitzero"`
 	Sessions       []mpSession `json:"sessions"`
 	Children       []string    `json:"children"` // ids of the caller's children it is open to
@@ -114,7 +114,7 @@ type mySignUp struct {
 	models.SignUp
 	EventTitle   string    `json:"event_title"`
 	SessionLabel string    `json:"session_label"`
-	StartsAt     time.Time `json:"starts_at"`
+	StartsAt     time.Time `json:"starts_at,omitzero"`
 	CheckinToken string    `json:"checkin_token,omitempty"`
 	Message      string    `json:"message"`
 }

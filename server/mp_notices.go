@@ -15,7 +15,7 @@ type inboxItem struct {
 	Body           string    `json:"body"`
 	Link           string    `json:"link,omitempty"`
 	Sender         string    `json:"sender"`
-	SentAt         time.Time `json:"sent_at"`
+	SentAt         time.Time `json:"sent_at,omitzero"`
 	RequireConfirm bool      `json:"require_confirm"`
 	ReadAt         time.Time `json:"read_at,omitzero"`
 	ConfirmedAt    time.Time `json:"confirmed_at,omitzero"`

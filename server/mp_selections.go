@@ -1,6 +1,8 @@
 package server
 
 import (
+	"time"
+
 	"errors"
 	"net/http"
 	"slices"
@@ -31,8 +33,8 @@ type mySelection struct {
 	Sender     string                `json:"sender"`
 	Term       string                `json:"term"`
 	Status     string                `json:"status"`
-	Opens      string                `json:"opens"`
-	Closes     string                `json:"closes"`
+	Opens      time.Time             `json:"opens"`
+	Closes     time.Time             `json:"closes"`
 	CanChange  bool                  `json:"can_change"`
 	Rules      models.SelectionRules `json:"rules"`
 	Courses    []models.Course       `json:"courses"`
@@ -44,7 +46,7 @@ type mySelection struct {
 func (s *Server) mySelectionOf(c echo.Context, sel models.Selection, kids []models.Child) (mySelection, error) {
 	ctx := c.Request().Context()
 	out := mySelection{ID: sel.ID, Title: sel.Title, Sender: sel.Sender, Term: sel.Term, Status: sel.Status,
-		Opens: sel.Opens.In(models.Shanghai).Format("2006-01-02 15:04"), Closes: sel.Closes.In(models.Shanghai).Format("2006-01-02 15:04"),
+		Opens: sel.Opens, Closes: sel.Closes,
 		CanChange: !s.selectionClosed(sel), Rules: sel.Rules, Courses: sel.Courses, Commitment: sel.Commitment, Seed: sel.Seed, Children: []myChildSelection{}}
 	var mine []models.SignUp
 	if sel.Status == models.SelectionDrawn {

@@ -28,7 +28,7 @@ type mpSurveyItem struct {
 	Title     string    `json:"title"`
 	Sender    string    `json:"sender"`
 	Anonymous bool      `json:"anonymous"`
-	ClosesAt  time.Time `json:"closes_at"`
+	ClosesAt  time.Time `json:"closes_at,omitzero"`
 	ChildID   string    `json:"child_id"`
 	ChildName string    `json:"child_name"` // masked
 	Status    string    `json:"status"`
@@ -365,7 +365,7 @@ func (s *Server) newResponse(c echo.Context, sv models.Survey, child models.Chil
 	r := models.Response{ID: store.NewResponseID(), SurveyID: sv.ID, Respondent: key,
 		CountyID: child.CountyID, SchoolID: child.SchoolID, Grade: child.Grade, Answers: answers, SubmittedAt: now}
 	if sv.Anonymous {
-		r.SubmittedAt = models.Day(now)
+		r.SubmittedAt = models.StartOfDay(now)
 	} else {
 		r.MemberID, r.ChildID, r.Class = memberOf(c).ID, child.ID, child.Class
 	}

@@ -65,7 +65,7 @@ func (s *Server) saveMyVolunteer(c echo.Context) error {
 		if ok {
 			exp = exp.AddDate(0, 0, 1) // valid through the day given
 		}
-		v.Credentials = append(v.Credentials, models.Credential{ID: cf.ID, Kind: cf.Kind, Number: strings.TrimSpace(cf.Number), Expires: exp})
+		v.Credentials = append(v.Credentials, models.Credential{ID: cf.ID, Kind: cf.Kind, Number: strings.TrimSpace(cf.Number), Expires: models.Day{Time: exp}})
 	}
 	if err := v.Validate(f.Phone); err != nil {
 		for k, m := range err.(models.FieldErrors) {

@@ -24,7 +24,7 @@ type noticeForm struct {
 	Audience       models.Audience `json:"audience"`
 	Channels       []string        `json:"channels"`
 	Robots         []string        `json:"robots"`
-	SendAt         *time.Time      `json:"send_at"`
+	SendAt         *time.Time      `json:"send_at,omitzero"`
 	Urgent         bool            `json:"urgent"`
 	RequireConfirm bool            `json:"require_confirm"`
 }

@@ -34,9 +34,9 @@ type programmeForm struct {
 	DailyEnd       string       `json:"daily_end"`
 	FeeNote        string       `json:"fee_note"`
 	Offerings      []string     `json:"offerings"`
-	EnrolOpens     *time.Time   `json:"enrol_opens"`
-	EnrolCloses    time.Time    `json:"enrol_closes"`
-	CancelDeadline *time.Time   `json:"cancel_deadline"`
+	EnrolOpens     *time.Time   `json:"enrol_opens,omitzero"`
+	EnrolCloses    time.Time    `json:"enrol_closes,omitzero"`
+	CancelDeadline *time.Time   `json:"cancel_deadline,omitzero"`
 	Periods        []periodForm `json:"periods"`
 }
 
@@ -66,7 +66,7 @@ func (f *programmeForm) programme(now time.Time) (models.Programme, error) {
 		if grades == nil {
 			grades = []int{}
 		}
-		p.Periods = append(p.Periods, models.ProgrammePeriod{Label: strings.TrimSpace(per.Label), StartsAt: start, EndsAt: end.AddDate(0, 0, 1),
+		p.Periods = append(p.Periods, models.ProgrammePeriod{Label: strings.TrimSpace(per.Label), StartsAt: models.Day{Time: start}, EndsAt: models.DayAfter{Time: end.AddDate(0, 0, 1)},
 			Capacity: per.Capacity, Grades: grades})
 	}
 	if err := p.Validate(); err != nil {
@@ -180,9 +180,9 @@ type programmePatch struct {
 	DailyEnd       *string    `json:"daily_end"`
 	FeeNote        *string    `json:"fee_note"`
 	Offerings      []string   `json:"offerings"`
-	EnrolOpens     *time.Time `json:"enrol_opens"`
-	EnrolCloses    *time.Time `json:"enrol_closes"`
-	CancelDeadline *time.Time `json:"cancel_deadline"`
+	EnrolOpens     *time.Time `json:"enrol_opens,omitzero"`
+	EnrolCloses    *time.Time `json:"enrol_closes,omitzero"`
+	CancelDeadline *time.Time `json:"cancel_deadline,omitzero"`
 }
 
 func (f *programmePatch) validate() error { return nil } // checked on the programme

@@ -16,7 +16,7 @@ import (
 // below it.
 type reportView struct {
 	Month    string               `json:"month"`
-	BuiltAt  time.Time            `json:"built_at"`
+	BuiltAt  time.Time            `json:"built_at,omitzero"`
 	Level    string               `json:"level"`
 	Name     string               `json:"name"`
 	Figures  models.Figures       `json:"figures"`

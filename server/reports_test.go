@@ -54,7 +54,7 @@ func TestMonthlyReport(t *testing.T) {
 	e.expect(e.step(e.cntyA, a.ID, "dismiss", map[string]any{"outcome": "重复反映"}), http.StatusOK, "")
 	b := e.complaint(e.cntyA, map[string]any{"source": "12345", "source_ref": "GD-10-1", "received_on": "2026-10-09", "category": "safety", "text": "安全问题"})
 	e.expect(e.step(e.cntyA, b.ID, "assign", map[string]any{"school_id": e.schoolA1.ID, "deadline_days": 1}), http.StatusOK, "")
-	e.complaint(e.city, map[string]any{"source": "email", "received_on": "2026-10-20", "county_id": e.countyB.ID, "category": "food", "text": "餐饮问题"})
+	e.complaint(e.city, map[string]any{"source": "email", "received_on": "2026-10-08", "county_id": e.countyB.ID, "category": "food", "text": "餐饮问题"})
 
 	// The report of a month not yet over is refused; October's is built on 2 November.
 	e.expect(e.req(http.MethodGet, "/api/v1/admin/reports/2026-10", e.city, nil), http.StatusConflict, "report_not_ready")

@@ -34,8 +34,8 @@ type selectionForm struct {
 	Title    string                `json:"title"`
 	Courses  []courseForm          `json:"courses"`
 	Rules    models.SelectionRules `json:"rules"`
-	Opens    time.Time             `json:"opens"`
-	Closes   time.Time             `json:"closes"`
+	Opens    time.Time             `json:"opens,omitzero"`
+	Closes   time.Time             `json:"closes,omitzero"`
 }
 
 func (f *selectionForm) validate() error { return nil } // checked on the selection
@@ -260,7 +260,7 @@ type publicDraw struct {
 	School      string             `json:"school"`
 	Title       string             `json:"title"`
 	Status      string             `json:"status"`
-	Closes      time.Time          `json:"closes"`
+	Closes      time.Time          `json:"closes,omitzero"`
 	Input       models.DrawInput   `json:"input"`
 	Names       map[string]string  `json:"names"` // course id → name
 	Result      *models.DrawResult `json:"result,omitempty"`

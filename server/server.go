@@ -100,6 +100,7 @@ func New(d Deps) *Server {
 	e.HideBanner = true
 	e.HidePort = true
 	e.HTTPErrorHandler = s.handleError
+	e.JSONSerializer = renderJSON{}
 	e.IPExtractor = echo.ExtractIPDirect()
 	if d.Config.TrustProxy {
 		e.IPExtractor = echo.ExtractIPFromXFFHeader()

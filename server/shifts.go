@@ -17,12 +17,12 @@ import (
 type shiftForm struct {
 	Role        string     `json:"role"`
 	Description string     `json:"description"`
-	StartsAt    time.Time  `json:"starts_at"`
-	EndsAt      time.Time  `json:"ends_at"`
+	StartsAt    time.Time  `json:"starts_at,omitzero"`
+	EndsAt      time.Time  `json:"ends_at,omitzero"`
 	Needed      int        `json:"needed"`
 	Types       []string   `json:"types"`
 	Credentials []string   `json:"credentials"`
-	Deadline    *time.Time `json:"deadline"` // default: a day before the shift starts
+	Deadline    *time.Time `json:"deadline,omitzero"` // default: a day before the shift starts
 }
 
 func (f *shiftForm) validate() error { return nil } // checked on the shift
@@ -227,9 +227,9 @@ const (
 )
 
 type attendanceForm struct {
-	Token  string     `json:"token"`  // scanning: the volunteer's code
-	Action string     `json:"action"` // check_in or check_out
-	At     *time.Time `json:"at"`     // on the volunteer's behalf: when (default now)
+	Token  string     `json:"token"`       // scanning: the volunteer's code
+	Action string     `json:"action"`      // check_in or check_out
+	At     *time.Time `json:"at,omitzero"` // on the volunteer's behalf: when (default now)
 }
 
 func (f *attendanceForm) validate() error {

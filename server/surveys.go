@@ -22,8 +22,8 @@ type surveyForm struct {
 	Title       string            `json:"title"`
 	Description string            `json:"description"`
 	Audience    *models.Audience  `json:"audience"`
-	OpensAt     *time.Time        `json:"opens_at"`
-	ClosesAt    *time.Time        `json:"closes_at"`
+	OpensAt     *time.Time        `json:"opens_at,omitzero"`
+	ClosesAt    *time.Time        `json:"closes_at,omitzero"`
 	Anonymous   *bool             `json:"anonymous"`
 	Questions   []models.Question `json:"questions"`
 }

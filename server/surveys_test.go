@@ -359,7 +359,7 @@ func checkAnonymous(t *testing.T, e *env, sv models.Survey, f family) {
 		if strings.Contains(raw, f.memberID) || strings.Contains(raw, f.childID) {
 			t.Fatalf("anonymous answer mentions the family: %v", d)
 		}
-		if ts := d["submitted_at"].(bson.DateTime).Time(); !ts.Equal(models.Day(ts)) {
+		if ts := d["submitted_at"].(bson.DateTime).Time(); !ts.Equal(models.StartOfDay(ts)) {
 			t.Fatalf("anonymous answer keeps the time of day: %v", ts)
 		}
 	}

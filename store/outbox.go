@@ -24,7 +24,7 @@ type OutboxMessage struct {
 	Page       string            `bson:"page,omitempty" json:"page,omitempty"`
 	Title      string            `bson:"title,omitempty" json:"title,omitempty"`
 	Text       string            `bson:"text,omitempty" json:"text,omitempty"`
-	CreatedAt  time.Time         `bson:"created_at" json:"created_at"`
+	CreatedAt  time.Time         `bson:"created_at" json:"created_at,omitzero"`
 }
 
 // RecordOutbox stores what the sandbox would have sent, with one write for the whole batch; it

@@ -20,7 +20,7 @@ func (s *Store) CreateProgramme(ctx context.Context, p *models.Programme) error 
 	for i := range p.Periods {
 		p.Periods[i].ID = NewID()
 		per := p.Periods[i]
-		pools[i] = models.Pool{ID: per.ID, Kind: models.PoolCarePeriod, OwnerID: p.ID, Capacity: per.Capacity, StartsAt: per.StartsAt, EndsAt: per.EndsAt}
+		pools[i] = models.Pool{ID: per.ID, Kind: models.PoolCarePeriod, OwnerID: p.ID, Capacity: per.Capacity, StartsAt: per.StartsAt.Time, EndsAt: per.EndsAt.Time}
 	}
 	// Pools first: a programme whose insert fails leaves unused pools, never periods without places.
 	if err := s.CreatePools(ctx, pools); err != nil {

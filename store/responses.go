@@ -247,7 +247,7 @@ type SurveyDraft struct {
 	ID        string         `bson:"_id" json:"-"`
 	SurveyID  string         `bson:"survey_id" json:"survey_id"`
 	Answers   models.Answers `bson:"answers" json:"answers"`
-	UpdatedAt time.Time      `bson:"updated_at" json:"updated_at"`
+	UpdatedAt time.Time      `bson:"updated_at" json:"updated_at,omitzero"`
 }
 
 func (s *Store) draftID(sv models.Survey, childID string) string {

@@ -23,7 +23,7 @@ func newShiftFixture(t *testing.T) shiftFixture {
 	day, _ := models.ParseDay("2026-07-06")
 	p := models.Programme{SchoolID: "school-1", CountyID: "county-1", Sender: "甲一小学", Title: "暑期托管", DailyStart: "08:30", DailyEnd: "17:00",
 		Offerings: []string{"homework"}, EnrolOpens: day.AddDate(0, -1, 0), EnrolCloses: day.AddDate(0, 0, -7),
-		Periods: []models.ProgrammePeriod{{Label: "第一周", StartsAt: day, EndsAt: day.AddDate(0, 0, 14), Capacity: 30, Grades: []int{}}}}
+		Periods: []models.ProgrammePeriod{{Label: "第一周", StartsAt: models.Day{Time: day}, EndsAt: models.DayAfter{Time: day.AddDate(0, 0, 14)}, Capacity: 30, Grades: []int{}}}}
 	if err := s.CreateProgramme(ctx, &p); err != nil {
 		t.Fatal(err)
 	}
@@ -174,7 +174,7 @@ func TestHoursArithmeticAndTotals(t *testing.T) {
 	day, _ := models.ParseDay("2026-07-06")
 	other := models.Programme{SchoolID: "school-2", CountyID: "county-2", Sender: "乙一小学", Title: "托管", DailyStart: "08:00", DailyEnd: "12:00",
 		Offerings: []string{"sports"}, EnrolOpens: day.AddDate(0, -1, 0), EnrolCloses: day.AddDate(0, 0, -7),
-		Periods: []models.ProgrammePeriod{{Label: "一期", StartsAt: day, EndsAt: day.AddDate(0, 0, 7), Capacity: 10, Grades: []int{}}}}
+		Periods: []models.ProgrammePeriod{{Label: "一期", StartsAt: models.Day{Time: day}, EndsAt: models.DayAfter{Time: day.AddDate(0, 0, 7)}, Capacity: 10, Grades: []int{}}}}
 	if err := f.s.CreateProgramme(ctx, &other); err != nil {
 		t.Fatal(err)
 	}

@@ -178,7 +178,7 @@ func generate(ctx context.Context, db *mongo.Database, st *store.Store, o settin
 	for i := range o.complaints {
 		sc := schools[i%len(schools)]
 		recv := models.StartOfDay(day(i))
-		c := models.Complaint{ID: store.NewID(), Source: models.Source12345, SourceRef: fmt.Sprintf("GD%07d", i), ReceivedOn: recv, CountyID: sc.CountyID,
+		c := models.Complaint{ID: store.NewID(), Source: models.Source12345, SourceRef: fmt.Sprintf("GD%07d", i), ReceivedOn: models.DayOf(recv), CountyID: sc.CountyID,
 			SchoolID: sc.ID, Category: models.ComplaintCategories[i%len(models.ComplaintCategories)], Text: "诉求内容", Status: models.ComplaintClosed,
 			Deadline: models.AddWorkingDays(recv, 5), Steps: []models.ComplaintStep{}, CreatedAt: recv, UpdatedAt: recv}
 		c.SourceKey = c.Source + ":" + c.SourceRef

@@ -121,7 +121,7 @@ func (b *bench) persistPhase(ctx context.Context) (persistResult, error) {
 		score := 1 + i%5
 		receipts[i] = b.st.ReceiptID(sv, child)
 		rs[i] = models.Response{ID: store.NewResponseID(), SurveyID: sv.ID, Respondent: b.st.RespondentKey(sv, child),
-			CountyID: sv.CountyID, SchoolID: sv.SchoolID, Grade: 1 + i%6, SubmittedAt: models.Day(now),
+			CountyID: sv.CountyID, SchoolID: sv.SchoolID, Grade: 1 + i%6, SubmittedAt: models.StartOfDay(now),
 			Answers: models.Answers{"overall": {Score: &score}, "aware": {Choice: "A"}, "suggest": {Text: "希望增加体育活动和阅读时间"}}}
 	}
 

@@ -115,9 +115,9 @@ func seedComplaints(ctx context.Context, st *store.Store, school models.School) 
 	now := time.Now()
 	month := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, models.Shanghai).AddDate(0, -2, 0)
 	received := month.AddDate(0, 0, 9).UTC()
-	done := models.Complaint{Source: models.Source12345, SourceRef: "DEMO-" + month.Format("200601") + "-001", ReceivedOn: received,
+	done := models.Complaint{Source: models.Source12345, SourceRef: "DEMO-" + month.Format("200601") + "-001", ReceivedOn: models.DayOf(received),
 		CountyID: school.CountyID, SchoolID: school.ID, Category: "schedule", Text: "课后服务结束时间太早，家长下班来不及接。"}
-	late := models.Complaint{Source: models.Source12345, SourceRef: "DEMO-" + month.Format("200601") + "-002", ReceivedOn: received,
+	late := models.Complaint{Source: models.Source12345, SourceRef: "DEMO-" + month.Format("200601") + "-002", ReceivedOn: models.DayOf(received),
 		CountyID: school.CountyID, SchoolID: school.ID, Category: "food", Text: "课后服务点心质量差。"}
 	for _, c := range []*models.Complaint{&done, &late} {
 		if err := st.CreateComplaint(ctx, c, "seed"); err != nil {
