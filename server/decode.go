@@ -96,15 +96,3 @@ type listBody[T any] struct {
 	Items      []T    `json:"items"`
 	NextCursor string `json:"next_cursor,omitempty"`
 }
-
-// MarshalJSON writes an empty list as [], never null.
-func (l listBody[T]) MarshalJSON() ([]byte, error) {
-	items := l.Items
-	if items == nil {
-		items = []T{}
-	}
-	return json.Marshal(struct {
-		Items      []T    `json:"items"`
-		NextCursor string `json:"next_cursor,omitempty"`
-	}{items, l.NextCursor})
-}

@@ -10,7 +10,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"kehou/models"
-	"kehou/store"
 )
 
 // listVolunteers lists the volunteers within scope (?type=teacher…), phones masked.
@@ -108,9 +107,6 @@ func (s *Server) volunteerHours(c echo.Context) error {
 		}
 	}
 	if c.QueryParam("format") != "xlsx" {
-		if rows == nil {
-			rows = []store.HoursRow{} // a list is [], never null
-		}
 		return c.JSON(http.StatusOK, map[string]any{"year": year, "by": by, "items": rows})
 	}
 	head := map[string]string{"volunteer": "志愿者", "school": "学校", "county": "区县"}[by]
