@@ -19,8 +19,12 @@ const (
 	DeliveryUnknown = "unknown"
 )
 
-// DeliveryStatuses lists the statuses a delivery can have, for filters.
-var DeliveryStatuses = []string{DeliveryQueued, DeliverySent, DeliveryFailed, DeliverySkipped, DeliveryUnknown}
+// DeliveryStatusEnum labels the statuses a delivery can have; DeliveryStatuses lists them, for filters.
+var (
+	DeliveryStatusEnum = NewEnum("delivery_status", "DeliveryStatus", "What became of one notice to one recipient on one channel.",
+		L(DeliveryQueued, "排队中"), L(DeliverySent, "已发送"), L(DeliveryFailed, "发送失败"), L(DeliverySkipped, "未发送"), L(DeliveryUnknown, "结果未知"))
+	DeliveryStatuses = DeliveryStatusEnum.Codes()
+)
 
 // Delivery is one notice to one recipient on one channel, as the ledger shows it. Its id is
 // derived from the three. It is not stored in this shape: a recorded delivery is an outcome in

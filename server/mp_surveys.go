@@ -16,9 +16,9 @@ import (
 
 // Survey statuses as a parent sees them, per child.
 const (
-	statusNotStarted = "not_started"
-	statusDraft      = "draft"
-	statusSubmitted  = "submitted"
+	statusNotStarted = models.MemberSurveyNotStarted
+	statusDraft      = models.MemberSurveyDraft
+	statusSubmitted  = models.MemberSurveySubmitted
 )
 
 // mpSurveyItem is one survey a parent may answer for one child.
