@@ -65,4 +65,3 @@ func (f FieldErrors) CheckOptionalText(field, value string, max int) {
 		f.Add(field, MsgTooLong)
 	}
 }
-
