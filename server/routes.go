@@ -73,6 +73,8 @@ func (s *Server) routes(e *echo.Echo) {
 
 	// The lottery's public data: anyone may recompute a draw (kehou verify-draw).
 	api.GET("/public/draws/:id", s.publicDraw, perIP)
+	// Every code's Chinese label, for anyone (cacheable).
+	api.GET("/meta/labels", s.metaLabels, perIP)
 
 	admin := api.Group("/admin", perIP)
 	admin.POST("/login", s.adminLogin, staffLogin)
