@@ -106,17 +106,23 @@ type mpShift struct {
 	Status      string `json:"status,omitempty"`      // its status
 }
 
-// mpShifts lists the shifts open for applications in the caller's county (?area=city: the
-// whole city), with whether the caller may apply.
+// mpShifts lists the shifts open for applications, with whether the caller may apply: in the
+// county of ?county_id=, else the caller's county (?area=city: the whole city). Anyone signed in
+// may browse before creating a volunteer profile: without one the list covers the whole city
+// (or ?county_id=) and every shift's refusal says a profile is needed first.
 func (s *Server) mpShifts(c echo.Context) error {
 	ctx := c.Request().Context()
 	v, err := s.store.Volunteer(ctx, memberOf(c).ID)
-	if err != nil {
+	profile := err == nil
+	if err != nil && !errors.Is(err, store.ErrNoVolunteer) {
 		return err
 	}
-	counties := []string{v.CountyID}
-	if c.QueryParam("area") == "city" {
-		counties = nil
+	var counties []string
+	switch {
+	case c.QueryParam("county_id") != "":
+		counties = []string{c.QueryParam("county_id")}
+	case profile && c.QueryParam("area") != "city":
+		counties = []string{v.CountyID}
 	}
 	progs, err := s.store.ProgrammesOfCounties(ctx, s.now(), counties)
 	if err != nil {
@@ -134,16 +140,21 @@ func (s *Server) mpShifts(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	mine, err := s.store.ApplicationsOf(ctx, v.ID, 0)
-	if err != nil {
-		return err
+	var mine []models.Application
+	if profile {
+		if mine, err = s.store.ApplicationsOf(ctx, v.ID, 0); err != nil {
+			return err
+		}
 	}
 	now := s.now()
 	for _, sh := range shifts {
 		if sh.Cancelled || !now.Before(sh.Deadline) {
 			continue
 		}
-		ms := mpShift{Shift: sh, Full: sh.Approved >= sh.Needed, Refusal: sh.Refuses(v)}
+		ms := mpShift{Shift: sh, Full: sh.Approved >= sh.Needed, Refusal: msgNoVolunteerProfile}
+		if profile {
+			ms.Refusal = sh.Refuses(v)
+		}
 		for _, a := range mine {
 			if a.ShiftID == sh.ID && a.Active == "" {
 				ms.Application, ms.Status = a.ID, a.Status
@@ -160,6 +171,9 @@ func (s *Server) mpShifts(c echo.Context) error {
 func (s *Server) apply(c echo.Context) error {
 	ctx := c.Request().Context()
 	v, err := s.store.Volunteer(ctx, memberOf(c).ID)
+	if errors.Is(err, store.ErrNoVolunteer) {
+		return errNoVolunteerProfile
+	}
 	if err != nil {
 		return err
 	}

@@ -31,6 +31,7 @@ func (s *Server) routes(e *echo.Echo) {
 	member.POST("/logout", s.logout)
 	member.GET("/me", s.mpMe)
 	member.GET("/schools", s.mpSchools)
+	member.GET("/counties", s.mpCounties)
 	member.GET("/children", s.myChildren)
 	member.POST("/children", s.bindChild, s.limitSubject("bind", 10), s.idempotent)
 	member.DELETE("/children/:id", s.unbindChild)
