@@ -284,12 +284,13 @@ func (s *Server) yearParam(c echo.Context) (int, error) {
 	return y, nil
 }
 
-// myHours is a volunteer's record of a year: each shift worked and the total.
+// myHours is a volunteer's record of a year: the total and each shift worked (items: a list,
+// like every list of the API; all of a year's shifts, so never a next_cursor).
 type myHours struct {
 	Year    int             `json:"year"`
 	Minutes int             `json:"minutes"`
 	Hours   string          `json:"hours"`
-	Shifts  []myApplication `json:"shifts"`
+	Items   []myApplication `json:"items"`
 }
 
 func (s *Server) hoursOf(c echo.Context, volunteerID string) (myHours, error) {
@@ -301,11 +302,11 @@ func (s *Server) hoursOf(c echo.Context, volunteerID string) (myHours, error) {
 	if err != nil {
 		return myHours{}, err
 	}
-	out := myHours{Year: year, Shifts: []myApplication{}}
+	out := myHours{Year: year, Items: []myApplication{}}
 	for _, a := range list {
 		if a.Status == models.ApplicationApproved && a.Minutes > 0 {
 			out.Minutes += a.Minutes
-			out.Shifts = append(out.Shifts, s.myApplicationOf(a))
+			out.Items = append(out.Items, s.myApplicationOf(a))
 		}
 	}
 	out.Hours = models.Hours(out.Minutes)
@@ -335,7 +336,7 @@ func (s *Server) myCertificate(c echo.Context) error {
 	}
 	sheet := xlsxSheet{Name: "志愿服务证明", Header: []string{"序号", "服务学校", "岗位", "日期", "时间", "服务时长（小时）"}}
 	names := map[string]string{}
-	for _, a := range h.Shifts {
+	for _, a := range h.Items {
 		if _, ok := names[a.SchoolID]; !ok {
 			sc, err := s.store.School(ctx, a.SchoolID)
 			if err != nil {
@@ -351,7 +352,7 @@ func (s *Server) myCertificate(c echo.Context) error {
 		[]string{"合计", "", "", "", "", h.Hours},
 		[]string{},
 		[]string{fmt.Sprintf("兹证明%s（%s，%s）于%d年参加暑期托管志愿服务%d次，累计服务%s小时。", v.Name,
-			models.VolunteerTypeNames[v.Type], v.Organisation, h.Year, len(h.Shifts), h.Hours)},
+			models.VolunteerTypeNames[v.Type], v.Organisation, h.Year, len(h.Items), h.Hours)},
 		[]string{"出具日期：" + s.now().In(models.Shanghai).Format("2006年1月2日")})
 	return sendXLSX(c, []xlsxSheet{sheet}, fmt.Sprintf("志愿服务证明-%d.xlsx", h.Year))
 }
