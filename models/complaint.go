@@ -56,6 +56,20 @@ var (
 	ComplaintStatusNames = ComplaintStatusEnum.Map()
 )
 
+// Complaint steps: POST /admin/complaints/{id}/{step} takes one.
+const (
+	StepAssign  = "assign"
+	StepStart   = "start"
+	StepRectify = "rectify"
+	StepVerify  = "verify"
+	StepClose   = "close"
+	StepDismiss = "dismiss"
+)
+
+// ComplaintStepEnum labels the steps (the console's buttons).
+var ComplaintStepEnum = NewEnum("complaint_step", "ComplaintStep", "A step of the complaint workflow, as named in POST /admin/complaints/{id}/{step}.",
+	L(StepAssign, "交办"), L(StepStart, "开始办理"), L(StepRectify, "提交整改"), L(StepVerify, "核查"), L(StepClose, "办结"), L(StepDismiss, "不予受理"))
+
 // Who may move a complaint: the county (or city) that keeps the ledger, or the school it was
 // assigned to.
 const (

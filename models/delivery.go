@@ -128,6 +128,18 @@ type Consent struct {
 // MaxConsentCredits bounds stored one-time credits; WeChat itself keeps a similar cap.
 const MaxConsentCredits = 50
 
+// What wx.requestSubscribeMessage answers for a template, as the mini-program reports it.
+const (
+	SubscribeAccept = "accept"
+	SubscribeReject = "reject"
+	SubscribeBan    = "ban"    // the template was banned by WeChat
+	SubscribeFilter = "filter" // filtered by WeChat (the title matched another of the app's)
+)
+
+// SubscribeResultEnum labels the subscribe results.
+var SubscribeResultEnum = NewEnum("subscribe_result", "SubscribeResult", "What wx.requestSubscribeMessage answered for one template.",
+	L(SubscribeAccept, "同意"), L(SubscribeReject, "拒绝"), L(SubscribeBan, "已被封禁"), L(SubscribeFilter, "已被过滤"))
+
 // SendBatch is one send task's share of a broadcast: the members whose deliveries on one
 // channel it carries. A member is listed by one batch per notice and channel only (the
 // first channel's by the member's receipt, a fallback's by the send that fell back), so no two

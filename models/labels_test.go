@@ -46,6 +46,8 @@ var (
 		"LevelAll":               "result_level",
 		"VolunteerTeacher":       "volunteer_type",
 		"CredentialPending":      "credential_status",
+		"SubscribeAccept":        "subscribe_result",
+		"StepAssign":             "complaint_step",
 	}
 	internalConsts = []string{
 		"ActorCounty", "ActorSchool", // who may move a complaint: the caller's role, not a field

@@ -66,8 +66,10 @@ func TestOpenAPIListsEveryEnum(t *testing.T) {
 	var doc struct {
 		Components struct {
 			Schemas map[string]struct {
-				Type string   `yaml:"type"`
-				Enum []string `yaml:"enum"`
+				Type       string         `yaml:"type"`
+				Enum       []string       `yaml:"enum"`
+				Required   []string       `yaml:"required"`
+				Properties map[string]any `yaml:"properties"`
 			} `yaml:"schemas"`
 		} `yaml:"components"`
 	}
@@ -82,6 +84,15 @@ func TestOpenAPIListsEveryEnum(t *testing.T) {
 		}
 		if s.Type != "string" || !slices.Equal(s.Enum, en.Codes()) {
 			t.Errorf("openapi.yaml %s: %s %v, want string %v", en.Schema, s.Type, s.Enum, en.Codes())
+		}
+	}
+	labels := doc.Components.Schemas["Labels"]
+	if len(labels.Properties) != len(models.Enums()) || len(labels.Required) != len(models.Enums()) {
+		t.Errorf("openapi.yaml Labels: %d properties, %d required, want %d", len(labels.Properties), len(labels.Required), len(models.Enums()))
+	}
+	for _, en := range models.Enums() {
+		if labels.Properties[en.Name] == nil || !slices.Contains(labels.Required, en.Name) {
+			t.Errorf("openapi.yaml Labels lacks %s", en.Name)
 		}
 	}
 }
