@@ -48,6 +48,7 @@ var (
 		"CredentialPending":      "credential_status",
 		"SubscribeAccept":        "subscribe_result",
 		"StepAssign":             "complaint_step",
+		"ReceiptQueued":          "receipt_status",
 	}
 	internalConsts = []string{
 		"ActorCounty", "ActorSchool", // who may move a complaint: the caller's role, not a field

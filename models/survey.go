@@ -55,6 +55,17 @@ const (
 	QMatrix   = "matrix"   // rows × rating 1–5
 )
 
+// What the answer to a submission says became of it.
+const (
+	ReceiptQueued    = "queued"    // accepted; a worker stores it shortly
+	ReceiptSubmitted = "submitted" // a repeat: the first answer stands
+	ReceiptStored    = "stored"    // written straight to the database
+)
+
+// ReceiptStatusEnum labels the submission outcomes.
+var ReceiptStatusEnum = NewEnum("receipt_status", "ReceiptStatus", "What became of a submitted survey answer.",
+	L(ReceiptQueued, "已提交"), L(ReceiptSubmitted, "已提交（以首次提交为准）"), L(ReceiptStored, "已提交"))
+
 // QuestionTypeEnum labels the question types.
 var QuestionTypeEnum = NewEnum("question_type", "QuestionType", "A survey question's type.",
 	L(QSingle, "单选题"), L(QMultiple, "多选题"), L(QRating, "评分题"), L(QNPS, "推荐度（0–10分）"),
