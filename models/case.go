@@ -18,7 +18,11 @@ const (
 )
 
 // CaseStatusNames are the statuses as staff read them.
-var CaseStatusNames = map[string]string{CaseSubmitted: "待审核", CaseApproved: "已通过", CaseReturned: "已退回", CaseFeatured: "已推荐"}
+var (
+	CaseStatusEnum = NewEnum("case_status", "CaseStatus", "Where a good-practice case is in its review.",
+		L(CaseSubmitted, "待审核"), L(CaseApproved, "已通过"), L(CaseReturned, "已退回"), L(CaseFeatured, "已推荐"))
+	CaseStatusNames = CaseStatusEnum.Map()
+)
 
 // Case is a school's good-practice case.
 type Case struct {

@@ -9,3 +9,7 @@ const (
 	ChannelWeCom     = "wecom"
 	ChannelDingTalk  = "dingtalk"
 )
+
+// ChannelEnum labels the channels; wecom and dingtalk are also the kinds of a group robot.
+var ChannelEnum = NewEnum("channel", "Channel", "A sending channel; wecom and dingtalk are also the kinds of a group robot.",
+	L(ChannelSubscribe, "小程序订阅消息"), L(ChannelSMS, "短信"), L(ChannelWeCom, "企业微信"), L(ChannelDingTalk, "钉钉"))

@@ -44,7 +44,11 @@ type Guardianship struct {
 }
 
 // Relations a guardian may state when binding.
-var Relations = []string{"father", "mother", "grandparent", "other"}
+var (
+	RelationEnum = NewEnum("guardian_relation", "GuardianRelation", "How a guardian is related to the child, as stated when binding.",
+		L("father", "父亲"), L("mother", "母亲"), L("grandparent", "祖父母/外祖父母"), L("other", "其他监护人"))
+	Relations = RelationEnum.Codes()
+)
 
 // NormalizeName makes the comparison of a typed name with the roster forgiving of spaces and
 // the middle dot variants used in minority names, and nothing else.

@@ -20,17 +20,21 @@ const (
 	SourceVisit       = "visit"
 )
 
-// ComplaintSources lists the sources; SourceNames are what the ledger shows.
+// ComplaintSourceEnum labels the sources; SourceNames are what the ledger shows.
 var (
-	ComplaintSources = []string{SourceMiniProgram, Source12345, SourcePhone, SourceEmail, SourceVisit}
-	SourceNames      = map[string]string{SourceMiniProgram: "小程序", Source12345: "12345热线", SourcePhone: "举报电话", SourceEmail: "举报邮箱", SourceVisit: "来访"}
+	ComplaintSourceEnum = NewEnum("complaint_source", "ComplaintSource", "Where a complaint came from.",
+		L(SourceMiniProgram, "小程序"), L(Source12345, "12345热线"), L(SourcePhone, "举报电话"), L(SourceEmail, "举报邮箱"), L(SourceVisit, "来访"))
+	ComplaintSources = ComplaintSourceEnum.Codes()
+	SourceNames      = ComplaintSourceEnum.Map()
 )
 
 // Complaint categories.
 var (
-	ComplaintCategories    = []string{"fees", "safety", "quality", "staff", "food", "schedule", "other"}
-	ComplaintCategoryNames = map[string]string{"fees": "收费", "safety": "安全", "quality": "服务质量", "staff": "教师行为",
-		"food": "餐饮", "schedule": "时间安排", "other": "其他"}
+	ComplaintCategoryEnum = NewEnum("complaint_category", "ComplaintCategory", "What a complaint is about.",
+		L("fees", "收费"), L("safety", "安全"), L("quality", "服务质量"), L("staff", "教师行为"),
+		L("food", "餐饮"), L("schedule", "时间安排"), L("other", "其他"))
+	ComplaintCategories    = ComplaintCategoryEnum.Codes()
+	ComplaintCategoryNames = ComplaintCategoryEnum.Map()
 )
 
 // Complaint statuses, in workflow order.
@@ -44,9 +48,27 @@ const (
 	ComplaintDismissed  = "dismissed"
 )
 
-// ComplaintStatusNames are the statuses as the ledger shows them.
-var ComplaintStatusNames = map[string]string{ComplaintReceived: "已受理", ComplaintAssigned: "已交办", ComplaintInProgress: "办理中",
-	ComplaintRectified: "已整改", ComplaintVerified: "已核查", ComplaintClosed: "已办结", ComplaintDismissed: "不予受理"}
+// ComplaintStatusEnum labels the statuses as the ledger shows them.
+var (
+	ComplaintStatusEnum = NewEnum("complaint_status", "ComplaintStatus", "Where a complaint is in its workflow, in workflow order.",
+		L(ComplaintReceived, "已受理"), L(ComplaintAssigned, "已交办"), L(ComplaintInProgress, "办理中"),
+		L(ComplaintRectified, "已整改"), L(ComplaintVerified, "已核查"), L(ComplaintClosed, "已办结"), L(ComplaintDismissed, "不予受理"))
+	ComplaintStatusNames = ComplaintStatusEnum.Map()
+)
+
+// Complaint steps: POST /admin/complaints/{id}/{step} takes one.
+const (
+	StepAssign  = "assign"
+	StepStart   = "start"
+	StepRectify = "rectify"
+	StepVerify  = "verify"
+	StepClose   = "close"
+	StepDismiss = "dismiss"
+)
+
+// ComplaintStepEnum labels the steps (the console's buttons).
+var ComplaintStepEnum = NewEnum("complaint_step", "ComplaintStep", "A step of the complaint workflow, as named in POST /admin/complaints/{id}/{step}.",
+	L(StepAssign, "交办"), L(StepStart, "开始办理"), L(StepRectify, "提交整改"), L(StepVerify, "核查"), L(StepClose, "办结"), L(StepDismiss, "不予受理"))
 
 // Who may move a complaint: the county (or city) that keeps the ledger, or the school it was
 // assigned to.
@@ -145,8 +167,8 @@ func (c Complaint) Summary() string {
 // Validate checks an intake.
 func (c Complaint) Validate() error {
 	f := FieldErrors{}
-	f.CheckOneOf("source", c.Source, ComplaintSources...)
-	f.CheckOneOf("category", c.Category, ComplaintCategories...)
+	f.CheckEnum("source", c.Source, ComplaintSourceEnum)
+	f.CheckEnum("category", c.Category, ComplaintCategoryEnum)
 	f.CheckText("text", c.Text, 2000)
 	f.CheckOptionalText("source_ref", c.SourceRef, 40)
 	if c.Source == Source12345 && strings.TrimSpace(c.SourceRef) == "" {

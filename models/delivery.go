@@ -19,8 +19,12 @@ const (
 	DeliveryUnknown = "unknown"
 )
 
-// DeliveryStatuses lists the statuses a delivery can have, for filters.
-var DeliveryStatuses = []string{DeliveryQueued, DeliverySent, DeliveryFailed, DeliverySkipped, DeliveryUnknown}
+// DeliveryStatusEnum labels the statuses a delivery can have; DeliveryStatuses lists them, for filters.
+var (
+	DeliveryStatusEnum = NewEnum("delivery_status", "DeliveryStatus", "What became of one notice to one recipient on one channel.",
+		L(DeliveryQueued, "排队中"), L(DeliverySent, "已发送"), L(DeliveryFailed, "发送失败"), L(DeliverySkipped, "未发送"), L(DeliveryUnknown, "结果未知"))
+	DeliveryStatuses = DeliveryStatusEnum.Codes()
+)
 
 // Delivery is one notice to one recipient on one channel, as the ledger shows it. Its id is
 // derived from the three. It is not stored in this shape: a recorded delivery is an outcome in
@@ -123,6 +127,18 @@ type Consent struct {
 
 // MaxConsentCredits bounds stored one-time credits; WeChat itself keeps a similar cap.
 const MaxConsentCredits = 50
+
+// What wx.requestSubscribeMessage answers for a template, as the mini-program reports it.
+const (
+	SubscribeAccept = "accept"
+	SubscribeReject = "reject"
+	SubscribeBan    = "ban"    // the template was banned by WeChat
+	SubscribeFilter = "filter" // filtered by WeChat (the title matched another of the app's)
+)
+
+// SubscribeResultEnum labels the subscribe results.
+var SubscribeResultEnum = NewEnum("subscribe_result", "SubscribeResult", "What wx.requestSubscribeMessage answered for one template.",
+	L(SubscribeAccept, "同意"), L(SubscribeReject, "拒绝"), L(SubscribeBan, "已被封禁"), L(SubscribeFilter, "已被过滤"))
 
 // SendBatch is one send task's share of a broadcast: the members whose deliveries on one
 // channel it carries. A member is listed by one batch per notice and channel only (the

@@ -18,6 +18,15 @@ const (
 	EventCancelled = "cancelled"
 )
 
+// EventStatusEnum labels the event statuses; a summer-care programme has the same ones
+// (ProgrammeStatusEnum).
+var (
+	EventStatusEnum = NewEnum("event_status", "EventStatus", "Where an event is: draft, published (families may sign up) or cancelled.",
+		L(EventDraft, "草稿"), L(EventPublished, "已发布"), L(EventCancelled, "已取消"))
+	ProgrammeStatusEnum = NewEnum("programme_status", "ProgrammeStatus", "Where a summer-care programme is: draft, published (families may enrol) or cancelled.",
+		EventStatusEnum.Labels...)
+)
+
 // EventSession is one time slot of an event; its places are a Pool with the same id.
 type EventSession struct {
 	ID            string    `bson:"id" json:"id"`

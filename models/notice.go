@@ -16,6 +16,11 @@ const (
 	NoticeReminder   = "reminder"
 )
 
+// NoticeKindEnum labels the notice kinds (reminder: sent by the system only).
+var NoticeKindEnum = NewEnum("notice_kind", "NoticeKind", "A notice's kind; staff choose any but reminder, which the system sends.",
+	L(NoticeGeneral, "通知"), L(NoticeOpenDay, "家长开放日"), L(NoticeLetter, "致家长的一封信"),
+	L(NoticeSurvey, "问卷调查"), L(NoticeSummerCare, "暑期托管"), L(NoticeReminder, "提醒"))
+
 // Notice statuses.
 const (
 	NoticeScheduled = "scheduled" // waiting for its send time
@@ -23,6 +28,10 @@ const (
 	NoticeSent      = "sent"      // every recipient has a delivery; deliveries finish on their own
 	NoticeCancelled = "cancelled"
 )
+
+// NoticeStatusEnum labels the notice statuses.
+var NoticeStatusEnum = NewEnum("notice_status", "NoticeStatus", "Where a notice is in its sending.",
+	L(NoticeScheduled, "待发送"), L(NoticeSending, "发送中"), L(NoticeSent, "已发送"), L(NoticeCancelled, "已撤回"))
 
 // Audience kinds.
 const (
@@ -39,6 +48,12 @@ const (
 	// AudienceVolunteers is the approved volunteers of a summer-care programme.
 	AudienceVolunteers = "volunteers"
 )
+
+// AudienceKindEnum labels the audience kinds.
+var AudienceKindEnum = NewEnum("audience_kind", "AudienceKind", "Who receives a notice (or may sign up for an event); remind, survey and members are set by the system.",
+	L(AudienceScope, "管辖范围内全部家长"), L(AudienceSchools, "指定学校"), L(AudienceGrades, "指定年级"), L(AudienceClasses, "指定班级"),
+	L(AudienceChildren, "指定学生"), L(AudienceRemind, "未读提醒"), L(AudienceSurvey, "问卷未答提醒"), L(AudienceMembers, "指定用户"),
+	L(AudienceVolunteers, "托管项目志愿者"))
 
 // ClassRef names one class of one school.
 type ClassRef struct {
@@ -103,10 +118,10 @@ func (n Notice) Validate(channels ...string) error {
 	if n.Link != "" && !strings.HasPrefix(n.Link, "/") && !strings.HasPrefix(n.Link, "pages/") {
 		f.Add("link", "应为小程序页面路径，如 pages/survey/detail?id=…")
 	}
-	f.CheckOneOf("kind", n.Kind, NoticeGeneral, NoticeOpenDay, NoticeLetter, NoticeSurvey, NoticeSummerCare)
+	f.CheckEnum("kind", n.Kind, NoticeKindEnum, NoticeGeneral, NoticeOpenDay, NoticeLetter, NoticeSurvey, NoticeSummerCare)
 	seen := map[string]bool{}
 	for _, ch := range n.Channels {
-		if !contains(channels, ch) {
+		if !contains(channels, ch) || !ChannelEnum.Has(ch) {
 			f.Add("channels", "不支持的渠道："+ch)
 		} else if seen[ch] {
 			f.Add("channels", "渠道重复："+ch)
@@ -123,7 +138,7 @@ func (n Notice) Validate(channels ...string) error {
 
 // check validates an audience whose kind must be one of kinds.
 func (a Audience) check(f FieldErrors, kinds ...string) {
-	if a.Kind != "" && !contains(kinds, a.Kind) {
+	if a.Kind != "" && (!contains(kinds, a.Kind) || !AudienceKindEnum.Has(a.Kind)) {
 		f.Add("audience.kind", "取值应为 "+strings.Join(kinds, "/")+" 之一")
 		return
 	}
@@ -209,13 +224,10 @@ func (n Notice) NoticeValue(name string) string {
 	case "date":
 		return n.SendAt.In(Shanghai).Format("2006年01月02日 15:04")
 	case "kind":
-		return kindNames[n.Kind]
+		return NoticeKindEnum.Text(n.Kind)
 	}
 	return ""
 }
-
-var kindNames = map[string]string{NoticeGeneral: "通知", NoticeOpenDay: "家长开放日", NoticeLetter: "致家长的一封信",
-	NoticeSurvey: "问卷调查", NoticeSummerCare: "暑期托管", NoticeReminder: "提醒"}
 
 func firstLine(s string) string {
 	s = strings.TrimSpace(s)

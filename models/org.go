@@ -19,14 +19,25 @@ func (c County) Validate() error {
 	return f.Err()
 }
 
-// School locations and stages.
+// School locations.
 const (
 	LocationUrban = "urban"
 	LocationRural = "rural"
+)
 
+// School stages.
+const (
 	StagePrimary  = "primary"
 	StageJunior   = "junior"
 	StageNineYear = "nine_year"
+)
+
+// LocationEnum and StageEnum label a school's location and stage.
+var (
+	LocationEnum = NewEnum("school_location", "SchoolLocation", "Whether a school is urban or rural (urban schools are expected to reach 2+3).",
+		L(LocationUrban, "城区"), L(LocationRural, "农村"))
+	StageEnum = NewEnum("school_stage", "SchoolStage", "A school's stage.",
+		L(StagePrimary, "小学"), L(StageJunior, "初中"), L(StageNineYear, "九年一贯制"))
 )
 
 // School is a compulsory-education school in a county.
@@ -53,8 +64,8 @@ func (s School) Validate() error {
 	f := FieldErrors{}
 	f.CheckText("county_id", s.CountyID, 64)
 	f.CheckText("name", s.Name, 60)
-	f.CheckOneOf("location", s.Location, LocationUrban, LocationRural)
-	f.CheckOneOf("stage", s.Stage, StagePrimary, StageJunior, StageNineYear)
+	f.CheckEnum("location", s.Location, LocationEnum)
+	f.CheckEnum("stage", s.Stage, StageEnum)
 	f.CheckOptionalText("address", s.Address, 120)
 	f.CheckOptionalText("contact", s.Contact, 40)
 	if s.Phone != "" && !officePhone.MatchString(s.Phone) {

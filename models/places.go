@@ -42,6 +42,15 @@ const (
 	SignUpCancelled = "cancelled"
 )
 
+// SignUpStatusEnum labels the sign-up statuses; a summer-care enrolment is a sign-up and has
+// the same ones (EnrolmentStatusEnum).
+var (
+	SignUpStatusEnum = NewEnum("signup_status", "SignUpStatus", "Where a sign-up for an event session stands.",
+		L(SignUpWaiting, "候补中"), L(SignUpConfirmed, "报名成功"), L(SignUpCancelled, "已取消"))
+	EnrolmentStatusEnum = NewEnum("enrolment_status", "EnrolmentStatus", "Where a summer-care enrolment for a period stands.",
+		L(SignUpWaiting, "候补中"), L(SignUpConfirmed, "已报名"), L(SignUpCancelled, "已取消"))
+)
+
 // SignUp is one child's sign-up for one pool of an owner (event): one active sign-up per child
 // per owner, enforced by a unique index on (owner, child, active) where active is "" until the
 // sign-up is cancelled.

@@ -3,7 +3,6 @@ package models
 import (
 	"fmt"
 	"regexp"
-	"slices"
 	"time"
 )
 
@@ -21,8 +20,10 @@ const (
 var (
 	BasicCategories    = []string{CategoryHomework, CategorySports}
 	ExtendedCategories = []string{"science", "arts", "labour", "reading", "clubs"}
-	CategoryNames      = map[string]string{"homework": "作业辅导", "sports": "体育锻炼", "science": "科普科技", "arts": "文化艺术",
-		"labour": "劳动实践", "reading": "阅读", "clubs": "社团及其他"}
+	CategoryEnum       = NewEnum("plan_category", "PlanCategory", "A service category of a school's plan (and of a course): homework and sports are basic, the rest extended.",
+		L("homework", "作业辅导"), L("sports", "体育锻炼"), L("science", "科普科技"), L("arts", "文化艺术"),
+		L("labour", "劳动实践"), L("reading", "阅读"), L("clubs", "社团及其他"))
+	CategoryNames = CategoryEnum.Map()
 )
 
 // Who runs a service item.
@@ -31,6 +32,10 @@ const (
 	ProviderInstitution = "institution" // an approved external institution
 	ProviderVolunteers  = "volunteers"
 )
+
+// ProviderEnum labels who runs a service item.
+var ProviderEnum = NewEnum("plan_provider", "PlanProvider", "Who runs a service item of a plan.",
+	L(ProviderTeachers, "本校教师"), L(ProviderInstitution, "第三方机构"), L(ProviderVolunteers, "志愿者"))
 
 // ServiceDay is one weekday of service (1 Monday … 7 Sunday) and its hours.
 type ServiceDay struct {
@@ -115,11 +120,11 @@ func (p Plan) Validate() error {
 	}
 	for i, it := range p.Items {
 		k := fmt.Sprintf("items[%d]", i)
-		if !slices.Contains(BasicCategories, it.Category) && !slices.Contains(ExtendedCategories, it.Category) {
+		if !CategoryEnum.Has(it.Category) {
 			f.Add(k+".category", "不支持的服务类别")
 		}
 		f.CheckText(k+".name", it.Name, 40)
-		f.CheckOneOf(k+".provider", it.Provider, ProviderTeachers, ProviderInstitution, ProviderVolunteers)
+		f.CheckEnum(k+".provider", it.Provider, ProviderEnum)
 		if it.Provider == ProviderInstitution && it.InstitutionID == "" {
 			f.Add(k+".institution_id", "请选择承办机构")
 		}
@@ -153,12 +158,12 @@ func (in Institution) Validate() error {
 	f := FieldErrors{}
 	f.CheckText("name", in.Name, 60)
 	f.CheckText("licence", in.Licence, 40)
-	f.CheckOneOf("status", in.Status, InstitutionApproved, InstitutionSuspended, InstitutionExited)
+	f.CheckEnum("status", in.Status, InstitutionStatusEnum)
 	if len(in.Categories) == 0 {
 		f.Add("categories", MsgRequired)
 	}
 	for _, c := range in.Categories {
-		if !slices.Contains(ExtendedCategories, c) && !slices.Contains(BasicCategories, c) {
+		if !CategoryEnum.Has(c) {
 			f.Add("categories", "不支持的服务类别："+c)
 		}
 	}
@@ -210,7 +215,7 @@ func Check(p *Plan, institutions map[string]Institution) Compliance {
 			if !ok || in.Status != InstitutionApproved {
 				name, status := "未登记机构", "未登记"
 				if ok {
-					name, status = in.Name, institutionStatusNames[in.Status]
+					name, status = in.Name, InstitutionStatusEnum.Text(in.Status)
 				}
 				c.Flagged = append(c.Flagged, fmt.Sprintf("“%s”由%s承办（%s），不计入", it.Name, name, status))
 				continue
@@ -240,4 +245,6 @@ func Check(p *Plan, institutions map[string]Institution) Compliance {
 
 var weekdayNames = map[int]string{1: "一", 2: "二", 3: "三", 4: "四", 5: "五", 6: "六", 7: "日"}
 
-var institutionStatusNames = map[string]string{InstitutionApproved: "已准入", InstitutionSuspended: "已暂停", InstitutionExited: "已退出"}
+// InstitutionStatusEnum labels an institution's statuses.
+var InstitutionStatusEnum = NewEnum("institution_status", "InstitutionStatus", "Whether an external institution may run services.",
+	L(InstitutionApproved, "已准入"), L(InstitutionSuspended, "已暂停"), L(InstitutionExited, "已退出"))

@@ -25,12 +25,23 @@ const SignUpCourse = "course"
 // SignUpCare marks a sign-up that is a summer-care enrolment (events leave Kind empty).
 const SignUpCare = "care"
 
-// Offerings of a summer-care programme.
-var Offerings = []string{"homework", "sports", "reading", "arts", "science", "labour", "other"}
+// PoolKindEnum and SignUpKindEnum label the kinds of places and of sign-ups (an event's
+// sign-up has no kind).
+var (
+	PoolKindEnum = NewEnum("pool_kind", "PoolKind", "What a set of places belongs to.",
+		L(PoolEventSession, "活动场次"), L(PoolCarePeriod, "托管时段"), L(PoolShift, "志愿班次"), L(PoolCourse, "课程"))
+	SignUpKindEnum = NewEnum("signup_kind", "SignUpKind", "What a sign-up is for, when not an event session.",
+		L(SignUpCare, "暑期托管"), L(SignUpCourse, "选课"))
+)
 
-// OfferingNames are the offerings as families read them.
-var OfferingNames = map[string]string{"homework": "作业辅导", "sports": "体育运动", "reading": "阅读", "arts": "艺术",
-	"science": "科技", "labour": "劳动实践", "other": "其他"}
+// Offerings of a summer-care programme, as families read them.
+var (
+	OfferingEnum = NewEnum("care_offering", "CareOffering", "What a summer-care programme offers.",
+		L("homework", "作业辅导"), L("sports", "体育运动"), L("reading", "阅读"), L("arts", "艺术"),
+		L("science", "科技"), L("labour", "劳动实践"), L("other", "其他"))
+	Offerings     = OfferingEnum.Codes()
+	OfferingNames = OfferingEnum.Map()
+)
 
 // ProgrammePeriod is one period of a programme; its places are a Pool with the same id.
 type ProgrammePeriod struct {
@@ -98,7 +109,7 @@ func (p Programme) Validate() error {
 		f.Add("offerings", MsgRequired)
 	}
 	for _, o := range p.Offerings {
-		if !slices.Contains(Offerings, o) {
+		if !OfferingEnum.Has(o) {
 			f.Add("offerings", "不支持的服务内容："+o)
 		}
 	}

@@ -7,6 +7,10 @@ const (
 	RoleSchool = "school"
 )
 
+// RoleEnum labels the staff roles.
+var RoleEnum = NewEnum("staff_role", "StaffRole", "A staff account's level: the city, a county or a school.",
+	L(RoleCity, "市级"), L(RoleCounty, "县（区）级"), L(RoleSchool, "学校"))
+
 // Scope is what a staff member may see and change: the whole city, one county, or one school.
 // A resource outside the scope must look exactly like a missing one (404), so callers ask the
 // scope and turn "no" into not-found.

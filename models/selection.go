@@ -46,6 +46,10 @@ const (
 	SelectionDrawn = "drawn" // places allocated, seed revealed
 )
 
+// SelectionStatusEnum labels the selection statuses.
+var SelectionStatusEnum = NewEnum("selection_status", "SelectionStatus", "Where a course selection is: draft, open (families rank courses) or drawn (places allocated).",
+	L(SelectionDraft, "草稿"), L(SelectionOpen, "选课中"), L(SelectionDrawn, "已摇号"))
+
 // Selection is a school's menu for a term with its selection window and lottery commitment.
 type Selection struct {
 	ID         string         `bson:"_id" json:"id"`
@@ -103,7 +107,7 @@ func (s Selection) Validate() error {
 	for i, c := range s.Courses {
 		k := fmt.Sprintf("courses[%d]", i)
 		f.CheckText(k+".name", c.Name, 30)
-		if !slices.Contains(BasicCategories, c.Category) && !slices.Contains(ExtendedCategories, c.Category) {
+		if !CategoryEnum.Has(c.Category) {
 			f.Add(k+".category", "不支持的服务类别")
 		}
 		f.CheckOptionalText(k+".description", c.Description, 500)

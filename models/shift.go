@@ -54,12 +54,12 @@ func (s Shift) Validate(p Programme) error {
 		f.Add("needed", "需要人数应为1–200")
 	}
 	for _, t := range s.Types {
-		if !slices.Contains(VolunteerTypes, t) {
+		if !VolunteerTypeEnum.Has(t) {
 			f.Add("types", "不支持的志愿者类型："+t)
 		}
 	}
 	for _, c := range s.Credentials {
-		if !slices.Contains(CredentialKinds, c) {
+		if !CredentialKindEnum.Has(c) {
 			f.Add("credentials", "不支持的证书类型："+c)
 		}
 	}
@@ -98,6 +98,20 @@ const (
 	ApplicationRejected  = "rejected"
 	ApplicationWithdrawn = "withdrawn"
 )
+
+// ApplicationStatusEnum labels the application statuses.
+var ApplicationStatusEnum = NewEnum("application_status", "ApplicationStatus", "Where a volunteer's application for a shift stands.",
+	L(ApplicationPending, "待审核"), L(ApplicationApproved, "已录用"), L(ApplicationRejected, "未录用"), L(ApplicationWithdrawn, "已撤回"))
+
+// Attendance actions staff record for a volunteer.
+const (
+	AttendanceCheckIn  = "check_in"
+	AttendanceCheckOut = "check_out"
+)
+
+// AttendanceActionEnum labels the attendance actions.
+var AttendanceActionEnum = NewEnum("attendance_action", "AttendanceAction", "What a scan or a record of a volunteer's attendance does.",
+	L(AttendanceCheckIn, "签到"), L(AttendanceCheckOut, "签退"))
 
 // HoursCorrection records a staff member's change to the hours of a shift; every one is kept.
 type HoursCorrection struct {

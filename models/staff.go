@@ -39,7 +39,7 @@ func ValidateStaff(s Staff, password string, passwordRequired bool) error {
 		f.Add("username", "用户名应为3–32位小写字母、数字或 _ . -")
 	}
 	f.CheckText("name", s.Name, 40)
-	f.CheckOneOf("role", s.Role, RoleCity, RoleCounty, RoleSchool)
+	f.CheckEnum("role", s.Role, RoleEnum)
 	switch s.Role {
 	case RoleCounty:
 		if s.CountyID == "" {

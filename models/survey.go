@@ -16,6 +16,10 @@ const (
 	SurveyOther        = "other"
 )
 
+// SurveyKindEnum labels the survey kinds.
+var SurveyKindEnum = NewEnum("survey_kind", "SurveyKind", "A survey's kind; satisfaction and awareness feed the headline figures.",
+	L(SurveyOpinion, "意见征集"), L(SurveySatisfaction, "满意度调查"), L(SurveyAwareness, "知晓率调查"), L(SurveyOther, "其他"))
+
 // Survey statuses. Whether a published survey takes answers also depends on its open and close
 // times (Survey.Open).
 const (
@@ -24,6 +28,21 @@ const (
 	SurveyClosed    = "closed"
 	SurveyArchived  = "archived"
 )
+
+// SurveyStatusEnum labels the survey statuses as staff see them.
+var SurveyStatusEnum = NewEnum("survey_status", "SurveyStatus", "Where a survey is, as staff see it.",
+	L(SurveyDraft, "草稿"), L(SurveyPublished, "已发布"), L(SurveyClosed, "已结束"), L(SurveyArchived, "已归档"))
+
+// A survey's status as a parent sees it, per child.
+const (
+	MemberSurveyNotStarted = "not_started"
+	MemberSurveyDraft      = "draft"
+	MemberSurveySubmitted  = "submitted"
+)
+
+// MemberSurveyStatusEnum labels a survey's status for one child, as the parent sees it.
+var MemberSurveyStatusEnum = NewEnum("member_survey_status", "MemberSurveyStatus", "A survey's status for one child, as the parent sees it.",
+	L(MemberSurveyNotStarted, "未填写"), L(MemberSurveyDraft, "已暂存"), L(MemberSurveySubmitted, "已提交"))
 
 // Question types.
 const (
@@ -35,6 +54,22 @@ const (
 	QLongText = "textarea" // long text
 	QMatrix   = "matrix"   // rows × rating 1–5
 )
+
+// What the answer to a submission says became of it.
+const (
+	ReceiptQueued    = "queued"    // accepted; a worker stores it shortly
+	ReceiptSubmitted = "submitted" // a repeat: the first answer stands
+	ReceiptStored    = "stored"    // written straight to the database
+)
+
+// ReceiptStatusEnum labels the submission outcomes.
+var ReceiptStatusEnum = NewEnum("receipt_status", "ReceiptStatus", "What became of a submitted survey answer.",
+	L(ReceiptQueued, "已提交"), L(ReceiptSubmitted, "已提交（以首次提交为准）"), L(ReceiptStored, "已提交"))
+
+// QuestionTypeEnum labels the question types.
+var QuestionTypeEnum = NewEnum("question_type", "QuestionType", "A survey question's type.",
+	L(QSingle, "单选题"), L(QMultiple, "多选题"), L(QRating, "评分题"), L(QNPS, "推荐度（0–10分）"),
+	L(QText, "填空题"), L(QLongText, "简答题"), L(QMatrix, "矩阵评分题"))
 
 // Limits of a survey definition.
 const (
@@ -213,7 +248,7 @@ func (s Survey) Validate() error {
 	f := FieldErrors{}
 	f.CheckText("title", s.Title, MaxSurveyTitle)
 	f.CheckOptionalText("description", s.Description, MaxSurveyDesc)
-	f.CheckOneOf("kind", s.Kind, SurveyOpinion, SurveySatisfaction, SurveyAwareness, SurveyOther)
+	f.CheckEnum("kind", s.Kind, SurveyKindEnum)
 	s.Audience.check(f, AudienceScope, AudienceSchools, AudienceGrades, AudienceClasses)
 	switch {
 	case s.OpensAt.IsZero():
@@ -252,6 +287,7 @@ func (s Survey) Validate() error {
 
 func (q Question) check(f FieldErrors, p string) {
 	f.CheckText(p+".title", q.Title, 200)
+	f.CheckEnum(p+".type", q.Type, QuestionTypeEnum)
 	switch q.Type {
 	case QSingle, QMultiple:
 		checkOptions(f, p, q.Options)
@@ -277,10 +313,6 @@ func (q Question) check(f FieldErrors, p string) {
 		for j, r := range q.Rows {
 			f.CheckText(fmt.Sprintf("%s.rows[%d]", p, j), r, 50)
 		}
-	case "":
-		f.Add(p+".type", MsgRequired)
-	default:
-		f.Add(p+".type", "题型应为 single/multiple/rating/nps/text/textarea/matrix 之一")
 	}
 	if q.Type != QSingle && q.Type != QMultiple && len(q.Options) > 0 {
 		f.Add(p+".options", "只有选择题可以设置选项")

@@ -9,6 +9,10 @@ const (
 	LevelSchool = "school"
 )
 
+// LevelEnum labels the result levels.
+var LevelEnum = NewEnum("result_level", "ResultLevel", "The level of a survey results breakdown.",
+	L(LevelAll, "全部"), L(LevelCounty, "县（区）"), L(LevelSchool, "学校"))
+
 // TooFewNote is what a group with fewer than MinGroupForResults answers shows instead of figures.
 const TooFewNote = "答卷少于5份，不予显示"
 

@@ -65,17 +65,3 @@ func (f FieldErrors) CheckOptionalText(field, value string, max int) {
 		f.Add(field, MsgTooLong)
 	}
 }
-
-// CheckOneOf requires value to be one of allowed.
-func (f FieldErrors) CheckOneOf(field, value string, allowed ...string) {
-	if value == "" {
-		f.Add(field, MsgRequired)
-		return
-	}
-	for _, a := range allowed {
-		if value == a {
-			return
-		}
-	}
-	f.Add(field, "取值应为 "+strings.Join(allowed, "/")+" 之一")
-}

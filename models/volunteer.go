@@ -19,16 +19,20 @@ const (
 
 // VolunteerTypes lists the types; VolunteerTypeNames are what staff and volunteers read.
 var (
-	VolunteerTypes     = []string{VolunteerTeacher, VolunteerRetired, VolunteerStudent, VolunteerProfessional, VolunteerParent}
-	VolunteerTypeNames = map[string]string{VolunteerTeacher: "在职教师", VolunteerRetired: "退休教师", VolunteerStudent: "大学生",
-		VolunteerProfessional: "专业人士", VolunteerParent: "家长"}
+	VolunteerTypeEnum = NewEnum("volunteer_type", "VolunteerType", "A volunteer's type; a shift lists the types it accepts.",
+		L(VolunteerTeacher, "在职教师"), L(VolunteerRetired, "退休教师"), L(VolunteerStudent, "大学生"),
+		L(VolunteerProfessional, "专业人士"), L(VolunteerParent, "家长"))
+	VolunteerTypes     = VolunteerTypeEnum.Codes()
+	VolunteerTypeNames = VolunteerTypeEnum.Map()
 )
 
 // Credential kinds a shift may require.
 var (
-	CredentialKinds     = []string{"teacher_qualification", "health_certificate", "first_aid", "coach", "other"}
-	CredentialKindNames = map[string]string{"teacher_qualification": "教师资格证", "health_certificate": "健康证",
-		"first_aid": "急救证书", "coach": "教练员证书", "other": "其他证书"}
+	CredentialKindEnum = NewEnum("credential_kind", "CredentialKind", "A qualification a volunteer declares and a shift may require.",
+		L("teacher_qualification", "教师资格证"), L("health_certificate", "健康证"),
+		L("first_aid", "急救证书"), L("coach", "教练员证书"), L("other", "其他证书"))
+	CredentialKinds     = CredentialKindEnum.Codes()
+	CredentialKindNames = CredentialKindEnum.Map()
 )
 
 // Credential statuses: staff verify what a volunteer declares.
@@ -37,6 +41,10 @@ const (
 	CredentialVerified = "verified"
 	CredentialRejected = "rejected"
 )
+
+// CredentialStatusEnum labels the credential statuses.
+var CredentialStatusEnum = NewEnum("credential_status", "CredentialStatus", "Whether staff have checked a declared credential.",
+	L(CredentialPending, "待审核"), L(CredentialVerified, "已认证"), L(CredentialRejected, "未通过"))
 
 // Credential is a qualification a volunteer declares and staff verify.
 type Credential struct {
@@ -100,7 +108,7 @@ func (v Volunteer) Validate(phone string) error {
 	if _, ok := NormalizeMobile(phone); !ok {
 		f.Add("phone", "请填写11位手机号码")
 	}
-	f.CheckOneOf("type", v.Type, VolunteerTypes...)
+	f.CheckEnum("type", v.Type, VolunteerTypeEnum)
 	f.CheckText("organisation", v.Organisation, 60)
 	if v.CountyID == "" {
 		f.Add("county_id", MsgRequired)
@@ -119,7 +127,7 @@ func (v Volunteer) Validate(phone string) error {
 	}
 	for i, c := range v.Credentials {
 		k := fmt.Sprintf("credentials[%d]", i)
-		f.CheckOneOf(k+".kind", c.Kind, CredentialKinds...)
+		f.CheckEnum(k+".kind", c.Kind, CredentialKindEnum)
 		f.CheckText(k+".number", c.Number, 40)
 		// A credential may be valid for decades (long-term), so only the lower bound applies.
 		if c.Expires.IsZero() {

@@ -186,7 +186,7 @@ func (s *Server) complaintStep(c echo.Context) error {
 	set := bson.M{}
 	to, note := "", strings.TrimSpace(f.Note)
 	switch step {
-	case "assign":
+	case models.StepAssign:
 		to = models.ComplaintAssigned
 		sc, err := s.store.SchoolInScope(ctx, scopeOf(c), f.SchoolID)
 		if errors.Is(err, store.ErrNotFound) || (err == nil && sc.CountyID != cp.CountyID) {
@@ -204,15 +204,15 @@ func (s *Server) complaintStep(c echo.Context) error {
 		}
 		set["school_id"], set["deadline"], set["escalated"] = sc.ID, deadline, false
 		note = strings.TrimSpace(sc.Name + "，" + note)
-	case "start":
+	case models.StepStart:
 		to = models.ComplaintInProgress
-	case "rectify":
+	case models.StepRectify:
 		to = models.ComplaintRectified
 		if strings.TrimSpace(f.Outcome) == "" {
 			return models.FieldErrors{"outcome": "请填写整改情况"}
 		}
 		set["outcome"], set["evidence"] = strings.TrimSpace(f.Outcome), f.Evidence
-	case "verify":
+	case models.StepVerify:
 		if f.Accepted == nil {
 			return models.FieldErrors{"accepted": models.MsgRequired}
 		}
@@ -223,9 +223,9 @@ func (s *Server) complaintStep(c echo.Context) error {
 				return models.FieldErrors{"note": "退回整改请说明原因"}
 			}
 		}
-	case "close":
+	case models.StepClose:
 		to = models.ComplaintClosed
-	case "dismiss":
+	case models.StepDismiss:
 		to = models.ComplaintDismissed
 		if strings.TrimSpace(f.Outcome) == "" {
 			return models.FieldErrors{"outcome": "请说明不予受理的理由"}

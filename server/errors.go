@@ -37,7 +37,12 @@ var (
 	errMalformedJSON   = newAPIError(http.StatusBadRequest, "malformed_json", "请求体不是有效的JSON")
 	errIdemReused      = newAPIError(http.StatusUnprocessableEntity, "idempotency_key_reused", "同一个 Idempotency-Key 已用于内容不同的请求")
 	errIdemInProgress  = newAPIError(http.StatusConflict, "idempotency_in_progress", "相同的请求正在处理中，请稍后重试")
+	// errNoVolunteerProfile: anyone signed in may browse shifts, but applying needs a profile
+	// (409: the shift exists; the caller must first save a profile with PUT /mp/volunteer).
+	errNoVolunteerProfile = newAPIError(http.StatusConflict, "no_volunteer_profile", msgNoVolunteerProfile)
 )
+
+const msgNoVolunteerProfile = "请先填写志愿者资料，再报名班次"
 
 // sentinels is the one table from store, models and wechat errors to HTTP answers.
 var sentinels = []struct {

@@ -182,12 +182,17 @@ func (s *Server) eventOwner(e models.Event) placesOwner {
 }
 
 // publishEvent opens sign-up; with channels it announces the event to its audience by notice.
+//
+// Publishing an event and publishing a summer-care programme answer the same shape: the
+// published resource exactly as its GET answers it (the detail, with status published and each
+// pool's counts), whose notice_id is the announcement's id when channels were given and absent
+// when it was published without one.
 func (s *Server) publishEvent(c echo.Context) error {
 	e, err := s.store.EventInScope(c.Request().Context(), scopeOf(c), c.Param("id"))
 	if err != nil {
 		return err
 	}
-	n, err := s.publishPlaces(c, s.eventOwner(e), e.SignupCloses, "signup_closes", func(channels []string) models.Notice {
+	_, err = s.publishPlaces(c, s.eventOwner(e), e.SignupCloses, "signup_closes", func(channels []string) models.Notice {
 		n := models.Notice{Kind: models.NoticeOpenDay, Title: e.Title, Body: eventBody(e), Link: "pages/event/detail?id=" + e.ID,
 			Audience: e.Audience, Channels: channels, AuthorID: staffOf(c).ID, CountyID: e.CountyID, SchoolID: e.SchoolID, Sender: e.Sender}
 		if len([]rune(n.Title)) > models.MaxNoticeTitle {
@@ -198,11 +203,11 @@ func (s *Server) publishEvent(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if n.ID != "" {
-		e.NoticeID = n.ID
+	d, err := s.eventDetail(c) // as published, with the notice recorded on it
+	if err != nil {
+		return err
 	}
-	e.Status = models.EventPublished
-	return c.JSON(http.StatusOK, e)
+	return c.JSON(http.StatusOK, d)
 }
 
 func eventBody(e models.Event) string {

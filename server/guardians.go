@@ -26,7 +26,7 @@ func (f *bindForm) validate() error {
 	fe.CheckText("name", f.Name, 20)
 	fe.CheckOptionalText("bind_code", f.BindCode, 16)
 	if f.Relation != "" {
-		fe.CheckOneOf("relation", f.Relation, models.Relations...)
+		fe.CheckEnum("relation", f.Relation, models.RelationEnum)
 	}
 	return fe.Err()
 }

@@ -16,9 +16,9 @@ import (
 
 // Survey statuses as a parent sees them, per child.
 const (
-	statusNotStarted = "not_started"
-	statusDraft      = "draft"
-	statusSubmitted  = "submitted"
+	statusNotStarted = models.MemberSurveyNotStarted
+	statusDraft      = models.MemberSurveyDraft
+	statusSubmitted  = models.MemberSurveySubmitted
 )
 
 // mpSurveyItem is one survey a parent may answer for one child.
@@ -302,7 +302,7 @@ func (s *Server) submitSurvey(c echo.Context) error {
 	}
 	receipt := s.store.ReceiptID(sv, child.ID)
 	r := s.newResponse(c, sv, child, s.store.RespondentKey(sv, child.ID), answers)
-	body := receiptBody{Receipt: receipt, SurveyID: sv.ID, ChildID: child.ID, Status: "queued", Message: msgQueued}
+	body := receiptBody{Receipt: receipt, SurveyID: sv.ID, ChildID: child.ID, Status: models.ReceiptQueued, Message: msgQueued}
 	task, opts, err := jobs.NewSurveyAnswerTask(r, receipt)
 	if err != nil {
 		return err
@@ -311,18 +311,18 @@ func (s *Server) submitSurvey(c echo.Context) error {
 	switch {
 	case err == nil:
 	case errors.Is(err, asynq.ErrTaskIDConflict):
-		body.Status, body.Message = statusSubmitted, msgSubmitted
+		body.Status, body.Message = models.ReceiptSubmitted, msgSubmitted
 	default:
 		s.log.Warn("enqueue survey answer failed; storing it directly", "request_id", requestID(c), "survey", sv.ID, "err", err)
 		if n, err := s.storeAnswer(ctx, r); err == nil && n == 0 {
-			body.Status, body.Message = statusSubmitted, msgSubmitted
+			body.Status, body.Message = models.ReceiptSubmitted, msgSubmitted
 		} else if err != nil {
 			s.log.Error("survey answer not stored", "request_id", requestID(c), "survey", sv.ID, "err", err)
 			e := newAPIError(http.StatusServiceUnavailable, "unavailable", "服务繁忙，您的答卷未能提交，请稍后重试")
 			e.RetryAfter = 30
 			return e
 		} else {
-			body.Status = "stored"
+			body.Status = models.ReceiptStored
 		}
 	}
 	return c.JSON(http.StatusAccepted, body)

@@ -106,17 +106,23 @@ type mpShift struct {
 	Status      string `json:"status,omitempty"`      // its status
 }
 
-// mpShifts lists the shifts open for applications in the caller's county (?area=city: the
-// whole city), with whether the caller may apply.
+// mpShifts lists the shifts open for applications, with whether the caller may apply: in the
+// county of ?county_id=, else the caller's county (?area=city: the whole city). Anyone signed in
+// may browse before creating a volunteer profile: without one the list covers the whole city
+// (or ?county_id=) and every shift's refusal says a profile is needed first.
 func (s *Server) mpShifts(c echo.Context) error {
 	ctx := c.Request().Context()
 	v, err := s.store.Volunteer(ctx, memberOf(c).ID)
-	if err != nil {
+	profile := err == nil
+	if err != nil && !errors.Is(err, store.ErrNoVolunteer) {
 		return err
 	}
-	counties := []string{v.CountyID}
-	if c.QueryParam("area") == "city" {
-		counties = nil
+	var counties []string
+	switch {
+	case c.QueryParam("county_id") != "":
+		counties = []string{c.QueryParam("county_id")}
+	case profile && c.QueryParam("area") != "city":
+		counties = []string{v.CountyID}
 	}
 	progs, err := s.store.ProgrammesOfCounties(ctx, s.now(), counties)
 	if err != nil {
@@ -134,16 +140,21 @@ func (s *Server) mpShifts(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	mine, err := s.store.ApplicationsOf(ctx, v.ID, 0)
-	if err != nil {
-		return err
+	var mine []models.Application
+	if profile {
+		if mine, err = s.store.ApplicationsOf(ctx, v.ID, 0); err != nil {
+			return err
+		}
 	}
 	now := s.now()
 	for _, sh := range shifts {
 		if sh.Cancelled || !now.Before(sh.Deadline) {
 			continue
 		}
-		ms := mpShift{Shift: sh, Full: sh.Approved >= sh.Needed, Refusal: sh.Refuses(v)}
+		ms := mpShift{Shift: sh, Full: sh.Approved >= sh.Needed, Refusal: msgNoVolunteerProfile}
+		if profile {
+			ms.Refusal = sh.Refuses(v)
+		}
 		for _, a := range mine {
 			if a.ShiftID == sh.ID && a.Active == "" {
 				ms.Application, ms.Status = a.ID, a.Status
@@ -160,6 +171,9 @@ func (s *Server) mpShifts(c echo.Context) error {
 func (s *Server) apply(c echo.Context) error {
 	ctx := c.Request().Context()
 	v, err := s.store.Volunteer(ctx, memberOf(c).ID)
+	if errors.Is(err, store.ErrNoVolunteer) {
+		return errNoVolunteerProfile
+	}
 	if err != nil {
 		return err
 	}
@@ -270,12 +284,13 @@ func (s *Server) yearParam(c echo.Context) (int, error) {
 	return y, nil
 }
 
-// myHours is a volunteer's record of a year: each shift worked and the total.
+// myHours is a volunteer's record of a year: the total and each shift worked (items: a list,
+// like every list of the API; all of a year's shifts, so never a next_cursor).
 type myHours struct {
 	Year    int             `json:"year"`
 	Minutes int             `json:"minutes"`
 	Hours   string          `json:"hours"`
-	Shifts  []myApplication `json:"shifts"`
+	Items   []myApplication `json:"items"`
 }
 
 func (s *Server) hoursOf(c echo.Context, volunteerID string) (myHours, error) {
@@ -287,11 +302,11 @@ func (s *Server) hoursOf(c echo.Context, volunteerID string) (myHours, error) {
 	if err != nil {
 		return myHours{}, err
 	}
-	out := myHours{Year: year, Shifts: []myApplication{}}
+	out := myHours{Year: year, Items: []myApplication{}}
 	for _, a := range list {
 		if a.Status == models.ApplicationApproved && a.Minutes > 0 {
 			out.Minutes += a.Minutes
-			out.Shifts = append(out.Shifts, s.myApplicationOf(a))
+			out.Items = append(out.Items, s.myApplicationOf(a))
 		}
 	}
 	out.Hours = models.Hours(out.Minutes)
@@ -321,7 +336,7 @@ func (s *Server) myCertificate(c echo.Context) error {
 	}
 	sheet := xlsxSheet{Name: "志愿服务证明", Header: []string{"序号", "服务学校", "岗位", "日期", "时间", "服务时长（小时）"}}
 	names := map[string]string{}
-	for _, a := range h.Shifts {
+	for _, a := range h.Items {
 		if _, ok := names[a.SchoolID]; !ok {
 			sc, err := s.store.School(ctx, a.SchoolID)
 			if err != nil {
@@ -337,7 +352,7 @@ func (s *Server) myCertificate(c echo.Context) error {
 		[]string{"合计", "", "", "", "", h.Hours},
 		[]string{},
 		[]string{fmt.Sprintf("兹证明%s（%s，%s）于%d年参加暑期托管志愿服务%d次，累计服务%s小时。", v.Name,
-			models.VolunteerTypeNames[v.Type], v.Organisation, h.Year, len(h.Shifts), h.Hours)},
+			models.VolunteerTypeNames[v.Type], v.Organisation, h.Year, len(h.Items), h.Hours)},
 		[]string{"出具日期：" + s.now().In(models.Shanghai).Format("2006年1月2日")})
 	return sendXLSX(c, []xlsxSheet{sheet}, fmt.Sprintf("志愿服务证明-%d.xlsx", h.Year))
 }

@@ -230,7 +230,8 @@ func (s *Server) programmeOwner(p models.Programme) placesOwner {
 }
 
 // publishProgramme opens enrolment; with channels it announces the programme by notice to the
-// families of the grades its periods admit.
+// families of the grades its periods admit. It answers as publishEvent does: the programme as
+// GET answers it, notice_id set when announced (see publishEvent).
 func (s *Server) publishProgramme(c echo.Context) error {
 	p, err := s.store.ProgrammeInScope(c.Request().Context(), scopeOf(c), c.Param("id"))
 	if err != nil {
@@ -240,18 +241,18 @@ func (s *Server) publishProgramme(c echo.Context) error {
 	if grades := programmeGrades(p); len(grades) > 0 {
 		aud = models.Audience{Kind: models.AudienceGrades, SchoolIDs: []string{p.SchoolID}, Grades: grades}
 	}
-	n, err := s.publishPlaces(c, s.programmeOwner(p), p.EnrolCloses, "enrol_closes", func(channels []string) models.Notice {
+	_, err = s.publishPlaces(c, s.programmeOwner(p), p.EnrolCloses, "enrol_closes", func(channels []string) models.Notice {
 		return models.Notice{Kind: models.NoticeSummerCare, Title: p.Title, Body: programmeBody(p), Link: "pages/care/detail?id=" + p.ID,
 			Audience: aud, Channels: channels, AuthorID: staffOf(c).ID, CountyID: p.CountyID, SchoolID: p.SchoolID, Sender: p.Sender}
 	})
 	if err != nil {
 		return err
 	}
-	if n.ID != "" {
-		p.NoticeID = n.ID
+	d, err := s.programmeDetail(c) // as published, with the notice recorded on it
+	if err != nil {
+		return err
 	}
-	p.Status = models.EventPublished
-	return c.JSON(http.StatusOK, p)
+	return c.JSON(http.StatusOK, d)
 }
 
 // programmeGrades is every grade the periods admit (none when a period admits every grade).

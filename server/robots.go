@@ -18,7 +18,7 @@ type robotForm struct {
 
 func (f *robotForm) validate() error {
 	fe := models.FieldErrors{}
-	fe.CheckOneOf("kind", f.Kind, models.ChannelWeCom, models.ChannelDingTalk)
+	fe.CheckEnum("kind", f.Kind, models.ChannelEnum, models.ChannelWeCom, models.ChannelDingTalk)
 	fe.CheckText("name", f.Name, 40)
 	fe.CheckText("key", f.Key, 200)
 	fe.CheckOptionalText("secret", f.Secret, 200)

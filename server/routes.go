@@ -31,6 +31,7 @@ func (s *Server) routes(e *echo.Echo) {
 	member.POST("/logout", s.logout)
 	member.GET("/me", s.mpMe)
 	member.GET("/schools", s.mpSchools)
+	member.GET("/counties", s.mpCounties)
 	member.GET("/children", s.myChildren)
 	member.POST("/children", s.bindChild, s.limitSubject("bind", 10), s.idempotent)
 	member.DELETE("/children/:id", s.unbindChild)
@@ -73,6 +74,8 @@ func (s *Server) routes(e *echo.Echo) {
 
 	// The lottery's public data: anyone may recompute a draw (kehou verify-draw).
 	api.GET("/public/draws/:id", s.publicDraw, perIP)
+	// Every code's Chinese label, for anyone (cacheable).
+	api.GET("/meta/labels", s.metaLabels, perIP)
 
 	admin := api.Group("/admin", perIP)
 	admin.POST("/login", s.adminLogin, staffLogin)

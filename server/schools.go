@@ -3,6 +3,8 @@ package server
 import (
 	"errors"
 	"net/http"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
@@ -136,25 +138,66 @@ func (s *Server) updateSchool(c echo.Context) error {
 	return c.JSON(http.StatusOK, sc)
 }
 
-// mpSchools lets a parent pick the school before binding a child.
+// mpSchools lets a parent pick the school before binding a child, and a volunteer theirs (any
+// signed-in member, with or without children): ?county_id= one county's, ?q= names containing.
 func (s *Server) mpSchools(c echo.Context) error {
 	p, err := pageParams(c)
 	if err != nil {
 		return err
 	}
-	list, next, err := s.store.AllSchools(c.Request().Context(), p)
+	q := strings.TrimSpace(c.QueryParam("q"))
+	switch {
+	case !utf8.ValidString(q) || strings.ContainsRune(q, 0):
+		return models.FieldErrors{"q": models.MsgInvalid}
+	case utf8.RuneCountInString(q) > 40:
+		return models.FieldErrors{"q": models.MsgTooLong}
+	}
+	ctx := c.Request().Context()
+	list, next, err := s.store.AllSchools(ctx, c.QueryParam("county_id"), q, p)
 	if err != nil {
 		return err
 	}
-	type item struct {
-		ID              string `json:"id"`
-		CountyID        string `json:"county_id"`
-		Name            string `json:"name"`
-		RequireBindCode bool   `json:"require_bind_code"`
+	counties, err := s.store.Counties(ctx, models.Scope{Role: models.RoleCity})
+	if err != nil {
+		return err
 	}
-	out := make([]item, 0, len(list))
+	names := make(map[string]string, len(counties))
+	for _, ct := range counties {
+		names[ct.ID] = ct.Name
+	}
+	out := make([]mpSchool, 0, len(list))
 	for _, sc := range list {
-		out = append(out, item{sc.ID, sc.CountyID, sc.Name, sc.RequireBindCode})
+		out = append(out, mpSchool{sc.ID, sc.CountyID, names[sc.CountyID], sc.Name, sc.Location, sc.RequireBindCode})
 	}
-	return c.JSON(http.StatusOK, listBody[item]{out, next})
+	return c.JSON(http.StatusOK, listBody[mpSchool]{out, next})
+}
+
+// mpSchool is a school as the mini-program's picker shows it.
+type mpSchool struct {
+	ID              string `json:"id"`
+	CountyID        string `json:"county_id"`
+	CountyName      string `json:"county_name"`
+	Name            string `json:"name"`
+	Location        string `json:"location"` // urban or rural
+	RequireBindCode bool   `json:"require_bind_code"`
+}
+
+// mpCounty is a county as the mini-program's picker shows it.
+type mpCounty struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
+
+// mpCounties lists every county by name, for a parent's or a volunteer's picker (a few dozen:
+// one page, no next_cursor).
+func (s *Server) mpCounties(c echo.Context) error {
+	counties, err := s.store.Counties(c.Request().Context(), models.Scope{Role: models.RoleCity})
+	if err != nil {
+		return err
+	}
+	out := make([]mpCounty, 0, len(counties))
+	for _, ct := range counties {
+		out = append(out, mpCounty{ct.ID, ct.Name})
+	}
+	return c.JSON(http.StatusOK, listBody[mpCounty]{Items: out})
 }

@@ -222,8 +222,8 @@ func (s *Server) rejectApplication(c echo.Context) error {
 
 // Attendance actions.
 const (
-	actionCheckIn  = "check_in"
-	actionCheckOut = "check_out"
+	actionCheckIn  = models.AttendanceCheckIn
+	actionCheckOut = models.AttendanceCheckOut
 )
 
 type attendanceForm struct {
@@ -234,7 +234,7 @@ type attendanceForm struct {
 
 func (f *attendanceForm) validate() error {
 	fe := models.FieldErrors{}
-	fe.CheckOneOf("action", f.Action, actionCheckIn, actionCheckOut)
+	fe.CheckEnum("action", f.Action, models.AttendanceActionEnum)
 	return fe.Err()
 }
 

@@ -52,11 +52,7 @@ func (f *subscriptionForm) validate() error {
 		fe.Add("results", "应包含1–20个模板的结果")
 	}
 	for id, r := range f.Results {
-		switch r {
-		case "accept", "reject", "ban", "filter":
-		default:
-			fe.Add("results."+id, "取值应为 accept/reject/ban/filter 之一")
-		}
+		fe.CheckEnum("results."+id, r, models.SubscribeResultEnum)
 	}
 	return fe.Err()
 }
@@ -83,9 +79,9 @@ func (s *Server) reportSubscriptions(c echo.Context) error {
 	for id, r := range f.Results {
 		var err error
 		switch r {
-		case "accept":
+		case models.SubscribeAccept:
 			err = s.store.GrantConsent(ctx, member, id, longTerm[id])
-		case "reject", "ban":
+		case models.SubscribeReject, models.SubscribeBan:
 			err = s.store.RevokeConsent(ctx, member, id)
 		}
 		if err != nil {

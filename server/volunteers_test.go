@@ -252,9 +252,15 @@ func TestVolunteerShiftsAndHours(t *testing.T) {
 		t.Fatalf("certificate: %v", cert)
 	}
 	var mh myHours
-	e.req(http.MethodGet, "/api/v1/mp/volunteer/hours?year=2026", teacher, nil).json(t, &mh)
-	if mh.Minutes != 120 || len(mh.Shifts) != 1 {
+	r = e.req(http.MethodGet, "/api/v1/mp/volunteer/hours?year=2026", teacher, nil)
+	r.json(t, &mh)
+	if mh.Minutes != 120 || len(mh.Items) != 1 {
 		t.Fatalf("teacher's own hours: %+v", mh)
+	}
+	var raw map[string]any
+	r.json(t, &raw)
+	if _, old := raw["shifts"]; old || raw["items"] == nil {
+		t.Fatalf("hours are a list of items: %s", r.Body)
 	}
 }
 

@@ -48,6 +48,9 @@ func (s *Store) Programmes(ctx context.Context, scope models.Scope, p Page) ([]m
 // closed.
 func (s *Store) OpenProgrammes(ctx context.Context, now time.Time, schoolIDs []string) ([]models.Programme, error) {
 	var out []models.Programme
+	if len(schoolIDs) == 0 { // a member with no child bound (a volunteer): $in needs an array, and none match
+		return out, nil
+	}
 	f := bson.M{"status": models.EventPublished, "enrol_closes": bson.M{"$gt": now}, "school_id": bson.M{"$in": schoolIDs}}
 	if err := s.all(ctx, colProgrammes, f, options.Find().SetSort(bson.D{{Key: "enrol_closes", Value: 1}}), &out); err != nil {
 		return nil, fmt.Errorf("open programmes: %w", err)

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"regexp"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -60,9 +61,17 @@ func (s *Store) Schools(ctx context.Context, scope models.Scope, countyID string
 	return list(ctx, s.c(colSchools), f, p, func(x models.School) string { return x.ID })
 }
 
-// AllSchools lists every school (for the parents' school picker); there are a few hundred.
-func (s *Store) AllSchools(ctx context.Context, p Page) ([]models.School, string, error) {
-	return list(ctx, s.c(colSchools), bson.M{}, p, func(x models.School) string { return x.ID })
+// AllSchools lists every school for the parents' and volunteers' school picker (there are a
+// few hundred), optionally only one county's and only those whose name contains nameHas.
+func (s *Store) AllSchools(ctx context.Context, countyID, nameHas string, p Page) ([]models.School, string, error) {
+	f := bson.M{}
+	if countyID != "" {
+		f["county_id"] = countyID
+	}
+	if nameHas != "" {
+		f["name"] = bson.M{"$regex": regexp.QuoteMeta(nameHas)}
+	}
+	return list(ctx, s.c(colSchools), f, p, func(x models.School) string { return x.ID })
 }
 
 // UpdateSchool replaces a school's editable fields.
