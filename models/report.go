@@ -9,7 +9,7 @@ import "time"
 // Figures are one level's figures for a month.
 type Figures struct {
 	Schools           int `bson:"schools" json:"schools"`
-	PlansTwoPlusN     int `bson:"plans_two_plus_n" json:"plans_two_plus_n"`
+	PlansTwoPlusN     int `bson:"plans_two_plus_n" json:"plans_two_plus_n"` // 5+2 as well (models.Check)
 	PlansFivePlusTwo  int `bson:"plans_five_plus_two" json:"plans_five_plus_two"`
 	UrbanSchools      int `bson:"urban_schools" json:"urban_schools"`
 	UrbanTwoPlusThree int `bson:"urban_two_plus_three" json:"urban_two_plus_three"`
@@ -63,6 +63,7 @@ func (f *Figures) Add(o Figures) {
 }
 
 // Headline rates of a level (nil when there is nothing to divide by).
+func (f Figures) FivePlusTwoRate() *float64       { return ratio(f.PlansFivePlusTwo, f.Schools) }
 func (f Figures) TwoPlusNRate() *float64          { return ratio(f.PlansTwoPlusN, f.Schools) }
 func (f Figures) UrbanTwoPlusThreeRate() *float64 { return ratio(f.UrbanTwoPlusThree, f.UrbanSchools) }
 func (f Figures) SatisfactionRate() *float64      { return ratio(f.Satisfied, f.Rated) }

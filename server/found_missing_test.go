@@ -1,0 +1,66 @@
+package server
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+)
+
+// Tests of the gaps users found on the way (issue 20, "What users found missing").
+
+// TestTwoPlusNNeedsFivePlusTwo: a school whose plan lists every service but misses a school
+// day is neither 2+N nor 2+3, so a county at 50 % 5+2 does not meet its target, in the plans
+// view, the monthly report and the dashboard, which shows 5+2, 2+N and urban 2+3 side by side.
+func TestTwoPlusNNeedsFivePlusTwo(t *testing.T) {
+	e := newEnv(t)
+	term := "2026-autumn"
+	services := []map[string]any{planItem("homework", "作业辅导", ""), planItem("sports", "体育", ""), planItem("science", "科学", ""),
+		planItem("arts", "艺术", ""), planItem("reading", "阅读", "")}
+	e.expect(e.req(http.MethodPut, "/api/v1/admin/schools/"+e.schoolA1.ID+"/plans/"+term, e.cntyA,
+		map[string]any{"days": fullWeek(), "items": services}), http.StatusOK, "")
+	r := e.req(http.MethodPut, "/api/v1/admin/schools/"+e.schoolA2.ID+"/plans/"+term, e.cntyA,
+		map[string]any{"days": fullWeek()[:4], "items": services})
+	e.expect(r, http.StatusOK, "")
+	var v planView
+	r.json(t, &v)
+	if c := v.Compliance; c.FivePlusTwo || c.TwoPlusN || c.TwoPlusThree || !c.Basic || c.N != 3 ||
+		!strings.Contains(strings.Join(c.Reasons, "；"), "未达到5+2") {
+		t.Fatalf("four days with 2+3 services: %+v", c)
+	}
+
+	var rep complianceReport
+	e.req(http.MethodGet, "/api/v1/admin/plans?term="+term, e.cntyA, nil).json(t, &rep)
+	a := rep.Total
+	if a.Schools != 2 || a.FivePlusTwo != 1 || a.FivePlusTwoRate != 0.5 || a.TwoPlusN != 1 || a.TwoPlusNRate != 0.5 ||
+		a.UrbanTwoPlusThree != 1 || a.MeetsTarget || rep.Targets["five_plus_two_rate"] != 1 {
+		t.Fatalf("county A at 50 %% 5+2: %+v, targets %v", a, rep.Targets)
+	}
+	if len(rep.Short) != 1 || rep.Short[0].SchoolID != e.schoolA2.ID {
+		t.Fatalf("short: %+v", rep.Short)
+	}
+
+	// The monthly report (October, built now, 29 November) and the dashboard agree.
+	var month reportView
+	e.req(http.MethodGet, "/api/v1/admin/reports/2026-10", e.cntyA, nil).json(t, &month)
+	if f := month.Figures; f.PlansFivePlusTwo != 1 || f.PlansTwoPlusN != 1 || f.UrbanTwoPlusThree != 1 ||
+		month.Rates["five_plus_two"] == nil || *month.Rates["five_plus_two"] != 0.5 || *month.Rates["two_plus_n"] != 0.5 {
+		t.Fatalf("report: %+v %v", f, month.Rates)
+	}
+	rows := e.xlsxRows(e.req(http.MethodGet, "/api/v1/admin/reports/2026-10/export", e.cntyA, nil), "区县")
+	if !strings.Contains(strings.Join(rows[0], ","), "5+2达标率,2+N学校,2+N达标率") {
+		t.Fatalf("export header: %v", rows[0])
+	}
+	var dash struct {
+		Items []headline `json:"items"`
+	}
+	e.req(http.MethodGet, "/api/v1/admin/dashboard", e.cntyA, nil).json(t, &dash)
+	if len(dash.Items) < 3 {
+		t.Fatalf("dashboard: %+v", dash.Items)
+	}
+	for i, key := range []string{"five_plus_two", "two_plus_n", "urban_two_plus_three"} {
+		h := dash.Items[i]
+		if h.Key != key || h.Value == nil || *h.Value != 0.5 || h.Meets == nil || *h.Meets || h.Target == nil {
+			t.Fatalf("dashboard item %d: %+v, want %s at 0.5, not met", i, h, key)
+		}
+	}
+}
