@@ -16,8 +16,8 @@ type Figures struct {
 	Pupils            int `bson:"pupils" json:"pupils"`     // on the rosters
 	Families          int `bson:"families" json:"families"` // parent bindings at the month's end
 	SurveyResponses   int `bson:"survey_responses" json:"survey_responses"`
-	Satisfied         int `bson:"satisfied" json:"satisfied"` // ratings of 4–5 (and matrix rows)
-	Rated             int `bson:"rated" json:"rated"`
+	Satisfied         int `bson:"satisfied" json:"satisfied"` // answers rating the overall question 4–5 (Survey.SatisfactionQuestion)
+	Rated             int `bson:"rated" json:"rated"`         // answers to the overall question
 	Aware             int `bson:"aware" json:"aware"`
 	AwareAsked        int `bson:"aware_asked" json:"aware_asked"`
 	NoticesSent       int `bson:"notices_sent" json:"notices_sent"`

@@ -21,7 +21,7 @@ func TestMonthlyReport(t *testing.T) {
 	e.families(e.schoolB1, "B1", 2, 2)       // 2 and 2 at B1
 	// The satisfaction template at A1, answered by two families: overall 5 and 2, both joined
 	// (5 matrix rows each, rated like the overall score), aware A (aware) and C (not aware).
-	// Per answer 6 ratings: 6 + 0 of 12 satisfied; 1 of 2 aware.
+	// Satisfaction is the overall question's: 1 of 2 satisfied (the matrix rows apart); 1 of 2 aware.
 	sv := e.createSurvey(e.cntyA, map[string]any{"template": "after_school_satisfaction",
 		"audience": map[string]any{"kind": "schools", "school_ids": []string{e.schoolA1.ID}}})
 	e.publish(e.cntyA, sv.ID, map[string]any{"channels": []string{}})
@@ -69,7 +69,7 @@ func TestMonthlyReport(t *testing.T) {
 		f.Pupils != 6 || f.Families != 6 || f.ComplaintsNew != 3 || f.ComplaintsClosed != 1 || f.ComplaintsOverdue != 1 {
 		t.Fatalf("city figures: %+v", f)
 	}
-	if f.SurveyResponses != 2 || f.Satisfied != 6 || f.Rated != 12 || f.Aware != 1 || f.AwareAsked != 2 || f.NoticesConfirmed != 1 {
+	if f.SurveyResponses != 2 || f.Satisfied != 1 || f.Rated != 2 || f.Aware != 1 || f.AwareAsked != 2 || f.NoticesConfirmed != 1 {
 		t.Fatalf("city survey and receipt figures: %+v", f)
 	}
 	if r := city.Rates["two_plus_n"]; r == nil || *r < 0.333 || *r > 0.334 {
