@@ -64,3 +64,21 @@ func TestTwoPlusNNeedsFivePlusTwo(t *testing.T) {
 		}
 	}
 }
+
+// TestSurveyTextsNeedAQuestion: asking for a survey's text answers without naming the question
+// is a field error naming the missing parameter; an unknown question is one too.
+func TestSurveyTextsNeedAQuestion(t *testing.T) {
+	e := newEnv(t)
+	sv := e.createSurvey(e.cntyA, map[string]any{"template": "after_school_satisfaction"})
+	for _, url := range []string{"/texts", "/texts?question=", "/texts?q=体育"} {
+		r := e.req(http.MethodGet, "/api/v1/admin/surveys/"+sv.ID+url, e.cntyA, nil)
+		e.expect(r, http.StatusUnprocessableEntity, "validation_failed")
+		if f := r.envelope(t).Fields; !strings.Contains(f["question"], "question") || len(f) != 1 {
+			t.Fatalf("%s: %s", url, r.Body)
+		}
+	}
+	r := e.req(http.MethodGet, "/api/v1/admin/surveys/"+sv.ID+"/texts?question=nope", e.cntyA, nil)
+	if f := r.envelope(t).Fields; r.Code != http.StatusUnprocessableEntity || f["question"] == "" {
+		t.Fatalf("unknown question: %d %s", r.Code, r.Body)
+	}
+}
