@@ -1,9 +1,12 @@
 package server
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"testing"
+
+	"kehou/models"
 )
 
 // Tests of the gaps users found on the way (issue 20, "What users found missing").
@@ -80,5 +83,72 @@ func TestSurveyTextsNeedAQuestion(t *testing.T) {
 	r := e.req(http.MethodGet, "/api/v1/admin/surveys/"+sv.ID+"/texts?question=nope", e.cntyA, nil)
 	if f := r.envelope(t).Fields; r.Code != http.StatusUnprocessableEntity || f["question"] == "" {
 		t.Fatalf("unknown question: %d %s", r.Code, r.Body)
+	}
+}
+
+// TestOpenDayWaitingListAndStaffView: a waiting family sees its place in the waiting list (in
+// the sign-up answer, its sign-ups and the event detail), which moves up when a family ahead
+// cancels; the events list names the family's children, masked; the staff list shows each
+// sign-up's session label and the family's phone, masked.
+func TestOpenDayWaitingListAndStaffView(t *testing.T) {
+	e := newEnv(t)
+	fams := e.families(e.schoolA1, "A1", 3, 3)
+	ev := e.openDay(e.schA1, 1)
+	morning := ev.Sessions[0].ID
+	code, first, _ := e.signUp(fams[0], ev.ID, morning, 0)
+	if code != http.StatusCreated || first.Status != models.SignUpConfirmed || first.WaitingPosition != 0 {
+		t.Fatalf("first: %d %+v", code, first)
+	}
+	_, second, _ := e.signUp(fams[1], ev.ID, morning, 0)
+	_, third, r := e.signUp(fams[2], ev.ID, morning, 0)
+	if second.Status != models.SignUpWaiting || second.WaitingPosition != 1 || third.WaitingPosition != 2 ||
+		!strings.Contains(string(r.Body), `"waiting_position":2`) {
+		t.Fatalf("waiting: %+v, %+v", second, third)
+	}
+	position := func(f family) (list, detail int) {
+		var mine listBody[mySignUp]
+		e.req(http.MethodGet, "/api/v1/mp/signups", f.token, nil).json(t, &mine)
+		var d mpEventDetail
+		e.req(http.MethodGet, "/api/v1/mp/events/"+ev.ID, f.token, nil).json(t, &d)
+		if len(mine.Items) != 1 || len(d.MySignUps) != 1 {
+			t.Fatalf("sign-ups: %+v, detail %+v", mine.Items, d.MySignUps)
+		}
+		return mine.Items[0].WaitingPosition, d.MySignUps[0].WaitingPosition
+	}
+	if l, d := position(fams[2]); l != 2 || d != 2 {
+		t.Fatalf("third family's place: %d in its sign-ups, %d in the event", l, d)
+	}
+	e.expect(e.req(http.MethodPost, "/api/v1/mp/signups/"+second.ID+"/cancel", fams[1].token, nil), http.StatusOK, "")
+	if l, d := position(fams[2]); l != 1 || d != 1 {
+		t.Fatalf("after the family ahead cancelled: %d, %d", l, d)
+	}
+
+	// The events list and the detail name the children, masked.
+	var list listBody[mpEvent]
+	e.req(http.MethodGet, "/api/v1/mp/events", fams[0].token, nil).json(t, &list)
+	if len(list.Items) != 1 || len(list.Items[0].Children) != 1 {
+		t.Fatalf("events: %+v", list.Items)
+	}
+	if k := list.Items[0].Children[0]; k.ID != fams[0].childID || k.Name != models.MaskName("学生A10") {
+		t.Fatalf("child named: %+v", k)
+	}
+
+	// Staff: the session's label and the family's number, masked, never in full.
+	if err := e.st.SetPhone(context.Background(), fams[0].memberID, "+8613812345678"); err != nil {
+		t.Fatal(err)
+	}
+	r = e.req(http.MethodGet, "/api/v1/admin/events/"+ev.ID+"/signups", e.schA1, nil)
+	e.expect(r, http.StatusOK, "")
+	var staff listBody[staffSignUp]
+	r.json(t, &staff)
+	byID := map[string]staffSignUp{}
+	for _, it := range staff.Items {
+		byID[it.ID] = it
+		if it.SessionLabel != "上午场" {
+			t.Fatalf("session label: %+v", it)
+		}
+	}
+	if byID[first.ID].Phone != "138****5678" || strings.Contains(string(r.Body), "13812345678") || len(staff.Items) != 3 {
+		t.Fatalf("staff list: %s", r.Body)
 	}
 }
