@@ -1,10 +1,16 @@
 package server
 
 import (
+	"bytes"
 	"context"
+	"image/png"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/makiuchi-d/gozxing"
+	zxqr "github.com/makiuchi-d/gozxing/qrcode"
 
 	"kehou/models"
 )
@@ -151,4 +157,73 @@ func TestOpenDayWaitingListAndStaffView(t *testing.T) {
 	if byID[first.ID].Phone != "138****5678" || strings.Contains(string(r.Body), "13812345678") || len(staff.Items) != 3 {
 		t.Fatalf("staff list: %s", r.Body)
 	}
+}
+
+// decodeQR checks a QR image answer (a PNG that no cache keeps) and reads the code in it back
+// with a QR decoder.
+func decodeQR(t *testing.T, r resp) string {
+	t.Helper()
+	if r.Code != http.StatusOK || r.Header.Get("Content-Type") != "image/png" || r.Header.Get("Cache-Control") != "no-store" ||
+		!bytes.HasPrefix(r.Body, []byte("\x89PNG\r\n\x1a\n")) {
+		t.Fatalf("QR answer: %d %v %.40q", r.Code, r.Header, r.Body)
+	}
+	img, err := png.Decode(bytes.NewReader(r.Body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := zxqr.NewQRCodeReader().Decode(bmp, nil)
+	if err != nil {
+		t.Fatalf("decode QR: %v", err)
+	}
+	return res.GetText()
+}
+
+// TestQRImagesForTheirHolders: an open-day sign-up's check-in code and a volunteer's attendance
+// code come as QR images that decode to the codes themselves; only their holder may fetch
+// them (anyone else: 404), and there is none before the sign-up or application is confirmed.
+func TestQRImagesForTheirHolders(t *testing.T) {
+	e := newEnv(t)
+	fams := e.families(e.schoolA1, "A1", 3, 2)
+	ev := e.openDay(e.schA1, 1)
+	_, mine, _ := e.signUp(fams[0], ev.ID, ev.Sessions[0].ID, 0)
+	_, waiting, _ := e.signUp(fams[1], ev.ID, ev.Sessions[0].ID, 0)
+	url := "/api/v1/mp/signups/" + mine.ID + "/qr.png"
+	if got := decodeQR(t, e.req(http.MethodGet, url, fams[0].token, nil)); mine.CheckinToken == "" || got != mine.CheckinToken {
+		t.Fatalf("sign-up QR reads %q, want %q", got, mine.CheckinToken)
+	}
+	e.expect(e.req(http.MethodGet, url, fams[1].token, nil), http.StatusNotFound, "not_found")
+	e.expect(e.req(http.MethodGet, "/api/v1/mp/signups/"+waiting.ID+"/qr.png", fams[1].token, nil), http.StatusConflict, "no_checkin_code")
+	e.expect(e.req(http.MethodGet, "/api/v1/mp/signups/nope/qr.png", fams[0].token, nil), http.StatusNotFound, "not_found")
+	e.expect(e.req(http.MethodGet, url, "", nil), http.StatusUnauthorized, "unauthenticated")
+	// The code in the image is the one staff scan.
+	e.now = ev.Sessions[0].StartsAt.Add(-time.Hour)
+	e.relogin()
+	e.expect(e.req(http.MethodPost, "/api/v1/admin/checkins", e.schA1, map[string]any{"token": decodeQR(t, e.req(http.MethodGet, url, fams[0].token, nil))}), http.StatusOK, "")
+
+	// A volunteer's attendance code, once the school approves the application.
+	e.now = time.Date(2026, 11, 29, 9, 0, 0, 0, time.UTC)
+	e.relogin()
+	p := e.careProgramme(e.schA1, "", 10, 10)
+	day7, _ := models.ParseDay(e.now.AddDate(0, 0, 7).In(models.Shanghai).Format("2006-01-02"))
+	sh := e.shift(e.schA1, p.ID, day7.Add(9*time.Hour), 2, 2)
+	teacher, _ := e.volunteer("王老师", models.VolunteerTeacher, e.schoolA1.ID, "13900002222")
+	other, _ := e.volunteer("李老师", models.VolunteerTeacher, e.schoolA1.ID, "13900003333")
+	code, a, r := e.applyFor(teacher, sh.ID)
+	if code != http.StatusCreated {
+		t.Fatalf("apply: %d %s", code, r.Body)
+	}
+	aurl := "/api/v1/mp/applications/" + a.ID + "/qr.png"
+	e.expect(e.req(http.MethodGet, aurl, teacher, nil), http.StatusConflict, "no_checkin_code")
+	e.expect(e.req(http.MethodPost, "/api/v1/admin/applications/"+a.ID+"/approve", e.schA1, nil), http.StatusOK, "")
+	var apps listBody[myApplication]
+	e.req(http.MethodGet, "/api/v1/mp/applications", teacher, nil).json(t, &apps)
+	if got := decodeQR(t, e.req(http.MethodGet, aurl, teacher, nil)); len(apps.Items) != 1 || apps.Items[0].CheckinToken == "" || got != apps.Items[0].CheckinToken {
+		t.Fatalf("attendance QR reads %q, want %+v", got, apps.Items)
+	}
+	e.expect(e.req(http.MethodGet, aurl, other, nil), http.StatusNotFound, "not_found")
+	e.expect(e.req(http.MethodGet, aurl, fams[0].token, nil), http.StatusNotFound, "not_found")
 }
