@@ -9,10 +9,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hibiken/asynq"
 	"github.com/makiuchi-d/gozxing"
 	zxqr "github.com/makiuchi-d/gozxing/qrcode"
 
+	"kehou/devstack/testenv"
+	"kehou/jobs"
 	"kehou/models"
+	"kehou/rediskeys"
 )
 
 // Tests of the gaps users found on the way (issue 20, "What users found missing").
@@ -226,4 +230,95 @@ func TestQRImagesForTheirHolders(t *testing.T) {
 	}
 	e.expect(e.req(http.MethodGet, aurl, other, nil), http.StatusNotFound, "not_found")
 	e.expect(e.req(http.MethodGet, aurl, fams[0].token, nil), http.StatusNotFound, "not_found")
+}
+
+// TestAnswerIsInAtOnce: after the 202 the parent's survey list and the survey say "submitted"
+// with the receipt at once, while the answer waits in the queue (no worker yet), while the
+// worker's batch holding it is not yet stored (asynq has deleted the answer's own task by then:
+// the aggregator's mark says it is in, and without the mark it would read "not started"), and
+// once it is stored. The other family's answer stays "not started" throughout.
+func TestAnswerIsInAtOnce(t *testing.T) {
+	e := newEnv(t)
+	fams := e.families(e.schoolA1, "A1", 3, 2)
+	sv := openingSurvey(e, e.schA1)
+	status := func(f family) (list, detail, receipt string) {
+		t.Helper()
+		var l listBody[mpSurveyItem]
+		e.req(http.MethodGet, "/api/v1/mp/surveys", f.token, nil).json(t, &l)
+		var d mpSurveyBody
+		e.req(http.MethodGet, "/api/v1/mp/surveys/"+sv.ID, f.token, nil).json(t, &d)
+		if len(l.Items) != 1 {
+			t.Fatalf("surveys: %+v", l.Items)
+		}
+		if l.Items[0].Receipt != d.Receipt {
+			t.Fatalf("receipts differ: %q %q", l.Items[0].Receipt, d.Receipt)
+		}
+		return l.Items[0].Status, d.MyStatus, d.Receipt
+	}
+	r := e.req(http.MethodPost, "/api/v1/mp/surveys/"+sv.ID+"/answers", fams[0].token,
+		map[string]any{"answers": map[string]any{"q1": map[string]any{"choice": "B"}, "q3": map[string]any{"score": 5}}})
+	e.expect(r, http.StatusAccepted, "")
+	var b receiptBody
+	r.json(t, &b)
+	check := func(when string) {
+		t.Helper()
+		if l, d, rc := status(fams[0]); l != statusSubmitted || d != statusSubmitted || rc != b.Receipt {
+			t.Fatalf("%s: list %q, survey %q, receipt %q (want %q)", when, l, d, rc, b.Receipt)
+		}
+		if l, d, _ := status(fams[1]); l != statusNotStarted || d != statusNotStarted {
+			t.Fatalf("%s: the other family reads %q, %q", when, l, d)
+		}
+	}
+	check("queued, no worker")
+
+	// A worker whose batches wait for a signal before they are stored.
+	held := make(chan struct{})
+	h := &jobs.Handlers{Store: e.st, Log: testenv.Logger(), Queue: asynq.NewClientFromRedisClient(e.rdb), Redis: e.rdb}
+	srv := asynq.NewServerFromRedisClient(e.rdb, jobs.WithAggregation(asynq.Config{Concurrency: 1, Queues: jobs.QueueWeights,
+		LogLevel: asynq.FatalLevel, ShutdownTimeout: time.Second}, e.rdb))
+	mux := asynq.NewServeMux()
+	mux.HandleFunc(jobs.TypeSurveyAnswers, func(ctx context.Context, task *asynq.Task) error {
+		<-held
+		return h.HandleSurveyAnswers(ctx, task)
+	})
+	if err := srv.Start(mux); err != nil {
+		t.Fatal(err)
+	}
+	released := false
+	defer func() {
+		if !released {
+			close(held)
+		}
+		srv.Shutdown()
+	}()
+	insp := asynq.NewInspectorFromRedisClient(e.rdb)
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		_, err := insp.GetTaskInfo(jobs.QueueCritical, jobs.AnswerTaskID(b.Receipt))
+		if err != nil {
+			break // batched: the answer's own task is gone
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the answer was not batched")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	check("batched, not stored")
+	mark := rediskeys.AnswerInBatch(sv.ID, e.st.RespondentKey(sv, fams[0].childID))
+	if n, err := e.rdb.Exists(context.Background(), mark).Result(); err != nil || n != 1 {
+		t.Fatalf("the aggregator's mark: %d %v", n, err)
+	}
+	// Without the mark (and without the task) nothing would say so: the mark is what tells.
+	val, _ := e.rdb.Get(context.Background(), mark).Result()
+	e.rdb.Del(context.Background(), mark)
+	if l, d, _ := status(fams[0]); l != statusNotStarted || d != statusNotStarted {
+		t.Fatalf("without the mark: %q, %q", l, d)
+	}
+	e.rdb.Set(context.Background(), mark, val, time.Hour)
+
+	close(held)
+	released = true
+	e.waitResponses(sv.ID, 1)
+	e.rdb.Del(context.Background(), mark)
+	check("stored")
 }

@@ -73,7 +73,7 @@ func (e *env) families(school models.School, prefix string, grade, n int) []fami
 // worker runs the real job handlers against the test's store and Redis database.
 func (e *env) worker() {
 	srv := asynq.NewServerFromRedisClient(e.rdb, jobs.WithAggregation(asynq.Config{Concurrency: 2, Queues: jobs.QueueWeights,
-		LogLevel: asynq.FatalLevel, ShutdownTimeout: time.Second}))
+		LogLevel: asynq.FatalLevel, ShutdownTimeout: time.Second}, e.rdb))
 	mux := asynq.NewServeMux()
 	(&jobs.Handlers{Store: e.st, Log: testenv.Logger(), Queue: asynq.NewClientFromRedisClient(e.rdb), Redis: e.rdb}).Register(mux)
 	if err := srv.Start(mux); err != nil {
