@@ -158,7 +158,7 @@ func must(t *testing.T, err error) {
 // start runs a worker; stop it with the returned function.
 func (e *bcEnv) start() func() {
 	srv := asynq.NewServerFromRedisClient(e.rdb, WithAggregation(asynq.Config{Concurrency: 3, Queues: QueueWeights, LogLevel: asynq.FatalLevel,
-		RetryDelayFunc: RetryDelay(20 * time.Millisecond), ShutdownTimeout: 500 * time.Millisecond}))
+		RetryDelayFunc: RetryDelay(20 * time.Millisecond), ShutdownTimeout: 500 * time.Millisecond}, e.rdb))
 	e.srv = srv
 	mux := asynq.NewServeMux()
 	e.h.Register(mux)

@@ -51,9 +51,9 @@ func (h *Handlers) HandleMonthlyReport(ctx context.Context, _ *asynq.Task) error
 		}
 		return fmt.Sprintf("%.1f%%", *v*100)
 	}
-	body := fmt.Sprintf("%s课后服务月报：学校%d所，2+N达标率%s（目标100%%），城区2+3比例%s（目标80%%）；家长满意度%s，知晓率%s；"+
+	body := fmt.Sprintf("%s课后服务月报：学校%d所，5+2达标率%s（目标100%%），2+N达标率%s（目标100%%），城区2+3比例%s（目标80%%）；家长满意度%s，知晓率%s；"+
 		"问卷答卷%d份；通知%d条；志愿服务%s小时；新增投诉%d件，办结%d件，逾期%d件。详见管理后台月报。",
-		month, f.Schools, pct(f.TwoPlusNRate()), pct(f.UrbanTwoPlusThreeRate()), pct(f.SatisfactionRate()), pct(f.AwarenessRate()),
+		month, f.Schools, pct(f.FivePlusTwoRate()), pct(f.TwoPlusNRate()), pct(f.UrbanTwoPlusThreeRate()), pct(f.SatisfactionRate()), pct(f.AwarenessRate()),
 		f.SurveyResponses, f.NoticesSent, models.Hours(f.VolunteerMinutes), f.ComplaintsNew, f.ComplaintsClosed, f.ComplaintsOverdue)
 	return h.notify(ctx, models.Notice{Kind: models.NoticeGeneral, Title: month + "课后服务月报", Body: body,
 		Audience: models.Audience{Kind: models.AudienceMembers}, Channels: []string{}, Sender: "市教育局", Robots: ids})

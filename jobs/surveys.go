@@ -4,14 +4,18 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"hash/fnv"
+	"log/slog"
 	"strconv"
 	"time"
 
 	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
 
 	"kehou/models"
+	"kehou/rediskeys"
 )
 
 // Survey task types. An answer is enqueued as survey:answer into one of AnswerGroups asynq
@@ -61,6 +65,10 @@ func NewSurveyAnswerTask(r models.Response, receipt string) (*asynq.Task, []asyn
 
 func answerTaskID(receipt string) string { return TypeSurveyAnswer + ":" + receipt }
 
+// AnswerTaskID is the asynq task id of the answer with this receipt, while it waits in
+// QueueCritical to be batched (the API looks it up to tell a parent their answer is in).
+func AnswerTaskID(receipt string) string { return answerTaskID(receipt) }
+
 // answerGroup spreads answers over AnswerGroups groups by their receipt.
 func answerGroup(receipt string) string {
 	h := fnv.New32a()
@@ -69,13 +77,44 @@ func answerGroup(receipt string) string {
 }
 
 // WithAggregation sets up answer batching on a worker's asynq configuration. Every worker must
-// use it: grouped tasks wait in Redis until an aggregator collects them.
-func WithAggregation(c asynq.Config) asynq.Config {
-	c.GroupAggregator = asynq.GroupAggregatorFunc(aggregateAnswers)
+// use it: grouped tasks wait in Redis until an aggregator collects them. rdb is where the
+// aggregator marks the answers it batches (rediskeys.AnswerInBatch): asynq deletes their own
+// tasks once the batch is queued, and until the batch is stored the mark is what tells the
+// API that the answers are in.
+func WithAggregation(c asynq.Config, rdb redis.UniversalClient) asynq.Config {
+	c.GroupAggregator = asynq.GroupAggregatorFunc(func(group string, tasks []*asynq.Task) *asynq.Task {
+		markBatched(rdb, tasks)
+		return aggregateAnswers(group, tasks)
+	})
 	c.GroupGracePeriod = time.Second // the minimum: an answer waits 1–2 s for company
 	c.GroupMaxDelay = 2 * time.Second
 	c.GroupMaxSize = AnswerBatch
 	return c
+}
+
+// markBatched marks the answers of a batch about to be formed (see WithAggregation) with one
+// pipelined round trip. A failure leaves them unmarked: their parents may read "not started"
+// until the batch is stored, a few seconds, and the answers themselves are not affected.
+func markBatched(rdb redis.UniversalClient, tasks []*asynq.Task) {
+	if rdb == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	pipe := rdb.Pipeline()
+	for _, t := range tasks {
+		var p struct {
+			SurveyID   string `json:"survey_id"`
+			Respondent string `json:"respondent"`
+		}
+		if json.Unmarshal(t.Payload(), &p) != nil || p.SurveyID == "" {
+			continue
+		}
+		pipe.Set(ctx, rediskeys.AnswerInBatch(p.SurveyID, p.Respondent), 1, rediskeys.AnswerInBatchTTL)
+	}
+	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
+		slog.Warn("marking batched survey answers failed", "answers", len(tasks), "err", err)
+	}
 }
 
 // aggregateAnswers joins answer payloads into one JSON array without decoding them.

@@ -94,7 +94,7 @@ func TestAnswersSurviveAKilledWorker(t *testing.T) {
 			var calls atomic.Int32
 			held := make(chan struct{})
 			dying := asynq.NewServerFromRedisClient(e.rdb, WithAggregation(asynq.Config{Concurrency: 1, Queues: QueueWeights,
-				LogLevel: asynq.FatalLevel, ShutdownTimeout: 300 * time.Millisecond}))
+				LogLevel: asynq.FatalLevel, ShutdownTimeout: 300 * time.Millisecond}, e.rdb))
 			mux := asynq.NewServeMux()
 			mux.HandleFunc(TypeSurveyAnswers, func(ctx context.Context, task *asynq.Task) error {
 				if calls.Add(1) == 1 {

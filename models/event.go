@@ -113,6 +113,22 @@ func (e Event) Validate() error {
 	return f.Err()
 }
 
+// CheckinOpensBefore is how long before its session starts a family may check in.
+const CheckinOpensBefore = 2 * time.Hour
+
+// CheckinClosed says why a session does not take check-ins at now ("" when it does): from
+// CheckinOpensBefore before it starts until it ends.
+func (s EventSession) CheckinClosed(now time.Time) string {
+	opens := s.StartsAt.Add(-CheckinOpensBefore)
+	switch {
+	case now.Before(opens):
+		return "签到尚未开始：" + s.Label + "于" + s.StartsAt.In(Shanghai).Format("1月2日 15:04") + "开始，开始前2小时起可签到"
+	case !now.Before(s.EndsAt):
+		return s.Label + "已结束，不能再签到"
+	}
+	return ""
+}
+
 // Session returns the session with id, or nil.
 func (e Event) Session(id string) *EventSession {
 	for i := range e.Sessions {

@@ -56,6 +56,7 @@ var (
 		"TokenShift",                              // a token's kind, inside the signed token
 		"MsgRequired", "MsgTooLong", "MsgInvalid", // messages
 		"TooFewNote", "SuppressedNote", // notes
+		"DayLayout", // a time layout
 	}
 )
 

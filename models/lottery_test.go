@@ -150,8 +150,10 @@ func TestPlanCompliance(t *testing.T) {
 		check  func(Compliance) bool
 	}{
 		{"no plan", nil, "未提交", func(c Compliance) bool { return !c.HasPlan && !c.TwoPlusN }},
-		{"four days", &Plan{Days: week("16:30", "18:30", 1, 2, 3, 4), Items: full.Items}, "星期五未安排", func(c Compliance) bool { return !c.FivePlusTwo && c.TwoPlusThree }},
-		{"short day", &Plan{Days: append(week("16:30", "18:30", 1, 2, 3, 4), ServiceDay{Weekday: 5, Start: "16:30", End: "18:00"}), Items: full.Items}, "星期五服务时长90分钟", func(c Compliance) bool { return !c.FivePlusTwo }},
+		{"four days", &Plan{Days: week("16:30", "18:30", 1, 2, 3, 4), Items: full.Items}, "星期五未安排", func(c Compliance) bool {
+			return !c.FivePlusTwo && !c.TwoPlusN && !c.TwoPlusThree && c.Basic && c.N == 3
+		}},
+		{"short day", &Plan{Days: append(week("16:30", "18:30", 1, 2, 3, 4), ServiceDay{Weekday: 5, Start: "16:30", End: "18:00"}), Items: full.Items}, "星期五服务时长90分钟", func(c Compliance) bool { return !c.FivePlusTwo && !c.TwoPlusN && !c.TwoPlusThree }},
 		{"no sports", &Plan{Days: full.Days, Items: items("homework", "science", "arts", "reading")}, "体育锻炼", func(c Compliance) bool { return !c.TwoPlusN && c.N == 3 }},
 		{"2+2", &Plan{Days: full.Days, Items: items("homework", "sports", "science", "arts")}, "拓展服务2类", func(c Compliance) bool { return c.TwoPlusN && !c.TwoPlusThree }},
 	}

@@ -9,7 +9,8 @@ import (
 // Service plans (一校一案): each school's after-school plan per term, and the compliance figures
 // computed from it: "5+2" (all five school days, at least two hours each) and "2+N" (the two
 // basic services, homework help and sports, plus N extended categories; urban schools are
-// expected to reach 2+3).
+// expected to reach 2+3). 5+2 comes first: a plan that misses a school day or two hours a day
+// is not 2+N (nor 2+3) compliant, whatever services it lists.
 
 // Service categories: two basic, the rest extended.
 const (
@@ -177,8 +178,8 @@ type Compliance struct {
 	FivePlusTwo  bool     `json:"five_plus_two"`
 	Basic        bool     `json:"basic"`          // homework help and sports both offered
 	N            int      `json:"n"`              // extended categories offered
-	TwoPlusN     bool     `json:"two_plus_n"`     // basic and N ≥ 1
-	TwoPlusThree bool     `json:"two_plus_three"` // basic and N ≥ 3
+	TwoPlusN     bool     `json:"two_plus_n"`     // 5+2, basic and N ≥ 1
+	TwoPlusThree bool     `json:"two_plus_three"` // 5+2, basic and N ≥ 3
 	Reasons      []string `json:"reasons"`
 	// Items run by an institution that is not (or no longer) approved: they do not count.
 	Flagged []string `json:"flagged,omitempty"`
@@ -234,10 +235,14 @@ func Check(p *Plan, institutions map[string]Institution) Compliance {
 			c.N++
 		}
 	}
-	c.TwoPlusN = c.Basic && c.N >= 1
-	c.TwoPlusThree = c.Basic && c.N >= 3
+	// The services count only on top of the time: without 5+2 a plan is neither 2+N nor 2+3.
+	c.TwoPlusN = c.FivePlusTwo && c.Basic && c.N >= 1
+	c.TwoPlusThree = c.FivePlusTwo && c.Basic && c.N >= 3
 	if c.N < 3 {
 		c.Reasons = append(c.Reasons, fmt.Sprintf("拓展服务%d类，未达到3类", c.N))
+	}
+	if !c.FivePlusTwo && c.Basic && c.N >= 1 {
+		c.Reasons = append(c.Reasons, "服务时间未达到5+2，服务内容不计为2+N达标")
 	}
 	c.Reasons = append(c.Reasons, c.Flagged...)
 	return c

@@ -9,15 +9,15 @@ import "time"
 // Figures are one level's figures for a month.
 type Figures struct {
 	Schools           int `bson:"schools" json:"schools"`
-	PlansTwoPlusN     int `bson:"plans_two_plus_n" json:"plans_two_plus_n"`
+	PlansTwoPlusN     int `bson:"plans_two_plus_n" json:"plans_two_plus_n"` // 5+2 as well (models.Check)
 	PlansFivePlusTwo  int `bson:"plans_five_plus_two" json:"plans_five_plus_two"`
 	UrbanSchools      int `bson:"urban_schools" json:"urban_schools"`
 	UrbanTwoPlusThree int `bson:"urban_two_plus_three" json:"urban_two_plus_three"`
 	Pupils            int `bson:"pupils" json:"pupils"`     // on the rosters
 	Families          int `bson:"families" json:"families"` // parent bindings at the month's end
 	SurveyResponses   int `bson:"survey_responses" json:"survey_responses"`
-	Satisfied         int `bson:"satisfied" json:"satisfied"` // ratings of 4–5 (and matrix rows)
-	Rated             int `bson:"rated" json:"rated"`
+	Satisfied         int `bson:"satisfied" json:"satisfied"` // answers rating the overall question 4–5 (Survey.SatisfactionQuestion)
+	Rated             int `bson:"rated" json:"rated"`         // answers to the overall question
 	Aware             int `bson:"aware" json:"aware"`
 	AwareAsked        int `bson:"aware_asked" json:"aware_asked"`
 	NoticesSent       int `bson:"notices_sent" json:"notices_sent"`
@@ -63,6 +63,7 @@ func (f *Figures) Add(o Figures) {
 }
 
 // Headline rates of a level (nil when there is nothing to divide by).
+func (f Figures) FivePlusTwoRate() *float64       { return ratio(f.PlansFivePlusTwo, f.Schools) }
 func (f Figures) TwoPlusNRate() *float64          { return ratio(f.PlansTwoPlusN, f.Schools) }
 func (f Figures) UrbanTwoPlusThreeRate() *float64 { return ratio(f.UrbanTwoPlusThree, f.UrbanSchools) }
 func (f Figures) SatisfactionRate() *float64      { return ratio(f.Satisfied, f.Rated) }

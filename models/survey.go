@@ -94,7 +94,7 @@ type Option struct {
 	ID        string `bson:"id" json:"id"`
 	Label     string `bson:"label" json:"label"`
 	Other     bool   `bson:"other,omitempty" json:"other,omitempty"`         // "other, please say": asks for text
-	Satisfied bool   `bson:"satisfied,omitempty" json:"satisfied,omitempty"` // counts toward the satisfaction rate
+	Satisfied bool   `bson:"satisfied,omitempty" json:"satisfied,omitempty"` // a satisfied answer, when this is the overall question (Survey.SatisfactionQuestion)
 	Aware     bool   `bson:"aware,omitempty" json:"aware,omitempty"`         // counts toward the awareness rate
 }
 

@@ -54,24 +54,54 @@ type QuestionResult struct {
 // are fractions (0.857 is 85.7 %); NPS is −100…100. A group with fewer than
 // MinGroupForResults answers shows its counts and nothing else.
 type GroupResult struct {
-	Level            string           `json:"level"`
-	ID               string           `json:"id,omitempty"`
-	Name             string           `json:"name"`
-	Targeted         int              `json:"targeted"`
-	Responses        int              `json:"responses"`
-	ResponseRate     *float64         `json:"response_rate"`
-	TooFew           bool             `json:"too_few"`
-	Note             string           `json:"note,omitempty"`
-	SatisfactionRate *float64         `json:"satisfaction_rate"`
-	AwarenessRate    *float64         `json:"awareness_rate"`
-	NPS              *float64         `json:"nps"`
-	Questions        []QuestionResult `json:"questions,omitempty"`
+	Level            string   `json:"level"`
+	ID               string   `json:"id,omitempty"`
+	Name             string   `json:"name"`
+	Targeted         int      `json:"targeted"`
+	Responses        int      `json:"responses"`
+	ResponseRate     *float64 `json:"response_rate"`
+	TooFew           bool     `json:"too_few"`
+	Note             string   `json:"note,omitempty"`
+	SatisfactionRate *float64 `json:"satisfaction_rate"` // see Survey.SatisfactionQuestion
+	// SatisfactionQuestion is the id of the overall question the rate is of ("" when none).
+	SatisfactionQuestion string           `json:"satisfaction_question,omitempty"`
+	AwarenessRate        *float64         `json:"awareness_rate"`
+	NPS                  *float64         `json:"nps"`
+	Questions            []QuestionResult `json:"questions,omitempty"`
+}
+
+// SatisfactionQuestion is the survey's overall question, the one the headline satisfaction rate
+// is of. The satisfaction rate has one definition, here, for survey results and the monthly
+// report alike: the share of families (answers) rating the overall question 4 or 5 among those
+// that answered it. The overall question is the survey's first 1–5 rating question (the
+// template's "overall"); a survey without one may ask it as a single choice with options
+// marked satisfied, and then its first such question is the overall one (satisfied: it picks a
+// marked option). Matrix rows and other questions are never mixed in: each is reported apart
+// with its own rate (QuestionResult, RowResult). nil when the survey has no such question.
+func (s *Survey) SatisfactionQuestion() *Question {
+	for i, q := range s.Questions {
+		if q.Type == QRating {
+			return &s.Questions[i]
+		}
+	}
+	for i, q := range s.Questions {
+		if q.Type != QSingle {
+			continue
+		}
+		for _, o := range q.Options {
+			if o.Satisfied {
+				return &s.Questions[i]
+			}
+		}
+	}
+	return nil
 }
 
 // Tally accumulates responses of one group; memory depends on the definition, not on the
 // number of responses.
 type Tally struct {
 	s                        *Survey
+	overall                  string // the satisfaction question's id (Survey.SatisfactionQuestion)
 	n                        int
 	qs                       map[string]*qTally
 	sat, satN, aware, awareN int
@@ -90,6 +120,9 @@ type qTally struct {
 // NewTally starts an empty tally for s.
 func NewTally(s *Survey) *Tally {
 	t := &Tally{s: s, qs: map[string]*qTally{}}
+	if q := s.SatisfactionQuestion(); q != nil {
+		t.overall = q.ID
+	}
 	for _, q := range s.Questions {
 		qt := &qTally{opts: map[string]int{}}
 		switch q.Type {
@@ -128,9 +161,9 @@ func (t *Tally) Add(answers Answers) {
 			if q.Type == QSingle {
 				picked = []string{a.Choice}
 			}
-			sat, aware, satQ, awareQ := false, false, false, false
+			sat, aware, satQ, awareQ := false, false, q.ID == t.overall, false
 			for _, o := range q.Options {
-				satQ, awareQ = satQ || o.Satisfied, awareQ || o.Aware
+				awareQ = awareQ || o.Aware
 			}
 			for _, id := range picked {
 				qt.opts[id]++
@@ -156,9 +189,11 @@ func (t *Tally) Add(answers Answers) {
 		case QRating:
 			if a.Score != nil && *a.Score >= 1 && *a.Score <= 5 {
 				qt.counts[*a.Score-1]++
-				t.satN++
-				if *a.Score >= 4 {
-					t.sat++
+				if q.ID == t.overall {
+					t.satN++
+					if *a.Score >= 4 {
+						t.sat++
+					}
 				}
 			}
 		case QNPS:
@@ -180,11 +215,7 @@ func (t *Tally) Add(answers Answers) {
 		case QMatrix:
 			for i, v := range a.Rows {
 				if i < len(qt.rows) && v >= 1 && v <= 5 {
-					qt.rows[i][v-1]++
-					t.satN++
-					if v >= 4 {
-						t.sat++
-					}
+					qt.rows[i][v-1]++ // reported per row, never in the headline rate
 				}
 			}
 		}
@@ -200,6 +231,7 @@ func (t *Tally) Result(level, id, name string, targeted int) GroupResult {
 		return g
 	}
 	g.SatisfactionRate, g.AwarenessRate = ratio(t.sat, t.satN), ratio(t.aware, t.awareN)
+	g.SatisfactionQuestion = t.overall
 	if t.npsN > 0 {
 		g.NPS = round(float64(t.npsPro-t.npsDet)*100/float64(t.npsN), 1)
 	}
@@ -327,7 +359,8 @@ func Suppress(siblings []*GroupResult) {
 	}
 }
 
-// Counts are the tally's raw figures: answers, satisfied of rated, aware of asked.
+// Counts are the tally's raw figures: answers, satisfied of rated (families that answered the
+// overall question, Survey.SatisfactionQuestion), aware of asked.
 func (t *Tally) Counts() (n, sat, rated, aware, asked int) {
 	return t.n, t.sat, t.satN, t.aware, t.awareN
 }

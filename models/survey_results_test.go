@@ -52,8 +52,9 @@ func TestResultsArithmetic(t *testing.T) {
 		got, want float64
 	}{
 		{"response rate 6/10", f(g.ResponseRate), 0.6},
-		// satisfied: q1 A×3 of 6, q2 4–5 ×4 of 6, matrix 4–5 ×5 of 10 cells → 12/22
-		{"satisfaction 12/22", f(g.SatisfactionRate), 0.5455},
+		// the headline is the overall question's, q2 (the first rating): 4–5 ×4 of 6; neither
+		// q1's satisfied choices nor the matrix's 4–5 cells are mixed in
+		{"satisfaction 4/6", f(g.SatisfactionRate), 0.6667},
 		{"awareness 4/6", f(g.AwarenessRate), 0.6667},
 		// promoters 10,9,10 (3), detractors 5,0 (2), of 6 → 16.7
 		{"nps", f(g.NPS), 16.7},
@@ -72,6 +73,9 @@ func TestResultsArithmetic(t *testing.T) {
 		if c.got != c.want {
 			t.Errorf("%s: got %v, want %v", c.name, c.got, c.want)
 		}
+	}
+	if g.SatisfactionQuestion != "q2" {
+		t.Errorf("satisfaction question: %q", g.SatisfactionQuestion)
 	}
 	// Two texts in a group of six: too few to show even their number.
 	if q6 := g.Questions[5]; !q6.TooFew || q6.Texts != 0 {
@@ -123,5 +127,56 @@ func TestSuppressProtectsSmallGroupsFromSubtraction(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestSatisfactionIsTheOverallQuestion: the headline rate is the share of answers rating the
+// overall question 4 or 5, whatever the matrix says; a survey that asks it as a single choice
+// counts the options marked satisfied; a survey with only a matrix has no headline rate, and its
+// rows keep their own rates.
+func TestSatisfactionIsTheOverallQuestion(t *testing.T) {
+	tmpl := SurveyTemplates["after_school_satisfaction"]
+	s := Survey{Questions: tmpl.Copy()}
+	if q := s.SatisfactionQuestion(); q == nil || q.ID != "overall" {
+		t.Fatalf("the template's overall question: %+v", q)
+	}
+	tally := NewTally(&s)
+	// Five families: overall 5, 4, 3, 2, 1, each rating every service row 5: the rows would
+	// lift a mixed rate to (2+25)/(5+25); the headline stays 2 of 5.
+	for _, o := range []int{5, 4, 3, 2, 1} {
+		tally.Add(Answers{"aware": {Choice: "A"}, "joined": {Choice: "A"}, "services": {Rows: []int{5, 5, 5, 5, 5}}, "overall": {Score: score(o)}})
+	}
+	g := tally.Result(LevelAll, "", "全部", 5)
+	if g.SatisfactionRate == nil || *g.SatisfactionRate != 0.4 || g.SatisfactionQuestion != "overall" {
+		t.Fatalf("headline: %v (%q)", g.SatisfactionRate, g.SatisfactionQuestion)
+	}
+	if n, sat, rated, _, _ := tally.Counts(); n != 5 || sat != 2 || rated != 5 {
+		t.Fatalf("counts for the monthly report: %d answers, %d of %d satisfied", n, sat, rated)
+	}
+	for _, q := range g.Questions {
+		if q.ID == "services" && (len(q.Rows) != 5 || q.Rows[0].SatisfactionRate == nil || *q.Rows[0].SatisfactionRate != 1) {
+			t.Fatalf("matrix rows reported apart: %+v", q.Rows)
+		}
+	}
+
+	choice := Survey{Questions: []Question{
+		{ID: "m", Type: QMatrix, Rows: []string{"a"}},
+		{ID: "sat", Type: QSingle, Options: []Option{{ID: "Y", Label: "满意", Satisfied: true}, {ID: "N", Label: "不满意"}}},
+	}}
+	ct := NewTally(&choice)
+	for _, c := range []string{"Y", "Y", "N", "N", "N"} {
+		ct.Add(Answers{"m": {Rows: []int{5}}, "sat": {Choice: c}})
+	}
+	if g := ct.Result(LevelAll, "", "", 5); g.SatisfactionRate == nil || *g.SatisfactionRate != 0.4 || g.SatisfactionQuestion != "sat" {
+		t.Fatalf("a single-choice overall question: %v %q", g.SatisfactionRate, g.SatisfactionQuestion)
+	}
+
+	matrixOnly := Survey{Questions: []Question{{ID: "m", Type: QMatrix, Rows: []string{"a"}}}}
+	mt := NewTally(&matrixOnly)
+	for range 5 {
+		mt.Add(Answers{"m": {Rows: []int{5}}})
+	}
+	if g := mt.Result(LevelAll, "", "", 5); g.SatisfactionRate != nil || g.SatisfactionQuestion != "" || *g.Questions[0].Rows[0].SatisfactionRate != 1 {
+		t.Fatalf("a matrix alone makes no headline: %+v", g)
 	}
 }

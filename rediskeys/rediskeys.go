@@ -34,6 +34,18 @@ func Robot(robotID string, minute time.Time) string {
 	return "kehou:robot:" + robotID + ":" + strconv.FormatInt(minute.Unix(), 10)
 }
 
+// AnswerInBatch marks a survey answer (by survey and respondent key, the keyed hash that stands
+// for a family) that the worker's aggregator has taken into a batch not yet stored: from then
+// until the batch is written the answer's own task is gone from asynq, and the parent's survey
+// list reads this to keep saying "submitted". It expires by itself (AnswerInBatchTTL).
+func AnswerInBatch(surveyID, respondent string) string {
+	return "kehou:ans:" + surveyID + ":" + respondent
+}
+
+// AnswerInBatchTTL is how long an AnswerInBatch mark lasts: far longer than a batch takes to
+// store, even with a few retries.
+const AnswerInBatchTTL = 6 * time.Hour
+
 // SMSLast holds when a phone number (by its keyed hash) was last sent an SMS.
 func SMSLast(phoneHash string) string { return "kehou:sms:last:" + phoneHash }
 

@@ -12,14 +12,15 @@ import (
 func TestKeysKeepTheirSpelling(t *testing.T) {
 	minute := time.Unix(1_800_000_000, 0)
 	for got, want := range map[string]string{
-		Rate("ip", "1.2.3.4", 42): "kehou:rl:ip:1.2.3.4:42",
-		Robot("r1", minute):       "kehou:robot:r1:1800000000",
-		SMSLast("h"):              "kehou:sms:last:h",
-		SMSDay("h", "20261203"):   "kehou:sms:day:h:20261203",
-		SMSOnce("n1", "h"):        "kehou:sms:once:n1:h",
-		SessionPrefix + "ab":      "kehou:s:ab",
-		PupilsPrefix + "m1":       "kehou:kids:m1",
-		WechatPrefix + "token":    "kehou:wx:token",
+		Rate("ip", "1.2.3.4", 42):  "kehou:rl:ip:1.2.3.4:42",
+		Robot("r1", minute):        "kehou:robot:r1:1800000000",
+		SMSLast("h"):               "kehou:sms:last:h",
+		SMSDay("h", "20261203"):    "kehou:sms:day:h:20261203",
+		SMSOnce("n1", "h"):         "kehou:sms:once:n1:h",
+		AnswerInBatch("sv1", "r1"): "kehou:ans:sv1:r1",
+		SessionPrefix + "ab":       "kehou:s:ab",
+		PupilsPrefix + "m1":        "kehou:kids:m1",
+		WechatPrefix + "token":     "kehou:wx:token",
 	} {
 		if got != want {
 			t.Errorf("key %q, want %q", got, want)

@@ -262,6 +262,38 @@ func (s *Server) setCapacity(c echo.Context) error {
 	return s.getEvent(c)
 }
 
+// staffSignUp is a sign-up as staff see it: with its session's label and the family's phone,
+// masked (the number the parent authorised, else the roster's guardian number).
+type staffSignUp struct {
+	models.SignUp
+	SessionLabel string `json:"session_label"`
+	Phone        string `json:"phone,omitempty"` // masked: 138****5678
+}
+
+// familyPhone is a sign-up's family's number, masked; members caches the members read.
+func (s *Server) familyPhone(ctx context.Context, su models.SignUp, members map[string]string) (string, error) {
+	if p, ok := members[su.MemberID]; ok && p != "" {
+		return p, nil
+	}
+	m, err := s.store.Member(ctx, su.MemberID)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return "", err
+	}
+	phone, err := s.store.Phone(m)
+	if err != nil {
+		return "", err
+	}
+	if phone != "" {
+		members[su.MemberID] = store.MaskPhone(phone)
+		return members[su.MemberID], nil
+	}
+	ch, err := s.store.Child(ctx, su.ChildID)
+	if errors.Is(err, store.ErrNotFound) {
+		return "", nil
+	}
+	return ch.PhoneMasked, err
+}
+
 // eventSignUps lists a session's (or the whole event's) sign-ups with their check-in status.
 func (s *Server) eventSignUps(c echo.Context) error {
 	ctx := c.Request().Context()
@@ -277,7 +309,19 @@ func (s *Server) eventSignUps(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, listBody[models.SignUp]{list, next})
+	out := make([]staffSignUp, 0, len(list))
+	phones := map[string]string{}
+	for _, su := range list {
+		v := staffSignUp{SignUp: su}
+		if ses := e.Session(su.PoolID); ses != nil {
+			v.SessionLabel = ses.Label
+		}
+		if v.Phone, err = s.familyPhone(ctx, su, phones); err != nil {
+			return err
+		}
+		out = append(out, v)
+	}
+	return c.JSON(http.StatusOK, listBody[staffSignUp]{out, next})
 }
 
 type checkinForm struct {
@@ -322,6 +366,16 @@ func (s *Server) checkin(c echo.Context) error {
 	}
 	if su.OwnerID != e.ID || su.SchoolID != t.SchoolID || su.Status != models.SignUpConfirmed {
 		return newAPIError(http.StatusConflict, "checkin_not_confirmed", "该报名未确认或已取消")
+	}
+	// Check-in is taken from two hours before the session starts until it ends.
+	if ses := e.Session(su.PoolID); ses == nil {
+		return newAPIError(http.StatusConflict, "checkin_not_confirmed", "该报名未确认或已取消")
+	} else if why := ses.CheckinClosed(s.now()); why != "" {
+		code := "checkin_too_early"
+		if !s.now().Before(ses.EndsAt) {
+			code = "checkin_session_over"
+		}
+		return newAPIError(http.StatusUnprocessableEntity, code, why)
 	}
 	ok, err := s.store.CheckIn(ctx, su.ID)
 	if err != nil {

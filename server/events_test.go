@@ -145,15 +145,16 @@ func TestOpenDayFlow(t *testing.T) {
 	e.expect(e.req(http.MethodPost, capURL, b1, map[string]any{"capacity": 9}), http.StatusNotFound, "not_found")
 }
 
-// TestCheckinCodes: a code checks in once, only for its own event and school; tampered and
-// expired codes are refused.
+// TestCheckinCodes: a code checks in once, only for its own event and school, from two hours
+// before its session starts until it ends; tampered and expired codes are refused.
 func TestCheckinCodes(t *testing.T) {
 	e := newEnv(t)
-	fams := e.families(e.schoolA1, "A1", 3, 2)
+	fams := e.families(e.schoolA1, "A1", 3, 3)
 	ev := e.openDay(e.schA1, 5)
 	other := e.openDay(e.schA1, 5)
 	_, a, _ := e.signUp(fams[0], ev.ID, ev.Sessions[0].ID, 0)
 	_, w, _ := e.signUp(fams[1], other.ID, other.Sessions[0].ID, 0)
+	_, late, _ := e.signUp(fams[2], ev.ID, ev.Sessions[0].ID, 0)
 	post := func(token string, body map[string]any) resp {
 		return e.req(http.MethodPost, "/api/v1/admin/checkins", token, body)
 	}
@@ -170,8 +171,7 @@ func TestCheckinCodes(t *testing.T) {
 		{"tampered", e.schA1, map[string]any{"token": tampered}, 422, "checkin_invalid"},
 		{"garbage", e.schA1, map[string]any{"token": "hello"}, 422, "checkin_invalid"},
 		{"missing", e.schA1, map[string]any{}, 422, "validation_failed"},
-		{"valid", e.schA1, map[string]any{"token": a.CheckinToken, "event_id": ev.ID}, 200, ""},
-		{"reused", e.schA1, map[string]any{"token": a.CheckinToken, "event_id": ev.ID}, 409, "already_checked_in"},
+		{"three days early", e.schA1, map[string]any{"token": a.CheckinToken, "event_id": ev.ID}, 422, "checkin_too_early"},
 	}
 	for _, c := range cases {
 		r := post(c.token, c.body)
@@ -179,8 +179,31 @@ func TestCheckinCodes(t *testing.T) {
 			t.Fatalf("%s: %d %s", c.name, r.Code, r.Body)
 		}
 	}
-	// A cancelled sign-up's code no longer works; an expired code is refused.
+	// (cancelled while the deadline allows: checked below)
 	e.expect(e.req(http.MethodPost, "/api/v1/mp/signups/"+w.ID+"/cancel", fams[1].token, nil), http.StatusOK, "")
+	// Check-in opens two hours before the session starts: a minute earlier is refused, in words.
+	start, end := ev.Sessions[0].StartsAt, ev.Sessions[0].EndsAt
+	at := func(t time.Time) {
+		e.now = t
+		e.schA1, _ = e.staffSession("school-a1-"+t.Format("150405"), models.Scope{Role: models.RoleSchool, CountyID: e.countyA.ID, SchoolID: e.schoolA1.ID})
+	}
+	at(start.Add(-2*time.Hour - time.Minute))
+	r := post(e.schA1, map[string]any{"token": a.CheckinToken, "event_id": ev.ID})
+	if r.Code != 422 || r.errorCode() != "checkin_too_early" || !strings.Contains(r.envelope(t).Message, "开始前2小时起可签到") {
+		t.Fatalf("too early: %d %s", r.Code, r.Body)
+	}
+	at(start.Add(-2 * time.Hour))
+	e.expect(post(e.schA1, map[string]any{"token": a.CheckinToken, "event_id": ev.ID}), http.StatusOK, "")
+	e.expect(post(e.schA1, map[string]any{"token": a.CheckinToken, "event_id": ev.ID}), http.StatusConflict, "already_checked_in")
+	// Until it ends: at the end it is too late, though the code itself has not expired.
+	at(end)
+	r = post(e.schA1, map[string]any{"token": late.CheckinToken, "event_id": ev.ID})
+	if r.Code != 422 || r.errorCode() != "checkin_session_over" || !strings.Contains(r.envelope(t).Message, "已结束") {
+		t.Fatalf("after the end: %d %s", r.Code, r.Body)
+	}
+	at(end.Add(-time.Minute))
+	e.expect(post(e.schA1, map[string]any{"token": late.CheckinToken, "event_id": ev.ID}), http.StatusOK, "")
+	// A cancelled sign-up's code no longer works; an expired code is refused.
 	e.expect(post(e.schA1, map[string]any{"token": w.CheckinToken}), http.StatusConflict, "checkin_not_confirmed")
 	e.now = other.Sessions[0].EndsAt.Add(13 * time.Hour)
 	e.schA1, _ = e.staffSession("school-a1-later", models.Scope{Role: models.RoleSchool, CountyID: e.countyA.ID, SchoolID: e.schoolA1.ID})
@@ -188,7 +211,7 @@ func TestCheckinCodes(t *testing.T) {
 	var detail eventDetail
 	e.now = e.now.Add(-13 * time.Hour)
 	e.req(http.MethodGet, "/api/v1/admin/events/"+ev.ID, e.schA1, nil).json(t, &detail)
-	if c := detail.Counts[ev.Sessions[0].ID]; c.CheckedIn != 1 || c.Confirmed != 1 {
+	if c := detail.Counts[ev.Sessions[0].ID]; c.CheckedIn != 2 || c.Confirmed != 2 {
 		t.Fatalf("counts after check-in: %+v", c)
 	}
 }

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"net/http"
 	"time"
 
@@ -25,7 +26,20 @@ type mpEvent struct {
 	SignupCloses   time.Time   `json:"signup_closes,omitzero"`
 	CancelDeadline time.Time   `json:"cancel_deadline,omitzero"`
 	Sessions       []mpSession `json:"sessions"`
-	Children       []string    `json:"children"` // ids of the caller's children it is open to
+	Children       []mpChild   `json:"children"` // the caller's children it is open to
+}
+
+// mpChild names one of the caller's children as the mini-program shows it: the name masked.
+type mpChild struct {
+	ID   string `json:"id"`
+	Name string `json:"name"` // masked
+}
+
+// mpEventDetail is an event with the family's own sign-ups for it (a waiting one with its
+// place in the waiting list).
+type mpEventDetail struct {
+	mpEvent
+	MySignUps []mySignUp `json:"my_signups"`
 }
 
 func (s *Server) mpEventOf(c echo.Context, e models.Event, kids []models.Child) (mpEvent, error) {
@@ -34,13 +48,13 @@ func (s *Server) mpEventOf(c echo.Context, e models.Event, kids []models.Child) 
 		return mpEvent{}, err
 	}
 	out := mpEvent{ID: e.ID, Title: e.Title, Description: e.Description, Place: e.Place, Sender: e.Sender,
-		SignupCloses: e.SignupCloses, CancelDeadline: e.CancelDeadline, Children: []string{}}
+		SignupCloses: e.SignupCloses, CancelDeadline: e.CancelDeadline, Children: []mpChild{}}
 	for _, ses := range e.Sessions {
 		out.Sessions = append(out.Sessions, mpSession{ses, pools[ses.ID].Free})
 	}
 	for _, k := range kids {
 		if e.Reaches(k.SchoolID, k.CountyID, k.Grade, k.Class) {
-			out.Children = append(out.Children, k.ID)
+			out.Children = append(out.Children, mpChild{ID: k.ID, Name: k.NameMasked})
 		}
 	}
 	return out, nil
@@ -89,7 +103,23 @@ func (s *Server) mpEvent(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, me)
+	out := mpEventDetail{mpEvent: me, MySignUps: []mySignUp{}}
+	ctx := c.Request().Context()
+	list, err := s.store.SignUpsOfMember(ctx, memberOf(c).ID, "")
+	if err != nil {
+		return err
+	}
+	for _, su := range list {
+		if su.OwnerID != e.ID {
+			continue
+		}
+		v, err := s.withPosition(ctx, s.mySignUpOf(e, su))
+		if err != nil {
+			return err
+		}
+		out.MySignUps = append(out.MySignUps, v)
+	}
+	return c.JSON(http.StatusOK, out)
 }
 
 type signUpForm struct {
@@ -116,7 +146,16 @@ type mySignUp struct {
 	SessionLabel string    `json:"session_label"`
 	StartsAt     time.Time `json:"starts_at,omitzero"`
 	CheckinToken string    `json:"checkin_token,omitempty"`
-	Message      string    `json:"message"`
+	// WaitingPosition is a waiting family's place in the session's waiting list (1: next).
+	WaitingPosition int    `json:"waiting_position,omitempty"`
+	Message         string `json:"message"`
+}
+
+// withPosition adds a waiting sign-up's place in the waiting list.
+func (s *Server) withPosition(ctx context.Context, v mySignUp) (mySignUp, error) {
+	n, err := s.store.WaitingPosition(ctx, v.SignUp)
+	v.WaitingPosition = n
+	return v, err
 }
 
 func (s *Server) mySignUpOf(e models.Event, su models.SignUp) mySignUp {
@@ -170,12 +209,38 @@ func (s *Server) signUp(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(status, s.mySignUpOf(e, su))
+	v, err := s.withPosition(c.Request().Context(), s.mySignUpOf(e, su))
+	if err != nil {
+		return err
+	}
+	return c.JSON(status, v)
 }
 
-// mySignUps lists the caller's sign-ups (of every child, every event) with check-in codes.
+// mySignUps lists the caller's sign-ups (of every child, every event) with check-in codes, and
+// the waiting ones with their place in the waiting list.
 func (s *Server) mySignUps(c echo.Context) error {
-	return mySignUpsAs(c, s, "", func(su models.SignUp) string { return su.OwnerID }, s.store.Event, s.mySignUpOf)
+	ctx := c.Request().Context()
+	list, err := s.store.SignUpsOfMember(ctx, memberOf(c).ID, "")
+	if err != nil {
+		return err
+	}
+	events := map[string]models.Event{}
+	out := make([]mySignUp, 0, len(list))
+	for _, su := range list {
+		e, ok := events[su.OwnerID]
+		if !ok {
+			if e, err = s.store.Event(ctx, su.OwnerID); err != nil {
+				return err
+			}
+			events[su.OwnerID] = e
+		}
+		v, err := s.withPosition(ctx, s.mySignUpOf(e, su))
+		if err != nil {
+			return err
+		}
+		out = append(out, v)
+	}
+	return c.JSON(http.StatusOK, listBody[mySignUp]{Items: out})
 }
 
 // cancelMySignUp cancels a sign-up before the event's cancellation deadline; its places go to

@@ -8,9 +8,11 @@ import (
 
 	"github.com/hibiken/asynq"
 	"github.com/labstack/echo/v4"
+	"github.com/redis/go-redis/v9"
 
 	"kehou/jobs"
 	"kehou/models"
+	"kehou/rediskeys"
 	"kehou/store"
 )
 
@@ -123,7 +125,7 @@ func (s *Server) mpSurveys(c echo.Context) error {
 		if len(reached) == 0 {
 			continue
 		}
-		done, err := s.store.Answered(ctx, sv.ID, keys)
+		done, err := s.answered(ctx, sv, ids, keys)
 		if err != nil {
 			return err
 		}
@@ -144,6 +146,55 @@ func (s *Server) mpSurveys(c echo.Context) error {
 		}
 	}
 	return c.JSON(http.StatusOK, listBody[mpSurveyItem]{Items: out})
+}
+
+// answered tells which of the given children's answers (by respondent key, keys[i] being
+// children[i]'s) are in: stored in MongoDB, or accepted with a 202 and on their way there. The
+// answer route spends only its two Redis commands (the admission and the enqueue), so the way
+// is read here, at the listing's cost, in the order an answer moves along it: its own asynq task
+// (its id is the receipt) until the worker's aggregator takes it into a batch, then the mark the
+// aggregator sets before asynq deletes the task (rediskeys.AnswerInBatch), until the batch is
+// stored. Reading the task before the mark leaves no gap between them. An answer whose task was
+// archived (it failed every retry) is not in. Should Redis fail, MongoDB's answer stands.
+func (s *Server) answered(ctx context.Context, sv models.Survey, children, keys []string) (map[string]bool, error) {
+	done, err := s.store.Answered(ctx, sv.ID, keys)
+	if err != nil || s.queued == nil {
+		return done, err
+	}
+	var rest []string
+	for i, k := range keys {
+		if done[k] {
+			continue
+		}
+		info, err := s.queued.GetTaskInfo(jobs.QueueCritical, jobs.AnswerTaskID(s.store.ReceiptID(sv, children[i])))
+		switch {
+		case errors.Is(err, asynq.ErrTaskNotFound) || errors.Is(err, asynq.ErrQueueNotFound):
+			rest = append(rest, k)
+		case err != nil:
+			s.log.Warn("looking up queued survey answers failed", "survey", sv.ID, "err", err)
+			return done, nil
+		case info.State != asynq.TaskStateArchived:
+			done[k] = true
+		}
+	}
+	if len(rest) == 0 {
+		return done, nil
+	}
+	pipe := s.rdb.Pipeline()
+	marks := make([]*redis.IntCmd, len(rest))
+	for i, k := range rest {
+		marks[i] = pipe.Exists(ctx, rediskeys.AnswerInBatch(sv.ID, k))
+	}
+	if _, err := pipe.Exec(ctx); err != nil {
+		s.log.Warn("looking up batched survey answers failed", "survey", sv.ID, "err", err)
+		return done, nil
+	}
+	for i, k := range rest {
+		if marks[i].Val() == 1 {
+			done[k] = true
+		}
+	}
+	return done, nil
 }
 
 // surveyForChild finds the survey and the caller's child it is answered for. A survey that is
@@ -214,7 +265,7 @@ func (s *Server) mpSurvey(c echo.Context) error {
 	body := mpSurveyBody{Survey: sv, ChildID: child.ID, ChildName: child.NameMasked, MyStatus: statusNotStarted}
 	body.AuthorID, body.NoticeID, body.Channels = "", "", nil // staff details
 	key := s.store.RespondentKey(sv, child.ID)
-	done, err := s.store.Answered(ctx, sv.ID, []string{key})
+	done, err := s.answered(ctx, sv, []string{child.ID}, []string{key})
 	if err != nil {
 		return err
 	}

@@ -155,11 +155,13 @@ type levelFigures struct {
 	Urban               int     `json:"urban_schools"`
 	UrbanTwoPlusThree   int     `json:"urban_two_plus_three"`
 	UrbanTwoPlusThreeRt float64 `json:"urban_two_plus_three_rate"`
-	MeetsTarget         bool    `json:"meets_target"` // all schools 2+N and ≥ 80% of urban schools 2+3
+	MeetsTarget         bool    `json:"meets_target"` // all schools 5+2 and 2+N, and ≥ 80% of urban schools 2+3
 }
 
-// City targets of the plan (every school 2+N; at least 80% of urban schools 2+3).
+// City targets of the plan (every school 5+2 and 2+N; at least 80% of urban schools 2+3). A
+// school counts as 2+N or 2+3 only when it is 5+2 too (models.Check).
 const (
+	targetFivePlusTwo       = 1.0
 	targetTwoPlusN          = 1.0
 	targetUrbanTwoPlusThree = 0.8
 )
@@ -192,7 +194,8 @@ func (l *levelFigures) finish() {
 		return float64(n*1000/d) / 1000
 	}
 	l.FivePlusTwoRate, l.TwoPlusNRate, l.UrbanTwoPlusThreeRt = rate(l.FivePlusTwo, l.Schools), rate(l.TwoPlusN, l.Schools), rate(l.UrbanTwoPlusThree, l.Urban)
-	l.MeetsTarget = l.Schools > 0 && l.TwoPlusNRate >= targetTwoPlusN && (l.Urban == 0 || l.UrbanTwoPlusThreeRt >= targetUrbanTwoPlusThree)
+	l.MeetsTarget = l.Schools > 0 && l.FivePlusTwoRate >= targetFivePlusTwo && l.TwoPlusNRate >= targetTwoPlusN &&
+		(l.Urban == 0 || l.UrbanTwoPlusThreeRt >= targetUrbanTwoPlusThree)
 }
 
 // shortSchool is a school that falls short, and why.
@@ -235,7 +238,8 @@ func (s *Server) planCompliance(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	r := complianceReport{Term: term, Targets: map[string]float64{"two_plus_n_rate": targetTwoPlusN, "urban_two_plus_three_rate": targetUrbanTwoPlusThree},
+	r := complianceReport{Term: term, Targets: map[string]float64{"five_plus_two_rate": targetFivePlusTwo,
+		"two_plus_n_rate": targetTwoPlusN, "urban_two_plus_three_rate": targetUrbanTwoPlusThree},
 		Counties: []levelFigures{}, Short: []shortSchool{}, Schools: views}
 	r.Total.Name = "合计"
 	names, err := s.placeNames(ctx, scope)

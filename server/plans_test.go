@@ -52,7 +52,7 @@ func TestPlansAndCompliance(t *testing.T) {
 	if !v.Compliance.FivePlusTwo || !v.Compliance.TwoPlusThree || v.Compliance.N != 3 {
 		t.Fatalf("A1 compliance: %+v", v.Compliance)
 	}
-	// A2 (urban): four days and 2+1.
+	// A2 (urban): four days and 2+1 (not 5+2, so not 2+N either).
 	e.expect(e.req(http.MethodPut, "/api/v1/admin/schools/"+e.schoolA2.ID+"/plans/"+term, e.cntyA, map[string]any{"days": fullWeek()[:4],
 		"items": []map[string]any{planItem("homework", "作业辅导", ""), planItem("sports", "体育", ""), planItem("labour", "劳动", "")}}), http.StatusOK, "")
 	// A school admin cannot write another school's plan; B1's is not county A's business.
@@ -61,7 +61,7 @@ func TestPlansAndCompliance(t *testing.T) {
 
 	var rep complianceReport
 	e.req(http.MethodGet, "/api/v1/admin/plans?term="+term, e.city, nil).json(t, &rep)
-	if rep.Total.Schools != 3 || rep.Total.WithPlan != 2 || rep.Total.TwoPlusN != 2 || rep.Total.FivePlusTwo != 1 || rep.Total.Urban != 3 ||
+	if rep.Total.Schools != 3 || rep.Total.WithPlan != 2 || rep.Total.TwoPlusN != 1 || rep.Total.FivePlusTwo != 1 || rep.Total.Urban != 3 ||
 		rep.Total.UrbanTwoPlusThree != 1 || rep.Total.MeetsTarget || len(rep.Counties) != 2 || len(rep.Short) != 2 {
 		t.Fatalf("city report: %+v", rep.Total)
 	}

@@ -26,7 +26,7 @@ type reportView struct {
 }
 
 func rates(f models.Figures) map[string]*float64 {
-	return map[string]*float64{"two_plus_n": f.TwoPlusNRate(), "urban_two_plus_three": f.UrbanTwoPlusThreeRate(),
+	return map[string]*float64{"five_plus_two": f.FivePlusTwoRate(), "two_plus_n": f.TwoPlusNRate(), "urban_two_plus_three": f.UrbanTwoPlusThreeRate(),
 		"satisfaction": f.SatisfactionRate(), "awareness": f.AwarenessRate(), "notice_confirmed": f.ConfirmRate(), "families_bound": f.CoverageRate()}
 }
 
@@ -92,12 +92,13 @@ var figureColumns = []struct {
 	get   func(models.Figures) string
 }{
 	{"学校数", func(f models.Figures) string { return strconv.Itoa(f.Schools) }},
+	{"5+2学校", func(f models.Figures) string { return strconv.Itoa(f.PlansFivePlusTwo) }},
+	{"5+2达标率", func(f models.Figures) string { return pct(f.FivePlusTwoRate()) }},
 	{"2+N学校", func(f models.Figures) string { return strconv.Itoa(f.PlansTwoPlusN) }},
 	{"2+N达标率", func(f models.Figures) string { return pct(f.TwoPlusNRate()) }},
 	{"城区学校", func(f models.Figures) string { return strconv.Itoa(f.UrbanSchools) }},
 	{"城区2+3学校", func(f models.Figures) string { return strconv.Itoa(f.UrbanTwoPlusThree) }},
 	{"城区2+3比例", func(f models.Figures) string { return pct(f.UrbanTwoPlusThreeRate()) }},
-	{"5+2学校", func(f models.Figures) string { return strconv.Itoa(f.PlansFivePlusTwo) }},
 	{"在册学生", func(f models.Figures) string { return strconv.Itoa(f.Pupils) }},
 	{"已绑定家长", func(f models.Figures) string { return strconv.Itoa(f.Families) }},
 	{"问卷答卷", func(f models.Figures) string { return strconv.Itoa(f.SurveyResponses) }},
@@ -162,7 +163,8 @@ type headline struct {
 }
 
 // dashboard gives the console's headline figures: the last complete month's against the month
-// before, with the city targets beside the policy figures.
+// before, with the city targets beside the policy figures. 5+2, 2+N and urban 2+3 come first,
+// side by side; a school is 2+N or 2+3 only when it is 5+2 too.
 func (s *Server) dashboard(c echo.Context) error {
 	cur := models.MonthOf(startOfMonth(s.now()).Add(-time.Hour))
 	prevMonth := models.MonthOf(startOfMonth(startOfMonth(s.now()).Add(-time.Hour)).Add(-time.Hour))
@@ -179,6 +181,7 @@ func (s *Server) dashboard(c echo.Context) error {
 	count := func(n int) *float64 { v := float64(n); return &v }
 	target := func(v float64) *float64 { return &v }
 	items := []headline{
+		{Key: "five_plus_two", Title: "5+2达标率", Value: now.FivePlusTwoRate(), Previous: before.FivePlusTwoRate(), Target: target(targetFivePlusTwo)},
 		{Key: "two_plus_n", Title: "2+N达标率", Value: now.TwoPlusNRate(), Previous: before.TwoPlusNRate(), Target: target(targetTwoPlusN)},
 		{Key: "urban_two_plus_three", Title: "城区学校2+3比例", Value: now.UrbanTwoPlusThreeRate(), Previous: before.UrbanTwoPlusThreeRate(), Target: target(targetUrbanTwoPlusThree)},
 		{Key: "satisfaction", Title: "家长满意度", Value: now.SatisfactionRate(), Previous: before.SatisfactionRate()},

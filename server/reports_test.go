@@ -21,7 +21,7 @@ func TestMonthlyReport(t *testing.T) {
 	e.families(e.schoolB1, "B1", 2, 2)       // 2 and 2 at B1
 	// The satisfaction template at A1, answered by two families: overall 5 and 2, both joined
 	// (5 matrix rows each, rated like the overall score), aware A (aware) and C (not aware).
-	// Per answer 6 ratings: 6 + 0 of 12 satisfied; 1 of 2 aware.
+	// Satisfaction is the overall question's: 1 of 2 satisfied (the matrix rows apart); 1 of 2 aware.
 	sv := e.createSurvey(e.cntyA, map[string]any{"template": "after_school_satisfaction",
 		"audience": map[string]any{"kind": "schools", "school_ids": []string{e.schoolA1.ID}}})
 	e.publish(e.cntyA, sv.ID, map[string]any{"channels": []string{}})
@@ -64,15 +64,19 @@ func TestMonthlyReport(t *testing.T) {
 	var city reportView
 	e.req(http.MethodGet, "/api/v1/admin/reports/2026-10", e.city, nil).json(t, &city)
 	f := city.Figures
-	if f.Schools != 3 || f.PlansTwoPlusN != 2 || f.PlansFivePlusTwo != 1 || f.UrbanSchools != 3 || f.UrbanTwoPlusThree != 1 ||
+	// A2's plan lists 2+1 services on four days: not 5+2, so not 2+N either.
+	if f.Schools != 3 || f.PlansTwoPlusN != 1 || f.PlansFivePlusTwo != 1 || f.UrbanSchools != 3 || f.UrbanTwoPlusThree != 1 ||
 		f.Pupils != 6 || f.Families != 6 || f.ComplaintsNew != 3 || f.ComplaintsClosed != 1 || f.ComplaintsOverdue != 1 {
 		t.Fatalf("city figures: %+v", f)
 	}
-	if f.SurveyResponses != 2 || f.Satisfied != 6 || f.Rated != 12 || f.Aware != 1 || f.AwareAsked != 2 || f.NoticesConfirmed != 1 {
+	if f.SurveyResponses != 2 || f.Satisfied != 1 || f.Rated != 2 || f.Aware != 1 || f.AwareAsked != 2 || f.NoticesConfirmed != 1 {
 		t.Fatalf("city survey and receipt figures: %+v", f)
 	}
-	if r := city.Rates["two_plus_n"]; r == nil || *r < 0.666 || *r > 0.667 {
+	if r := city.Rates["two_plus_n"]; r == nil || *r < 0.333 || *r > 0.334 {
 		t.Fatalf("2+N rate: %v", r)
+	}
+	if r := city.Rates["five_plus_two"]; r == nil || *r < 0.333 || *r > 0.334 {
+		t.Fatalf("5+2 rate: %v", r)
 	}
 	if len(city.Counties) != 2 || len(city.Schools) != 3 {
 		t.Fatalf("levels: %d counties, %d schools", len(city.Counties), len(city.Schools))
@@ -129,7 +133,10 @@ func TestMonthlyReport(t *testing.T) {
 		byKey[h.Key] = h
 	}
 	// The plans are the term's, the same in September; the families were bound in October.
-	twoN, bound := byKey["two_plus_n"], byKey["families_bound"]
+	twoN, bound, fiveTwo := byKey["two_plus_n"], byKey["families_bound"], byKey["five_plus_two"]
+	if fiveTwo.Value == nil || *fiveTwo.Value < 0.333 || *fiveTwo.Value > 0.334 || fiveTwo.Meets == nil || *fiveTwo.Meets || byKey["urban_two_plus_three"].Key == "" {
+		t.Fatalf("dashboard: 5+2 %+v", fiveTwo)
+	}
 	if dash.Month != "2026-10" || twoN.Meets == nil || *twoN.Meets || *twoN.Target != 1 || *twoN.Change != 0 ||
 		bound.Value == nil || *bound.Value != 1 || *bound.Previous != 0 || *bound.Change != 1 {
 		t.Fatalf("dashboard: 2+N %+v, bound %+v", twoN, bound)

@@ -86,6 +86,8 @@ type Server struct {
 	now       func() time.Time
 	echo      *echo.Echo
 	cache     *hotCache
+	// queued looks up answers still waiting in asynq (answersInFlight); nil without Redis.
+	queued *asynq.Inspector
 }
 
 // New builds the server and its routes.
@@ -94,6 +96,9 @@ func New(d Deps) *Server {
 		log: d.Logger, reg: d.Registry, version: d.Version, channels: d.Channels, templates: d.WxTemplates, now: time.Now, cache: newHotCache()}
 	if s.reg == nil {
 		s.reg = prometheus.NewRegistry()
+	}
+	if d.Redis != nil {
+		s.queued = asynq.NewInspectorFromRedisClient(d.Redis) // shares the client: never closed
 	}
 	s.metrics = newHTTPMetrics(s.reg)
 	e := echo.New()

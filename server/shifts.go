@@ -365,5 +365,12 @@ func (s *Server) correctHours(c echo.Context) error {
 		return err
 	}
 	s.audit(c, "shift.hours.correct", a.ID, a.CountyID, a.SchoolID, models.Hours(from)+"→"+models.Hours(a.Minutes)+"h: "+strings.TrimSpace(f.Reason))
-	return c.JSON(http.StatusOK, a)
+	return c.JSON(http.StatusOK, correctedApplication{Application: a, Hours: models.Hours(a.Minutes)})
+}
+
+// correctedApplication is an application after a correction, with the hours now credited as
+// staff read them ("2.5"), beside the minutes.
+type correctedApplication struct {
+	models.Application
+	Hours string `json:"hours"`
 }

@@ -300,6 +300,9 @@ func (s *Server) surveyTexts(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if c.QueryParam("question") == "" {
+		return models.FieldErrors{"question": "请指定要查看文字答案的题目（question 参数）"}
+	}
 	q := sv.Question(c.QueryParam("question"))
 	if q == nil {
 		return models.FieldErrors{"question": "问卷中没有这道题"}

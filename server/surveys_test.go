@@ -73,7 +73,7 @@ func (e *env) families(school models.School, prefix string, grade, n int) []fami
 // worker runs the real job handlers against the test's store and Redis database.
 func (e *env) worker() {
 	srv := asynq.NewServerFromRedisClient(e.rdb, jobs.WithAggregation(asynq.Config{Concurrency: 2, Queues: jobs.QueueWeights,
-		LogLevel: asynq.FatalLevel, ShutdownTimeout: time.Second}))
+		LogLevel: asynq.FatalLevel, ShutdownTimeout: time.Second}, e.rdb))
 	mux := asynq.NewServeMux()
 	(&jobs.Handlers{Store: e.st, Log: testenv.Logger(), Queue: asynq.NewClientFromRedisClient(e.rdb), Redis: e.rdb}).Register(mux)
 	if err := srv.Start(mux); err != nil {
@@ -209,15 +209,15 @@ func TestSatisfactionTemplateEndToEnd(t *testing.T) {
 	if g1.Name != "甲一小学" || g2.Name != "甲二小学" {
 		t.Fatalf("school groups: %s, %s", g1.Name, g2.Name)
 	}
-	// All 9 of 9 targeted. Satisfied ratings: overall 4–5 in A1 ×4 (5,5,4,4), A2 none → 4 of 9;
-	// matrix cells: A1 joined rows 5,5,4,3,2 ×5 rows → 15 of 25, A2 15 cells of 1 → 0 of 15.
-	// Satisfaction = (4+15)/(9+40) = 19/49 = 0.3878. Awareness A or B: A1 5 of 6, A2 0 of 3 → 5/9.
+	// All 9 of 9 targeted. Satisfaction is the overall question's alone (the matrix rows are
+	// reported apart): 4–5 in A1 ×4 (5,5,4,4), A2 none → 4 of 9 = 0.4444. Awareness A or B:
+	// A1 5 of 6, A2 0 of 3 → 5/9.
 	want := []struct {
 		name      string
 		got, want any
 	}{
 		{"targeted", all.Targeted, 9}, {"responses", all.Responses, 9}, {"response rate", *all.ResponseRate, 1.0},
-		{"satisfaction", *all.SatisfactionRate, 0.3878}, {"awareness", *all.AwarenessRate, 0.5556},
+		{"satisfaction", *all.SatisfactionRate, 0.4444}, {"satisfaction question", all.SatisfactionQuestion, "overall"}, {"awareness", *all.AwarenessRate, 0.5556},
 		{"A2 too few", g2.TooFew, true}, {"A2 responses", g2.Responses, 3}, {"A2 figures hidden", g2.SatisfactionRate == nil, true},
 		// A1 alone would give A2's figures away (all minus A1), so the county sees neither.
 		{"A1 hidden", g1.TooFew, true}, {"A1 note", g1.Note, models.SuppressedNote}, {"A1 responses", g1.Responses, 6},
@@ -238,14 +238,14 @@ func TestSatisfactionTemplateEndToEnd(t *testing.T) {
 	if len(res.Groups) != 2 || res.Groups[0].Responses != 6 || res.Groups[0].Targeted != 6 || res.Groups[1].TooFew {
 		t.Fatalf("school view: %+v", res.Groups)
 	}
-	// A1's own figures: overall 4–5 ×4 of 6, cells 15 of 25 → 19/31 = 0.6129; overall mean
+	// A1's own figures: overall 4–5 ×4 of 6 = 0.6667 (the matrix cells not mixed in); overall mean
 	// 23/6 = 3.83; "very aware" 3 of 6. why_not was answered by one parent: too few to show.
 	a1g := res.Groups[1]
 	for _, w := range []struct {
 		name      string
 		got, want any
 	}{
-		{"A1 satisfaction", *a1g.SatisfactionRate, 0.6129}, {"A1 overall mean", *a1g.Questions[3].Mean, 3.83},
+		{"A1 satisfaction", *a1g.SatisfactionRate, 0.6667}, {"A1 overall mean", *a1g.Questions[3].Mean, 3.83},
 		{"A1 aware share of A", a1g.Questions[0].Options[0].Share, 0.5},
 		{"A1 why_not too few", a1g.Questions[4].TooFew && a1g.Questions[4].Options == nil, true},
 	} {
@@ -284,7 +284,7 @@ func checkExports(t *testing.T, e *env, sv models.Survey) {
 		t.Fatalf("sheets: %s", got)
 	}
 	rows, _ := f.GetRows("汇总", excelize.Options{RawCellValue: true})
-	if strings.Join(rows[0], ",") != strings.Join(summaryHeader, ",") || strings.Join(rows[1], ",") != "全部,全部,9,9,100.0%,38.8%,55.6%" {
+	if strings.Join(rows[0], ",") != strings.Join(summaryHeader, ",") || strings.Join(rows[1], ",") != "全部,全部,9,9,100.0%,44.4%,55.6%" {
 		t.Fatalf("summary sheet: %v", rows)
 	}
 	small, _ := f.GetRows("甲二小学", excelize.Options{RawCellValue: true})
@@ -329,7 +329,7 @@ func checkExports(t *testing.T, e *env, sv models.Survey) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if strings.Join(recs[1], ",") != "全部,全部,9,9,100.0%,38.8%,55.6%," {
+	if strings.Join(recs[1], ",") != "全部,全部,9,9,100.0%,44.4%,55.6%," {
 		t.Fatalf("CSV summary: %v", recs[1])
 	}
 	e.expect(e.req(http.MethodGet, "/api/v1/admin/surveys/"+sv.ID+"/export?format=pdf", e.cntyA, nil), http.StatusUnprocessableEntity, "validation_failed")

@@ -212,9 +212,9 @@ func TestVolunteerShiftsAndHours(t *testing.T) {
 	e.expect(e.req(http.MethodPost, hoursURL, e.schA1, map[string]any{"minutes": 120}), http.StatusUnprocessableEntity, "validation_failed")
 	r = e.req(http.MethodPost, hoursURL, e.schA1, map[string]any{"minutes": 120, "reason": "提前到岗"})
 	e.expect(r, http.StatusOK, "")
-	var fixed models.Application
+	var fixed correctedApplication // the answer says the hours now credited (it said hours: null)
 	r.json(t, &fixed)
-	if fixed.Minutes != 120 || len(fixed.Corrections) != 1 || fixed.Corrections[0].From != 90 || fixed.Corrections[0].Reason != "提前到岗" {
+	if fixed.Minutes != 120 || fixed.Hours != "2" || !strings.Contains(string(r.Body), `"hours":"2"`) || len(fixed.Corrections) != 1 || fixed.Corrections[0].From != 90 || fixed.Corrections[0].Reason != "提前到岗" {
 		t.Fatalf("correction: %+v", fixed)
 	}
 	audit, _, _ := e.st.Audit(context.Background(), models.Scope{Role: models.RoleCity}, store.Page{Limit: 200})

@@ -399,3 +399,16 @@ func (s *Store) CheckIn(ctx context.Context, id string) (bool, error) {
 	}
 	return res.MatchedCount == 1, nil
 }
+
+// WaitingPosition is a waiting sign-up's place in its pool's waiting list (1 is next), in the
+// order Promote serves it (by id, the order of arrival); 0 when it is not waiting.
+func (s *Store) WaitingPosition(ctx context.Context, su models.SignUp) (int, error) {
+	if su.Status != models.SignUpWaiting {
+		return 0, nil
+	}
+	n, err := s.c(colSignUps).CountDocuments(ctx, bson.M{"pool_id": su.PoolID, "status": models.SignUpWaiting, "_id": bson.M{"$lt": su.ID}})
+	if err != nil {
+		return 0, fmt.Errorf("waiting position: %w", err)
+	}
+	return int(n) + 1, nil
+}

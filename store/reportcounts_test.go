@@ -106,9 +106,9 @@ func TestReportCountersMatchARecount(t *testing.T) {
 	got := counters(t, s)
 	want := map[string]Counts{
 		"2026-09|s:" + sc.ID: {Month: "2026-09", SchoolID: sc.ID, Families: 1}, // m1 (m2's went with the rename)
-		// m3 (m4 came and went); answers 5, 2, 4 with 6 ratings each: 6+0+6 of 18 satisfied,
-		// aware A, C, B: 2 of 3; m1's confirmation.
-		"2026-10|s:" + sc.ID: {Month: "2026-10", SchoolID: sc.ID, Families: 1, Responses: 3, Satisfied: 12, Rated: 18,
+		// m3 (m4 came and went); answers rating the overall question 5, 2, 4: 2 of 3 satisfied
+		// (the matrix rows are not counted), aware A, C, B: 2 of 3; m1's confirmation.
+		"2026-10|s:" + sc.ID: {Month: "2026-10", SchoolID: sc.ID, Families: 1, Responses: 3, Satisfied: 2, Rated: 3,
 			Aware: 2, AwareAsked: 3, Confirmed: 1},
 	}
 	for id, w := range want {

@@ -34,7 +34,7 @@ type persistResult struct {
 
 func (b *bench) worker() (*asynq.Server, error) {
 	srv := asynq.NewServerFromRedisClient(b.rdb, jobs.WithAggregation(asynq.Config{Concurrency: b.opts.workers,
-		Queues: jobs.QueueWeights, LogLevel: asynq.WarnLevel}))
+		Queues: jobs.QueueWeights, LogLevel: asynq.WarnLevel}, b.rdb))
 	mux := asynq.NewServeMux()
 	(&jobs.Handlers{Store: b.st, Log: b.log, Queue: asynq.NewClientFromRedisClient(b.rdb), Redis: b.rdb}).Register(mux)
 	return srv, srv.Start(mux)

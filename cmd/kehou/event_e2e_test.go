@@ -17,9 +17,11 @@ func TestSandboxOpenDay(t *testing.T) {
 	school := me["school_id"].(string)
 	parents := r.bindParents(t, admin, school, "3", "openday", 4)
 
-	start := time.Now().Add(72 * time.Hour).UTC().Truncate(time.Hour)
+	// The morning session starts within the hour, so its check-in (open from 2 hours before a
+	// session starts until it ends) is open while the test runs; the afternoon's is not yet.
+	start := time.Now().Add(time.Hour).UTC().Truncate(time.Minute)
 	status, ev := r.call(http.MethodPost, "/api/v1/admin/events", admin, map[string]any{"title": "三年级家长开放日", "place": "学校礼堂",
-		"audience": map[string]any{"kind": "grades", "grades": []int{3}}, "signup_closes": start.Add(-24 * time.Hour),
+		"audience": map[string]any{"kind": "grades", "grades": []int{3}}, "signup_closes": time.Now().Add(30 * time.Minute).UTC(),
 		"sessions": []map[string]any{
 			{"label": "上午场", "starts_at": start, "ends_at": start.Add(2 * time.Hour), "capacity": 1, "max_companions": 1},
 			{"label": "下午场", "starts_at": start.Add(5 * time.Hour), "ends_at": start.Add(7 * time.Hour), "capacity": 2, "max_companions": 1},
@@ -42,8 +44,11 @@ func TestSandboxOpenDay(t *testing.T) {
 	}
 	first := signUp(parents[0], morning)
 	second := signUp(parents[1], morning)
-	signUp(parents[2], afternoon)
+	early := signUp(parents[2], afternoon)
 	signUp(parents[3], afternoon)
+	if status, out := r.call(http.MethodPost, "/api/v1/admin/checkins", admin, map[string]any{"token": early["checkin_token"], "event_id": id}); status != http.StatusUnprocessableEntity {
+		t.Fatalf("check in 6 hours early: %d %v", status, out)
+	}
 	if first["status"] != "confirmed" || second["status"] != "waiting" {
 		t.Fatalf("morning: %v / %v", first["status"], second["status"])
 	}

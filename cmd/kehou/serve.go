@@ -67,7 +67,7 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, stdout io.
 				id, _ := asynq.GetTaskID(ctx)
 				log.Warn("task failed", "type", t.Type(), "task_id", id, "err", err)
 			}),
-		}))
+		}, in.rdb))
 		mux := asynq.NewServeMux()
 		h.Register(mux)
 		if err := worker.Start(mux); err != nil {
