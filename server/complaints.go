@@ -64,7 +64,8 @@ func (s *Server) createComplaint(c echo.Context) error {
 	}
 	if err := s.store.CreateComplaint(c.Request().Context(), &cp, staffOf(c).ID); err != nil {
 		if errors.Is(err, store.ErrConflict) {
-			return newAPIError(http.StatusConflict, "duplicate_ticket", "该工单编号已在台账中")
+			return &apiError{Status: http.StatusConflict, Code: "duplicate_ticket", Message: "该工单编号已在台账中",
+				Fields: map[string]string{"source_ref": "该工单编号已在台账中"}}
 		}
 		return err
 	}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo"
 
 	"kehou/models"
 )
@@ -28,7 +27,7 @@ func (s *Store) CreateSchool(ctx context.Context, sc *models.School) error {
 	sc.ID = NewID()
 	sc.CreatedAt = s.now()
 	sc.UpdatedAt = sc.CreatedAt
-	return insert(ctx, s.c(colSchools), sc)
+	return dupOn("name", insert(ctx, s.c(colSchools), sc))
 }
 
 // School returns one school regardless of scope (callers check scope).
@@ -74,7 +73,7 @@ func (s *Store) UpdateSchool(ctx context.Context, sc *models.School) error {
 		"updated_at": sc.UpdatedAt,
 	}})
 	if isDup(err) {
-		return ErrConflict
+		return &DuplicateError{Field: "name"}
 	}
 	if err != nil {
 		return fmt.Errorf("update school: %w", err)
@@ -85,4 +84,3 @@ func (s *Store) UpdateSchool(ctx context.Context, sc *models.School) error {
 	return nil
 }
 
-func isDup(err error) bool { return err != nil && mongo.IsDuplicateKeyError(err) }
