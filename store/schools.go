@@ -83,4 +83,3 @@ func (s *Store) UpdateSchool(ctx context.Context, sc *models.School) error {
 	}
 	return nil
 }
-
