@@ -66,6 +66,8 @@ func (s *Server) importRoster(c echo.Context) error {
 	switch {
 	case errors.Is(err, models.ErrRosterHeader):
 		return &apiError{Status: http.StatusUnprocessableEntity, Code: "bad_roster", Message: "花名册第一行须为列名：学号,姓名,年级,班级"}
+	case errors.Is(err, models.ErrBadText):
+		return models.FieldErrors{"file": models.MsgBadText}
 	case errors.Is(err, models.ErrRosterTooLong):
 		return &apiError{Status: http.StatusUnprocessableEntity, Code: "bad_roster", Message: fmt.Sprintf("花名册超过%d行，请分批上传", models.MaxRosterRows)}
 	case err != nil:
