@@ -1,9 +1,14 @@
 package server
 
 import (
+	"bytes"
 	"context"
+	"encoding/csv"
 	"net/http"
+	"strings"
 	"testing"
+
+	"github.com/xuri/excelize/v2"
 
 	"kehou/models"
 	"kehou/store"
@@ -111,5 +116,91 @@ func TestBadTextIsRefusedEverywhere(t *testing.T) {
 	}
 	if list, _, _ := e.st.Complaints(ctx, models.Scope{Role: models.RoleCity}, store.ComplaintFilter{}, store.Page{}); len(list) != 0 {
 		t.Errorf("tickets with bad text stored: %d", len(list))
+	}
+}
+
+func TestCSVCellNeutralisesFormulas(t *testing.T) {
+	for in, want := range map[string]string{
+		"=HYPERLINK(\"http://x\")": "'=HYPERLINK(\"http://x\")",
+		"+1+cmd|' /C calc'!A0":     "'+1+cmd|' /C calc'!A0",
+		"-1+1":                     "'-1+1",
+		"@SUM(A1)":                 "'@SUM(A1)",
+		"\t=1":                     "'\t=1",
+		"\r=1":                     "'\r=1",
+		"-12.5":                    "-12.5", // a number the project writes (a negative NPS) stays numeric
+		"-3%":                      "-3%",
+		"+7":                       "+7",
+		"-1e5":                     "'-1e5",
+		"-Inf":                     "'-Inf",
+		"张小明":                      "张小明",
+		"a=1":                      "a=1",
+		"":                         "",
+	} {
+		if got := csvCell(in); got != want {
+			t.Errorf("csvCell(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// Every CSV export neutralises formula-like cells: the binding-code letters (roster text) and
+// the survey results (question titles and option labels staff write).
+func TestCSVExportsNeutraliseFormulas(t *testing.T) {
+	e := newEnv(t)
+	e.expect(e.importRoster(e.schoolA1.ID, "学号,姓名,年级,班级\n20260101,=1+2,3,@1班\n20260102,-2+3,3,+1班\n"), http.StatusOK, "")
+	r := e.req(http.MethodGet, "/api/v1/admin/schools/"+e.schoolA1.ID+"/binding-codes", e.schA1, nil)
+	e.expect(r, http.StatusOK, "")
+	recs, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(string(r.Body), "\ufeff"))).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]bool{}
+	for _, rec := range recs[1:] {
+		got[rec[1]], got[rec[3]] = true, true
+	}
+	for _, want := range []string{"'=1+2", "'@1班", "'-2+3", "'+1班"} {
+		if !got[want] {
+			t.Errorf("binding codes: %q missing in %v", want, recs)
+		}
+	}
+
+	nps := -20.0
+	sv := models.Survey{Title: "t", Questions: []models.Question{{ID: "q1", Type: models.QSingle, Title: "=cmd|' /C calc'!A0"}}}
+	res := store.SurveyResults{Groups: []models.GroupResult{{Level: models.LevelAll, Name: "@全部", Targeted: 9, Responses: 9, NPS: &nps,
+		Questions: []models.QuestionResult{{ID: "q1", Type: models.QSingle, Title: "=cmd|' /C calc'!A0", Answered: 9,
+			Options: []models.OptionCount{{ID: "a", Label: "+满意", Count: 9, Share: 1}}}}}}}
+	rd := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(resultsCSV(sv, res), []byte("\uFEFF"))))
+	rd.FieldsPerRecord = -1
+	rows, err := rd.ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rows[1][1] != "'@全部" || rows[1][7] != "-20" {
+		t.Errorf("summary row: %q", rows[1])
+	}
+	if q := rows[len(rows)-1]; len(q) < 5 || q[0] != "'@全部" || q[2] != "'=cmd|' /C calc'!A0" || q[4] != "'+满意" {
+		t.Errorf("question row: %q", q)
+	}
+}
+
+// The XLSX exports write text cells as strings, never formulas: excelize's stream writer
+// stores a Go string as a string cell whatever it begins with, so no prefix is needed there
+// (and one would show in the cell).
+func TestXLSXExportsWriteTextNotFormulas(t *testing.T) {
+	b, err := writeXLSX([]xlsxSheet{{Name: "s", Header: []string{"h"}, Rows: [][]string{{"=1+2"}, {"@SUM(A1)"}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := excelize.OpenReader(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	for _, cell := range []string{"A2", "A3"} {
+		formula, _ := f.GetCellFormula("s", cell)
+		typ, _ := f.GetCellType("s", cell)
+		v, _ := f.GetCellValue("s", cell)
+		if formula != "" || (typ != excelize.CellTypeSharedString && typ != excelize.CellTypeInlineString) || !strings.HasPrefix(v, "=") && !strings.HasPrefix(v, "@") {
+			t.Errorf("%s: formula %q type %v value %q", cell, formula, typ, v)
+		}
 	}
 }
