@@ -2,6 +2,7 @@ package server
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -163,6 +164,9 @@ func (f *stepForm) validate() error {
 	}
 	if len(f.Evidence) > 20 {
 		fe.Add("evidence", "最多20个佐证链接")
+	}
+	for i, link := range f.Evidence {
+		fe.CheckText(fmt.Sprintf("evidence[%d]", i), link, 500)
 	}
 	fe.CheckOptionalText("outcome", f.Outcome, 2000)
 	fe.CheckOptionalText("note", f.Note, 500)

@@ -66,8 +66,8 @@ func decodeJSON(c echo.Context, v any) error {
 		}
 		return jsonError(err)
 	}
-	if field := badTextField(reflect.ValueOf(v), ""); field != "" {
-		return models.FieldErrors{field: msgBadText}
+	if field, msg := badTextField(reflect.ValueOf(v), ""); field != "" {
+		return models.FieldErrors{field: msg}
 	} else if invalid { // an invalid byte somewhere the walk cannot see (after a backslash)
 		return models.FieldErrors{"body": msgBadText}
 	}
@@ -95,41 +95,53 @@ func escapeInvalidUTF8(raw []byte) []byte {
 	return out
 }
 
+// textProblem is what is wrong with one string of any request body: invalid UTF-8 or a NUL,
+// or more than models.MaxText characters. MaxText is a backstop above every field's own limit
+// (checked by the forms' validate), so that no free-text field is unbounded.
+func textProblem(s string) string {
+	switch {
+	case badText(s):
+		return msgBadText
+	case len(s) > models.MaxText && utf8.RuneCountInString(s) > models.MaxText:
+		return models.MsgTooLong
+	}
+	return ""
+}
+
 // badTextField walks a decoded request body and returns the JSON path of the first string
-// that badText refuses ("questions[2].options[0]"), or "".
-func badTextField(v reflect.Value, path string) string {
+// that textProblem refuses ("questions[2].options[0].label") and the problem, or "".
+func badTextField(v reflect.Value, path string) (string, string) {
 	switch v.Kind() {
 	case reflect.Pointer, reflect.Interface:
 		if v.IsNil() {
-			return ""
+			return "", ""
 		}
 		return badTextField(v.Elem(), path)
 	case reflect.String:
-		if badText(v.String()) {
-			return cmp.Or(path, "body")
+		if msg := textProblem(v.String()); msg != "" {
+			return cmp.Or(path, "body"), msg
 		}
 	case reflect.Slice, reflect.Array:
 		if v.Kind() == reflect.Slice && v.Type().Elem().Kind() == reflect.Uint8 { // []byte, json.RawMessage
 			if b := v.Bytes(); !utf8.Valid(b) || bytes.Contains(b, []byte(`\u0000`)) || bytes.IndexByte(b, 0) >= 0 {
-				return cmp.Or(path, "body")
+				return cmp.Or(path, "body"), msgBadText
 			}
-			return ""
+			return "", ""
 		}
 		for i := range v.Len() {
-			if f := badTextField(v.Index(i), fmt.Sprintf("%s[%d]", path, i)); f != "" {
-				return f
+			if f, msg := badTextField(v.Index(i), fmt.Sprintf("%s[%d]", path, i)); f != "" {
+				return f, msg
 			}
 		}
 	case reflect.Map:
 		iter := v.MapRange()
 		for iter.Next() {
 			k := fmt.Sprint(iter.Key().Interface())
-			p := joinPath(path, k)
-			if iter.Key().Kind() == reflect.String && badText(k) {
-				return cmp.Or(path, "body")
+			if msg := textProblem(k); iter.Key().Kind() == reflect.String && msg != "" {
+				return cmp.Or(path, "body"), msg
 			}
-			if f := badTextField(iter.Value(), p); f != "" {
-				return f
+			if f, msg := badTextField(iter.Value(), joinPath(path, k)); f != "" {
+				return f, msg
 			}
 		}
 	case reflect.Struct:
@@ -147,12 +159,12 @@ func badTextField(v reflect.Value, path string) string {
 			if !sf.Anonymous || name != "" {
 				p = joinPath(path, cmp.Or(name, sf.Name))
 			}
-			if f := badTextField(v.Field(i), p); f != "" {
-				return f
+			if f, msg := badTextField(v.Field(i), p); f != "" {
+				return f, msg
 			}
 		}
 	}
-	return ""
+	return "", ""
 }
 
 func joinPath(path, name string) string {

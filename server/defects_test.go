@@ -4,10 +4,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"encoding/json"
+	"errors"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
+	"github.com/labstack/echo/v4"
 	"github.com/xuri/excelize/v2"
 
 	"kehou/models"
@@ -202,5 +206,69 @@ func TestXLSXExportsWriteTextNotFormulas(t *testing.T) {
 		if formula != "" || (typ != excelize.CellTypeSharedString && typ != excelize.CellTypeInlineString) || !strings.HasPrefix(v, "=") && !strings.HasPrefix(v, "@") {
 			t.Errorf("%s: formula %q type %v value %q", cell, formula, typ, v)
 		}
+	}
+}
+
+// Every free-text field has a length limit: each (route, field) below gets text one character
+// too long and must answer 422 naming the field, whatever else the body says (issue 20). The
+// last entries have no limit of their own and meet the decoder's backstop (models.MaxText).
+func TestTooLongTextIsRefused(t *testing.T) {
+	e := newEnv(t)
+	r := e.req(http.MethodPost, "/api/v1/admin/cases", e.schA1, map[string]any{"title": "剪纸社团", "text": "我校开设非遗剪纸社团。"})
+	e.expect(r, http.StatusCreated, "")
+	var cs models.Case
+	r.json(t, &cs)
+	p := e.parent("long-text")
+	long := func(n int) string { return strings.Repeat("长", n+1) }
+	cases := []struct {
+		method, path, token string
+		body                map[string]any
+		field               string
+	}{
+		{http.MethodPost, "/api/v1/admin/cases/" + cs.ID + "/review", e.cntyA, map[string]any{"approved": true, "note": long(500)}, "note"},
+		{http.MethodPost, "/api/v1/admin/cases/" + cs.ID + "/review", e.cntyA, map[string]any{"approved": false, "note": long(500)}, "note"},
+		{http.MethodPatch, "/api/v1/admin/counties/" + e.countyA.ID, e.city, map[string]any{"name": long(40)}, "name"},
+		{http.MethodPatch, "/api/v1/admin/schools/" + e.schoolA1.ID, e.city, map[string]any{"address": long(120)}, "address"},
+		{http.MethodPost, "/api/v1/admin/staff", e.city, map[string]any{"username": "long-name", "name": long(40), "password": "abcdef123456", "role": "city"}, "name"},
+		{http.MethodPost, "/api/v1/admin/cases", e.schA1, map[string]any{"title": long(60), "text": "x"}, "title"},
+		{http.MethodPost, "/api/v1/admin/cases", e.schA1, map[string]any{"title": "x", "text": long(10000)}, "text"},
+		{http.MethodPost, "/api/v1/mp/complaints", p, map[string]any{"school_id": e.schoolA1.ID, "category": "safety", "text": long(2000)}, "text"},
+		{http.MethodPut, "/api/v1/mp/volunteer", p, map[string]any{"name": "王", "organisation": long(60)}, "organisation"},
+		// No limit of their own: the backstop.
+		{http.MethodPost, "/api/v1/admin/cases", e.schA1, map[string]any{"title": "x", "text": "y", "images": []string{"https://example.org/" + long(models.MaxText)}}, "images[0]"},
+		{http.MethodPost, "/api/v1/mp/login", "", map[string]any{"code": long(models.MaxText)}, "code"},
+	}
+	for _, tc := range cases {
+		r := e.req(tc.method, tc.path, tc.token, tc.body)
+		if r.Code != http.StatusUnprocessableEntity || r.envelope(t).Fields[tc.field] == "" {
+			t.Errorf("%s %s %s: %d %.300s, want 422 naming %s", tc.method, tc.path, tc.field, r.Code, r.Body, tc.field)
+		}
+	}
+	// Routes that find their object before reading the body: their forms, through the decoder.
+	yes := true
+	forms := []struct {
+		f     form
+		body  map[string]any
+		field string
+	}{
+		{&verifyForm{}, map[string]any{"approved": yes, "note": long(200)}, "note"},
+		{&stepForm{}, map[string]any{"outcome": "已整改", "evidence": []string{"https://example.org/" + long(500)}}, "evidence[0]"},
+		{&lookBackForm{}, map[string]any{"recurred": false, "note": long(500)}, "note"},
+		{&reasonForm{}, map[string]any{"reason": long(200)}, "reason"},
+		{&ratingForm{}, map[string]any{"rating": 5, "note": long(200)}, "note"},
+		{&hoursForm{}, map[string]any{"minutes": 60, "reason": long(200)}, "reason"},
+		{&stepForm{}, map[string]any{"outcome": long(models.MaxText)}, "outcome"},
+	}
+	for _, tc := range forms {
+		raw, _ := json.Marshal(tc.body)
+		c := echo.New().NewContext(httptest.NewRequest(http.MethodPost, "/", bytes.NewReader(raw)), httptest.NewRecorder())
+		var fe models.FieldErrors
+		if err := bind(c, tc.f); !errors.As(err, &fe) || fe[tc.field] == "" {
+			t.Errorf("%T %s: %v, want a field error on %s", tc.f, tc.field, err, tc.field)
+		}
+	}
+	got, err := e.st.CaseInScope(context.Background(), models.Scope{Role: models.RoleCity}, cs.ID)
+	if err != nil || got.Status != models.CaseSubmitted || got.ReviewNote != "" {
+		t.Fatalf("the case changed: %+v %v", got, err)
 	}
 }
