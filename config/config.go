@@ -9,6 +9,8 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"kehou/models"
 )
 
 // Environments.
@@ -33,7 +35,7 @@ type Config struct {
 	RedisDB       int    `env:"KEHOU_REDIS_DB" default:"0" doc:"Redis database number"`
 
 	SecretKey     string `env:"KEHOU_SECRET_KEY" secret:"true" doc:"base64 of 32 random bytes: encrypts personal data at rest and keys lookup hashes; required in production, generated into the data directory otherwise"`
-	AdminPassword string `env:"KEHOU_ADMIN_PASSWORD" secret:"true" doc:"password of the city administrator 'admin' created on first start; generated and printed once when empty"`
+	AdminPassword string `env:"KEHOU_ADMIN_PASSWORD" secret:"true" doc:"password of the city administrator 'admin' created on first start (at least 10 characters with letters and digits, or the start fails); generated and printed once when empty"`
 
 	WechatAppID  string `env:"KEHOU_WECHAT_APPID" doc:"mini-program AppID; empty together with the secret means sandbox mode"`
 	WechatSecret string `env:"KEHOU_WECHAT_SECRET" secret:"true" doc:"mini-program AppSecret"`
@@ -145,8 +147,13 @@ func (c *Config) Validate() error {
 			bad("KEHOU_SECRET_KEY", "%v", err)
 		}
 	}
-	if c.AdminPassword != "" && len([]rune(c.AdminPassword)) < 10 {
-		bad("KEHOU_ADMIN_PASSWORD", "must be at least 10 characters")
+	// The same rule as every staff password, so that the city administrator created at the
+	// first start can change it and log in like anyone else.
+	if c.AdminPassword != "" && models.PasswordProblem(c.AdminPassword) != "" {
+		bad("KEHOU_ADMIN_PASSWORD", "must be %s", models.PasswordRule)
+	}
+	if c.DemoPassword != "" && models.PasswordProblem(c.DemoPassword) != "" {
+		bad("KEHOU_DEMO_PASSWORD", "must be %s", models.PasswordRule)
 	}
 	positive := map[string]int{
 		"KEHOU_LOGIN_MAX_FAILURES":     c.LoginMaxFailures,

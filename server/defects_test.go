@@ -272,3 +272,54 @@ func TestTooLongTextIsRefused(t *testing.T) {
 		t.Fatalf("the case changed: %+v %v", got, err)
 	}
 }
+
+// Staff passwords have at least 10 characters with letters and digits (spaces or tabs only are
+// refused), and one's own password changes only with the current one (issue 20).
+func TestStaffPasswordRules(t *testing.T) {
+	e := newEnv(t)
+	create := func(user, pw string) resp {
+		return e.req(http.MethodPost, "/api/v1/admin/staff", e.city, map[string]string{"username": user, "name": "管理员", "password": pw, "role": "school", "school_id": e.schoolA1.ID})
+	}
+	for _, pw := range []string{"          ", "\t\t\t\t\t\t\t\t\t\t\t\t", " \t \t \t \t \t \t", "abcdefghijkl", "12345678901", "abc12"} {
+		r := create("weak", pw)
+		if r.Code != http.StatusUnprocessableEntity || r.envelope(t).Fields["password"] == "" {
+			t.Errorf("password %q: %d %s", pw, r.Code, r.Body)
+		}
+	}
+	e.expect(create("demo-like", "kehou-demo-2026"), http.StatusCreated, "")
+	other := e.staffWithPassword("other", "first password 1")
+	r := e.req(http.MethodPatch, "/api/v1/admin/staff/"+other.ID, e.city, map[string]string{"password": "          "})
+	if r.Code != http.StatusUnprocessableEntity || r.envelope(t).Fields["password"] == "" {
+		t.Errorf("reset to spaces: %d %s", r.Code, r.Body)
+	}
+	e.expect(e.req(http.MethodPatch, "/api/v1/admin/staff/"+other.ID, e.city, map[string]string{"password": "reset by city 2"}), http.StatusOK, "")
+
+	// One's own password: not through PATCH, and only with the current one.
+	me := e.staffWithPassword("teacher", "correct horse 42")
+	login := func(pw string) resp {
+		return e.req(http.MethodPost, "/api/v1/admin/login", "", map[string]string{"username": "teacher", "password": pw})
+	}
+	r = login("correct horse 42")
+	e.expect(r, http.StatusOK, "")
+	var body adminLoginBody
+	r.json(t, &body)
+	tok := body.Token
+	r = e.req(http.MethodPatch, "/api/v1/admin/staff/"+me.ID, tok, map[string]string{"password": "new password 43"})
+	if r.Code != http.StatusUnprocessableEntity || r.envelope(t).Fields["password"] == "" {
+		t.Errorf("own password by PATCH: %d %s", r.Code, r.Body)
+	}
+	change := func(cur, next string) resp {
+		return e.req(http.MethodPost, "/api/v1/admin/me/password", tok, map[string]string{"current_password": cur, "new_password": next})
+	}
+	if r := change("wrong horse 42", "new password 43"); r.Code != http.StatusUnprocessableEntity || r.envelope(t).Fields["current_password"] == "" {
+		t.Errorf("wrong current: %d %s", r.Code, r.Body)
+	}
+	if r := change("correct horse 42", "            "); r.Code != http.StatusUnprocessableEntity || r.envelope(t).Fields["new_password"] == "" {
+		t.Errorf("blank new: %d %s", r.Code, r.Body)
+	}
+	e.expect(login("correct horse 42"), http.StatusOK, "") // nothing changed so far
+	e.expect(change("correct horse 42", "new password 43"), http.StatusNoContent, "")
+	e.expect(e.req(http.MethodGet, "/api/v1/admin/me", tok, nil), http.StatusUnauthorized, "unauthenticated")
+	e.expect(login("correct horse 42"), http.StatusUnauthorized, "bad_credentials")
+	e.expect(login("new password 43"), http.StatusOK, "")
+}

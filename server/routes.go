@@ -79,6 +79,7 @@ func (s *Server) routes(e *echo.Echo) {
 	staff := admin.Group("", s.requireStaff, perSubject)
 	staff.POST("/logout", s.logout)
 	staff.GET("/me", s.adminMe)
+	staff.POST("/me/password", s.changeMyPassword, staffLogin)
 
 	staff.GET("/counties", s.listCounties)
 	staff.POST("/counties", s.createCounty, s.idempotent)
