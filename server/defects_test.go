@@ -323,3 +323,32 @@ func TestStaffPasswordRules(t *testing.T) {
 	e.expect(login("correct horse 42"), http.StatusUnauthorized, "bad_credentials")
 	e.expect(login("new password 43"), http.StatusOK, "")
 }
+
+// A survey that reaches none of a parent's children answers exactly like an unknown id, whatever
+// child the request names (issue 20: it answered 422 "not for this child", revealing it exists).
+func TestSurveyOutsideMyChildrenIsNotFound(t *testing.T) {
+	e := newEnv(t)
+	a1 := e.families(e.schoolA1, "A1", 3, 1)[0]
+	b1 := e.families(e.schoolB1, "B1", 3, 1)[0]
+	sv := openingSurvey(e, e.schA1)
+	answers := map[string]any{"q1": map[string]any{"choice": "B"}, "q3": map[string]any{"score": 4}}
+	for _, id := range []string{sv.ID, "000000000000000000000000"} {
+		for _, child := range []string{"", b1.childID, a1.childID} {
+			for _, r := range []resp{
+				e.req(http.MethodGet, "/api/v1/mp/surveys/"+id+"?child_id="+child, b1.token, nil),
+				e.req(http.MethodPost, "/api/v1/mp/surveys/"+id+"/answers", b1.token, map[string]any{"child_id": child, "answers": answers}),
+				e.req(http.MethodPut, "/api/v1/mp/surveys/"+id+"/draft", b1.token, map[string]any{"child_id": child, "answers": answers}),
+			} {
+				if r.Code != http.StatusNotFound || r.errorCode() != "not_found" {
+					t.Errorf("survey %s child %q: %d %s, want 404 not_found", id, child, r.Code, r.Body)
+				}
+			}
+		}
+	}
+	// The family the survey reaches still gets the field error for a child that is not theirs.
+	r := e.req(http.MethodGet, "/api/v1/mp/surveys/"+sv.ID+"?child_id="+b1.childID, a1.token, nil)
+	if r.Code != http.StatusUnprocessableEntity || r.envelope(t).Fields["child_id"] == "" {
+		t.Errorf("reached family, other child: %d %s", r.Code, r.Body)
+	}
+	e.expect(e.req(http.MethodGet, "/api/v1/mp/surveys/"+sv.ID, a1.token, nil), http.StatusOK, "")
+}
