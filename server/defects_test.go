@@ -352,3 +352,39 @@ func TestSurveyOutsideMyChildrenIsNotFound(t *testing.T) {
 	}
 	e.expect(e.req(http.MethodGet, "/api/v1/mp/surveys/"+sv.ID, a1.token, nil), http.StatusOK, "")
 }
+
+// Every response says nosniff; every mini-program and admin response (errors and exports too)
+// says no-store unless its handler chose a Cache-Control (issue 20).
+func TestSecurityAndCacheHeaders(t *testing.T) {
+	e := newEnv(t)
+	e.extra = func(ec *echo.Echo, staff echo.MiddlewareFunc) {
+		ec.GET("/api/v1/admin/test-cacheable", func(c echo.Context) error {
+			c.Response().Header().Set(echo.HeaderCacheControl, "public, max-age=60")
+			return c.JSON(http.StatusOK, map[string]string{"ok": "yes"})
+		}, staff)
+	}
+	e.rebuild()
+	p := e.parent("headers")
+	e.expect(e.importRoster(e.schoolA1.ID, "学号,姓名,年级,班级\n1,张三,3,1班\n"), http.StatusOK, "")
+	for _, tc := range []struct {
+		path, token string
+		code        int
+		cache       string
+	}{
+		{"/api/v1/mp/me", p, http.StatusOK, "no-store"},
+		{"/api/v1/mp/me", "", http.StatusUnauthorized, "no-store"},
+		{"/api/v1/mp/surveys/000000000000000000000000", p, http.StatusNotFound, "no-store"},
+		{"/api/v1/admin/me", e.city, http.StatusOK, "no-store"},
+		{"/api/v1/admin/schools/" + e.schoolA1.ID + "/binding-codes", e.city, http.StatusOK, "no-store"},
+		{"/api/v1/admin/nothing-here", e.city, http.StatusNotFound, "no-store"},
+		{"/api/v1/admin/test-cacheable", e.city, http.StatusOK, "public, max-age=60"},
+		{"/healthz", "", http.StatusOK, ""},
+		{"/nothing", "", http.StatusNotFound, ""},
+	} {
+		r := e.req(http.MethodGet, tc.path, tc.token, nil)
+		if r.Code != tc.code || r.Header.Get("X-Content-Type-Options") != "nosniff" || r.Header.Get("Cache-Control") != tc.cache {
+			t.Errorf("%s: %d nosniff=%q cache=%q, want %d nosniff %q", tc.path, r.Code,
+				r.Header.Get("X-Content-Type-Options"), r.Header.Get("Cache-Control"), tc.code, tc.cache)
+		}
+	}
+}

@@ -5,7 +5,7 @@ import "github.com/labstack/echo/v4"
 // routes lists every route of the API. openapi.yaml documents each one, and a test keeps the
 // two in step.
 func (s *Server) routes(e *echo.Echo) {
-	e.Use(withRequestID, s.observe, s.recoverPanics(), bodyLimit(), rejectBadText)
+	e.Use(withRequestID, securityHeaders, s.observe, s.recoverPanics(), bodyLimit(), rejectBadText)
 
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
