@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/xuri/excelize/v2"
@@ -385,6 +386,56 @@ func TestSecurityAndCacheHeaders(t *testing.T) {
 		if r.Code != tc.code || r.Header.Get("X-Content-Type-Options") != "nosniff" || r.Header.Get("Cache-Control") != tc.cache {
 			t.Errorf("%s: %d nosniff=%q cache=%q, want %d nosniff %q", tc.path, r.Code,
 				r.Header.Get("X-Content-Type-Options"), r.Header.Get("Cache-Control"), tc.code, tc.cache)
+		}
+	}
+}
+
+// A burst straddling a minute's end gets the limit once, not twice: the window slides (issue
+// 20). Both limiter paths: the signed-in parent's gate script and the plain per-IP count.
+func TestRateLimitSlidesAcrossTheMinute(t *testing.T) {
+	e := newEnv(t)
+	e.cfg.RateMemberPerMin, e.cfg.RateLoginPerMin = 5, 3
+	e.rebuild()
+	e.ip = "192.0.2.88"
+	mum := e.parent("mum")
+	base := time.Date(2026, 11, 29, 9, 0, 0, 0, time.UTC)
+	burst := func(at time.Duration, n int, send func() resp) (ok int) {
+		e.now = base.Add(at)
+		for range n {
+			switch r := send(); r.Code {
+			case http.StatusTooManyRequests:
+				if r.Header.Get("Retry-After") == "" {
+					t.Fatal("429 without Retry-After")
+				}
+			default:
+				ok++
+			}
+		}
+		return ok
+	}
+	me := func() resp { return e.req(http.MethodGet, "/api/v1/mp/me", mum, nil) }
+	login := func() resp {
+		return e.req(http.MethodPost, "/api/v1/admin/login", "", map[string]string{"username": "nobody", "password": "wrong password 1"})
+	}
+	for name, tc := range map[string]struct {
+		limit int
+		send  func() resp
+		start time.Duration
+	}{
+		"member gate":  {5, me, 0},
+		"per-IP login": {3, login, 10 * time.Minute},
+	} {
+		before := burst(tc.start+59*time.Second+500*time.Millisecond, tc.limit*2, tc.send)
+		after := burst(tc.start+60*time.Second+200*time.Millisecond, tc.limit*2, tc.send)
+		if before != tc.limit || after != 0 {
+			t.Errorf("%s: %d before the minute's end and %d after, want %d and 0", name, before, after, tc.limit)
+		}
+		// Half a minute on, the earlier burst still weighs; two minutes on it is gone.
+		if n := burst(tc.start+90*time.Second, 1, tc.send); n != 0 {
+			t.Errorf("%s: allowed half a minute after a double burst", name)
+		}
+		if n := burst(tc.start+3*time.Minute, tc.limit, tc.send); n != tc.limit {
+			t.Errorf("%s: %d of %d allowed after the window slid past", name, n, tc.limit)
 		}
 	}
 }
