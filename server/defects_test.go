@@ -439,3 +439,40 @@ func TestRateLimitSlidesAcrossTheMinute(t *testing.T) {
 		}
 	}
 }
+
+// The same holds on the other mini-program routes that name a school's thing and a child: an
+// event, a summer-care programme or a course selection of another school answers 404 whatever
+// child the request names, exactly like an unknown id.
+func TestOtherSchoolsThingsAreNotFound(t *testing.T) {
+	e := newEnv(t)
+	a1 := e.families(e.schoolA1, "A1", 3, 1)[0]
+	b1 := e.families(e.schoolB1, "B1", 3, 1)[0]
+	ev := e.openDay(e.schA1, 10)
+	prog := e.careProgramme(e.schA1, "", 10, 10)
+	sel := e.menu(e.schA1)
+	const unknown = "000000000000000000000000"
+	for _, child := range []string{b1.childID, a1.childID} {
+		for _, tc := range []struct {
+			method, path string
+			body         map[string]any
+		}{
+			{http.MethodGet, "/api/v1/mp/events/" + ev.ID, nil},
+			{http.MethodPost, "/api/v1/mp/events/" + ev.ID + "/signups", map[string]any{"child_id": child, "session_id": ev.Sessions[0].ID}},
+			{http.MethodPost, "/api/v1/mp/events/" + unknown + "/signups", map[string]any{"child_id": child, "session_id": ev.Sessions[0].ID}},
+			{http.MethodGet, "/api/v1/mp/programmes/" + prog.ID, nil},
+			{http.MethodPost, "/api/v1/mp/programmes/" + prog.ID + "/enrolments", map[string]any{"child_id": child, "period_id": prog.Periods[0].ID}},
+			{http.MethodPost, "/api/v1/mp/programmes/" + unknown + "/enrolments", map[string]any{"child_id": child, "period_id": prog.Periods[0].ID}},
+			{http.MethodGet, "/api/v1/mp/selections/" + sel.ID, nil},
+			{http.MethodPut, "/api/v1/mp/selections/" + sel.ID + "/requests", map[string]any{"child_id": child, "choices": []string{sel.Courses[0].ID}}},
+			{http.MethodPut, "/api/v1/mp/selections/" + unknown + "/requests", map[string]any{"child_id": child, "choices": []string{sel.Courses[0].ID}}},
+		} {
+			var body any
+			if tc.body != nil {
+				body = tc.body
+			}
+			if r := e.req(tc.method, tc.path, b1.token, body); r.Code != http.StatusNotFound || r.errorCode() != "not_found" {
+				t.Errorf("%s %s child %s: %d %s, want 404", tc.method, tc.path, child, r.Code, r.Body)
+			}
+		}
+	}
+}
