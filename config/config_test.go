@@ -38,9 +38,6 @@ func TestLoadRejectsBadValuesNamingTheVariable(t *testing.T) {
 		{"production sandbox", map[string]string{"KEHOU_ENV": "production", "KEHOU_MONGO_URI": "mongodb://x", "KEHOU_REDIS_ADDR": "x:6379", "KEHOU_SECRET_KEY": "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="}, "sandbox WeChat is refused"},
 		{"production embedded", map[string]string{"KEHOU_ENV": "production", "KEHOU_WECHAT_APPID": "wx", "KEHOU_WECHAT_SECRET": "s"}, "KEHOU_MONGO_URI"},
 		{"short admin password", map[string]string{"KEHOU_ADMIN_PASSWORD": "abc"}, "KEHOU_ADMIN_PASSWORD"},
-		{"admin password of spaces and a letter", map[string]string{"KEHOU_ADMIN_PASSWORD": "a \t \t \t \t \t \t"}, "KEHOU_ADMIN_PASSWORD: must be at least 10 characters, with letters and digits"},
-		{"admin password without digits", map[string]string{"KEHOU_ADMIN_PASSWORD": "correct horse battery"}, "KEHOU_ADMIN_PASSWORD"},
-		{"demo password without letters", map[string]string{"KEHOU_DEMO_PASSWORD": "1234567890"}, "KEHOU_DEMO_PASSWORD"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -216,10 +216,16 @@ func TestBadConfigNamesTheVariable(t *testing.T) {
 	}
 	// A weak KEHOU_ADMIN_PASSWORD stops the start, saying what the rule is.
 	err = run(context.Background(), []string{"run"}, func(k string) string {
-		return map[string]string{"KEHOU_ADMIN_PASSWORD": "          abc"}[k]
+		return map[string]string{"KEHOU_ADMIN_PASSWORD": "a \t \t \t \t b"}[k]
 	}, io.Discard, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "KEHOU_ADMIN_PASSWORD: must be at least 10 characters, with letters and digits") {
 		t.Fatalf("weak admin password: %v", err)
+	}
+	for env, pw := range map[string]string{"KEHOU_ADMIN_PASSWORD": "correct horse battery", "KEHOU_DEMO_PASSWORD": "1234567890"} {
+		err = run(context.Background(), []string{"run"}, func(k string) string { return map[string]string{env: pw}[k] }, io.Discard, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), env+": must be") {
+			t.Fatalf("%s %q: %v", env, pw, err)
+		}
 	}
 	var out bytes.Buffer
 	if err := run(context.Background(), []string{"version"}, nil, &out, io.Discard); err != nil || strings.TrimSpace(out.String()) != version {
