@@ -20,11 +20,15 @@ const (
 // Config is everything kehou can be told. Field tags name the environment variable; Load fills
 // the struct from them, and Describe lists them for the README and for logging.
 type Config struct {
-	Env        string `env:"KEHOU_ENV" default:"development" doc:"development or production; production refuses sandbox WeChat/SMS and the embedded stand-ins"`
-	HTTPAddr   string `env:"KEHOU_HTTP_ADDR" default:":8080" doc:"HTTP listen address"`
-	DataDir    string `env:"KEHOU_DATA_DIR" default:"./data" doc:"data directory for the embedded stand-ins and the generated secret key"`
-	TrustProxy bool   `env:"KEHOU_TRUST_PROXY" default:"false" doc:"take the client IP from X-Forwarded-For (only behind a proxy that sets it)"`
-	LogLevel   string `env:"KEHOU_LOG_LEVEL" default:"info" doc:"debug, info, warn or error"`
+	Env      string `env:"KEHOU_ENV" default:"development" doc:"development or production; production refuses sandbox WeChat/SMS and the embedded stand-ins"`
+	HTTPAddr string `env:"KEHOU_HTTP_ADDR" default:":8080" doc:"HTTP listen address"`
+	// /metrics is not for anyone who can reach the API: it is served on its own listener, or to
+	// a scraper presenting the token, or both.
+	MetricsAddr  string `env:"KEHOU_METRICS_ADDR" doc:"listen address of a separate listener serving /metrics to anyone who reaches it (keep it on the internal network, e.g. :9090); empty: no such listener"`
+	MetricsToken string `env:"KEHOU_METRICS_TOKEN" secret:"true" doc:"bearer token that /metrics on KEHOU_HTTP_ADDR requires (Authorization: Bearer <token>); empty: /metrics is not served on KEHOU_HTTP_ADDR"`
+	DataDir      string `env:"KEHOU_DATA_DIR" default:"./data" doc:"data directory for the embedded stand-ins and the generated secret key"`
+	TrustProxy   bool   `env:"KEHOU_TRUST_PROXY" default:"false" doc:"take the client IP from X-Forwarded-For (only behind a proxy that sets it)"`
+	LogLevel     string `env:"KEHOU_LOG_LEVEL" default:"info" doc:"debug, info, warn or error"`
 
 	MongoURI      string `env:"KEHOU_MONGO_URI" secret:"true" doc:"MongoDB URI (a replica set in production); empty starts the embedded FerretDB"`
 	MongoDB       string `env:"KEHOU_MONGO_DB" default:"kehou" doc:"MongoDB database name"`
@@ -33,7 +37,7 @@ type Config struct {
 	RedisDB       int    `env:"KEHOU_REDIS_DB" default:"0" doc:"Redis database number"`
 
 	SecretKey     string `env:"KEHOU_SECRET_KEY" secret:"true" doc:"base64 of 32 random bytes: encrypts personal data at rest and keys lookup hashes; required in production, generated into the data directory otherwise"`
-	AdminPassword string `env:"KEHOU_ADMIN_PASSWORD" secret:"true" doc:"password of the city administrator 'admin' created on first start; generated and printed once when empty"`
+	AdminPassword string `env:"KEHOU_ADMIN_PASSWORD" secret:"true" doc:"password of the city administrator 'admin' created on first start (at least 10 characters with letters and digits, or the start fails); generated and printed once when empty"`
 
 	WechatAppID  string `env:"KEHOU_WECHAT_APPID" doc:"mini-program AppID; empty together with the secret means sandbox mode"`
 	WechatSecret string `env:"KEHOU_WECHAT_SECRET" secret:"true" doc:"mini-program AppSecret"`
@@ -111,6 +115,12 @@ func (c *Config) Validate() error {
 	if c.HTTPAddr == "" || !strings.Contains(c.HTTPAddr, ":") {
 		bad("KEHOU_HTTP_ADDR", "must look like host:port or :port, got %q", c.HTTPAddr)
 	}
+	if c.MetricsAddr != "" && (!strings.Contains(c.MetricsAddr, ":") || c.MetricsAddr == c.HTTPAddr) {
+		bad("KEHOU_METRICS_ADDR", "must look like host:port or :port and differ from KEHOU_HTTP_ADDR, got %q", c.MetricsAddr)
+	}
+	if c.MetricsToken != "" && len(c.MetricsToken) < 16 {
+		bad("KEHOU_METRICS_TOKEN", "must be at least 16 characters")
+	}
 	if (c.WechatAppID == "") != (c.WechatSecret == "") {
 		bad("KEHOU_WECHAT_APPID", "KEHOU_WECHAT_APPID and KEHOU_WECHAT_SECRET must be set together")
 	}
@@ -145,6 +155,8 @@ func (c *Config) Validate() error {
 			bad("KEHOU_SECRET_KEY", "%v", err)
 		}
 	}
+	// The full staff password rule (letters and digits) lives in models, which config may not
+	// import: cmd/kehou checks it at start (checkPasswords).
 	if c.AdminPassword != "" && len([]rune(c.AdminPassword)) < 10 {
 		bad("KEHOU_ADMIN_PASSWORD", "must be at least 10 characters")
 	}

@@ -50,7 +50,7 @@ func TestLoadRejectsBadValuesNamingTheVariable(t *testing.T) {
 }
 
 func TestSecretsMaskedInLogValues(t *testing.T) {
-	c, err := Load(env(map[string]string{"KEHOU_ADMIN_PASSWORD": "correct horse battery", "KEHOU_MONGO_URI": "mongodb://u:pw@db/"}))
+	c, err := Load(env(map[string]string{"KEHOU_ADMIN_PASSWORD": "correct horse battery 9", "KEHOU_MONGO_URI": "mongodb://u:pw@db/"}))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -108,7 +108,8 @@ func TestPasswords(t *testing.T) {
 	if !CheckPassword("correct horse battery", h) || CheckPassword("wrong", h) || CheckPassword("x", "not a hash") {
 		t.Fatal("password check")
 	}
-	if PasswordProblem("short") == "" || PasswordProblem("long enough pw") != "" {
+	if PasswordProblem("short") == "" || PasswordProblem("long enough pw") == "" || PasswordProblem("long enough pw 2") != "" ||
+		PasswordProblem("kehou-demo-2026") != "" || PasswordProblem(" \t \t \t \t \t \t") == "" || PasswordProblem("1234567890") == "" {
 		t.Fatal("password policy")
 	}
 }

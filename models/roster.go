@@ -10,8 +10,6 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
-
-	"golang.org/x/text/encoding/simplifiedchinese"
 )
 
 // RosterRow is one valid line of a school's roster file.
@@ -60,11 +58,8 @@ func ParseRoster(r io.Reader, lo, hi int) ([]RosterRow, []LineError, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("roster: read: %w", err)
 	}
-	raw = bytes.TrimPrefix(raw, []byte("\xef\xbb\xbf"))
-	if !utf8.Valid(raw) {
-		if raw, err = simplifiedchinese.GB18030.NewDecoder().Bytes(raw); err != nil {
-			return nil, nil, fmt.Errorf("roster: file is neither UTF-8 nor GB18030")
-		}
+	if raw, err = DecodeTextFile(raw); err != nil {
+		return nil, nil, fmt.Errorf("roster: %w", err)
 	}
 	cr := csv.NewReader(bytes.NewReader(raw))
 	cr.FieldsPerRecord = -1

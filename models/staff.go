@@ -2,7 +2,9 @@ package models
 
 import (
 	"regexp"
+	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -58,16 +60,30 @@ func ValidateStaff(s Staff, password string, passwordRequired bool) error {
 	return f.Err()
 }
 
-// PasswordProblem explains why a password is too weak, or returns "".
+// PasswordRule is the staff password rule in words, for start-up errors (KEHOU_ADMIN_PASSWORD).
+const PasswordRule = "at least 10 characters, with letters and digits (not only spaces or tabs)"
+
+// PasswordProblem explains why a password is too weak, or returns "". A staff password has at
+// least 10 characters and both letters and digits, so one of spaces and tabs only is refused;
+// the demo accounts' kehou-demo-2026 passes.
 func PasswordProblem(p string) string {
 	n := utf8.RuneCountInString(p)
+	var letter, digit bool
+	for _, r := range p {
+		letter = letter || unicode.IsLetter(r)
+		digit = digit || unicode.IsDigit(r)
+	}
 	switch {
 	case p == "":
 		return MsgRequired
+	case strings.TrimSpace(p) == "":
+		return "密码不能只有空格"
 	case n < 10:
 		return "密码至少10位"
 	case n > 128:
 		return MsgTooLong
+	case !letter || !digit:
+		return "密码须同时包含字母和数字"
 	}
 	return ""
 }

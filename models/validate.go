@@ -48,6 +48,10 @@ const (
 	MsgInvalid  = "格式不正确"
 )
 
+// MaxText bounds any string of any request body (server/decode.go), above every field's own
+// limit (the longest, a good-practice case's text, is 10,000 characters).
+const MaxText = 10000
+
 // CheckText requires a trimmed non-empty string of at most max characters.
 func (f FieldErrors) CheckText(field, value string, max int) {
 	v := strings.TrimSpace(value)

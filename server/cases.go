@@ -84,6 +84,7 @@ func (f *reviewForm) validate() error {
 	} else if !*f.Approved {
 		fe.CheckText("note", f.Note, 500) // the school reads why
 	}
+	fe.CheckOptionalText("note", f.Note, 500) // the same limit whatever the decision
 	return fe.Err()
 }
 

@@ -2,7 +2,6 @@ package server
 
 import (
 	"bytes"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
@@ -66,6 +65,8 @@ func (s *Server) importRoster(c echo.Context) error {
 	switch {
 	case errors.Is(err, models.ErrRosterHeader):
 		return &apiError{Status: http.StatusUnprocessableEntity, Code: "bad_roster", Message: "花名册第一行须为列名：学号,姓名,年级,班级"}
+	case errors.Is(err, models.ErrBadText):
+		return models.FieldErrors{"file": models.MsgBadText}
 	case errors.Is(err, models.ErrRosterTooLong):
 		return &apiError{Status: http.StatusUnprocessableEntity, Code: "bad_roster", Message: fmt.Sprintf("花名册超过%d行，请分批上传", models.MaxRosterRows)}
 	case err != nil:
@@ -120,7 +121,7 @@ func (s *Server) bindingCodes(c echo.Context) error {
 	}
 	var buf bytes.Buffer
 	buf.WriteString("\xef\xbb\xbf")
-	w := csv.NewWriter(&buf)
+	w := newSafeCSV(&buf)
 	_ = w.Write([]string{"学号", "姓名", "年级", "班级", "绑定码"})
 	p := store.Page{Limit: store.MaxPageSize}
 	for {
@@ -144,7 +145,9 @@ func (s *Server) bindingCodes(c echo.Context) error {
 		}
 		p.Cursor = next
 	}
-	w.Flush()
+	if err := w.Flush(); err != nil {
+		return err
+	}
 	s.audit(c, "roster.export_binding_codes", sc.ID, sc.CountyID, sc.ID, "")
 	filename := fmt.Sprintf("binding-codes-%s.csv", time.Now().Format("20060102"))
 	c.Response().Header().Set(echo.HeaderContentDisposition, `attachment; filename="`+filename+`"`)

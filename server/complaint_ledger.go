@@ -8,11 +8,9 @@ import (
 	"net/http"
 	"sort"
 	"strconv"
-	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 	"github.com/xuri/excelize/v2"
-	"golang.org/x/text/encoding/simplifiedchinese"
 
 	"kehou/models"
 )
@@ -33,13 +31,17 @@ func uploadedTable(c echo.Context) ([][]string, error) {
 		if err != nil {
 			return nil, models.FieldErrors{"file": "工作表无法读取，请另存为CSV后上传"}
 		}
+		for _, row := range rows {
+			for _, cell := range row {
+				if models.BadText(cell) {
+					return nil, models.FieldErrors{"file": models.MsgBadText}
+				}
+			}
+		}
 		return rows, nil
 	}
-	raw = bytes.TrimPrefix(raw, []byte("\xef\xbb\xbf"))
-	if !utf8.Valid(raw) {
-		if raw, err = simplifiedchinese.GB18030.NewDecoder().Bytes(raw); err != nil {
-			return nil, models.FieldErrors{"file": "文件既不是UTF-8也不是GBK编码"}
-		}
+	if raw, err = models.DecodeTextFile(raw); err != nil {
+		return nil, models.FieldErrors{"file": models.MsgBadText}
 	}
 	r := csv.NewReader(bytes.NewReader(raw))
 	r.FieldsPerRecord = -1

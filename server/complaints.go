@@ -2,6 +2,7 @@ package server
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -66,7 +67,8 @@ func (s *Server) createComplaint(c echo.Context) error {
 	}
 	if err := s.store.CreateComplaint(c.Request().Context(), &cp, staffOf(c).ID); err != nil {
 		if errors.Is(err, store.ErrConflict) {
-			return newAPIError(http.StatusConflict, "duplicate_ticket", "该工单编号已在台账中")
+			return &apiError{Status: http.StatusConflict, Code: "duplicate_ticket", Message: "该工单编号已在台账中",
+				Fields: map[string]string{"source_ref": "该工单编号已在台账中"}}
 		}
 		return err
 	}
@@ -164,6 +166,9 @@ func (f *stepForm) validate() error {
 	}
 	if len(f.Evidence) > 20 {
 		fe.Add("evidence", "最多20个佐证链接")
+	}
+	for i, link := range f.Evidence {
+		fe.CheckText(fmt.Sprintf("evidence[%d]", i), link, 500)
 	}
 	fe.CheckOptionalText("outcome", f.Outcome, 2000)
 	fe.CheckOptionalText("note", f.Note, 500)

@@ -91,6 +91,11 @@ func toAPIError(err error) (*apiError, bool) {
 	if errors.As(err, &fe) {
 		return &apiError{Status: http.StatusUnprocessableEntity, Code: "validation_failed", Message: "请检查填写的内容", Fields: fe}, true
 	}
+	var de *store.DuplicateError
+	if errors.As(err, &de) {
+		return &apiError{Status: http.StatusConflict, Code: "conflict", Message: "已存在，不能重复创建",
+			Fields: map[string]string{de.Field: "已被使用，请换一个"}}, true
+	}
 	for _, s := range sentinels {
 		if errors.Is(err, s.err) {
 			return s.api, true

@@ -114,8 +114,10 @@ func TestMemberRateLimit(t *testing.T) {
 	e.expect(e.req(http.MethodGet, "/api/v1/mp/me", mum, nil), http.StatusTooManyRequests, "rate_limited")
 	// Another member from the same address is not affected.
 	e.expect(e.req(http.MethodGet, "/api/v1/mp/me", e.parent("dad"), nil), http.StatusOK, "")
-	// The next minute starts a new window.
+	// The limit slides: a minute later the burst still counts in part; two minutes later it is gone.
 	e.now = e.now.Add(61e9)
+	e.expect(e.req(http.MethodGet, "/api/v1/mp/me", mum, nil), http.StatusTooManyRequests, "rate_limited")
+	e.now = e.now.Add(120e9)
 	e.expect(e.req(http.MethodGet, "/api/v1/mp/me", mum, nil), http.StatusOK, "")
 }
 
@@ -155,8 +157,8 @@ func TestLimitsWithAndWithoutSessionCache(t *testing.T) {
 	e.ip = "192.0.2.77"
 	e.expect(e.req(http.MethodGet, "/api/v1/mp/me", dad, nil), http.StatusOK, "")
 	e.expect(e.req(http.MethodGet, "/api/v1/mp/me", "not-a-token", nil), http.StatusUnauthorized, "unauthenticated")
-	// A logged-out token is refused (the next minute, so that dad is within his limit).
-	e.now = e.now.Add(61e9)
+	// A logged-out token is refused (two minutes on, so that dad is within his limit).
+	e.now = e.now.Add(121e9)
 	e.expect(e.req(http.MethodPost, "/api/v1/mp/logout", dad, nil), http.StatusNoContent, "")
 	e.expect(e.req(http.MethodGet, "/api/v1/mp/me", dad, nil), http.StatusUnauthorized, "unauthenticated")
 }

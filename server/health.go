@@ -2,10 +2,12 @@ package server
 
 import (
 	"context"
+	"crypto/subtle"
 	"net/http"
 	"time"
 
 	"github.com/labstack/echo/v4"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
@@ -37,6 +39,31 @@ func (s *Server) versionInfo(c echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]string{"version": s.version})
 }
 
+// metricsHandler serves /metrics on the API's listener only to a scraper that presents
+// KEHOU_METRICS_TOKEN; without a token configured it is not served there at all (404), and
+// Prometheus scrapes the separate KEHOU_METRICS_ADDR listener instead (cmd/kehou).
 func (s *Server) metricsHandler() echo.HandlerFunc {
-	return echo.WrapHandler(promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{}))
+	if s.cfg.MetricsToken == "" {
+		return func(echo.Context) error { return errNotFound }
+	}
+	return echo.WrapHandler(MetricsHandler(s.reg, s.cfg.MetricsToken))
+}
+
+// MetricsHandler serves the registry in Prometheus' format. With a token, only requests with
+// "Authorization: Bearer <token>" get it (compared in constant time); others get 401. An empty
+// token serves everyone: for a listener that only the monitoring network reaches.
+func MetricsHandler(reg prometheus.Gatherer, token string) http.Handler {
+	h := promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
+	if token == "" {
+		return h
+	}
+	want := []byte("Bearer " + token)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if subtle.ConstantTimeCompare([]byte(r.Header.Get("Authorization")), want) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="metrics"`)
+			http.Error(w, "unauthorized", http.StatusUnauthorized)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
 }

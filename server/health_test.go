@@ -51,11 +51,20 @@ func TestReadiness(t *testing.T) {
 }
 
 func TestMetricsAndVersion(t *testing.T) {
-	e := newEnv(t)
+	// Without a token, the API's listener does not serve /metrics at all.
+	plain := newEnv(t)
+	plain.expect(plain.req(http.MethodGet, "/metrics", "", nil), http.StatusNotFound, "")
+	e := newEnv(t, func(e *env) { e.cfg.MetricsToken = "scrape-token-0123456789" })
 	mum := e.parent("mum")
 	e.req(http.MethodGet, "/api/v1/mp/me", mum, nil)
 	e.req(http.MethodGet, "/api/v1/mp/me", "", nil)
-	r := e.req(http.MethodGet, "/metrics", "", nil)
+	if r := e.req(http.MethodGet, "/metrics", "", nil); r.Code != http.StatusUnauthorized {
+		t.Fatalf("metrics without the token: %d", r.Code)
+	}
+	if r := e.req(http.MethodGet, "/metrics", "wrong-token-0123456789", nil); r.Code != http.StatusUnauthorized {
+		t.Fatalf("metrics with a wrong token: %d", r.Code)
+	}
+	r := e.req(http.MethodGet, "/metrics", e.cfg.MetricsToken, nil)
 	e.expect(r, http.StatusOK, "")
 	body := string(r.Body)
 	for _, want := range []string{

@@ -204,7 +204,7 @@ func (e *env) req(method, path, token string, body any, headers ...string) resp 
 		r.Header.Set(headers[i], headers[i+1])
 	}
 	w := httptest.NewRecorder()
-	validated(e.t, e.srv.Handler()).ServeHTTP(w, r)
+	validated(e.t, e.srv.Handler(), e.extra).ServeHTTP(w, r)
 	return resp{Code: w.Code, Header: w.Header(), Body: w.Body.Bytes()}
 }
 

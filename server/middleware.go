@@ -6,6 +6,7 @@ import (
 	"errors"
 	"regexp"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -29,6 +30,25 @@ func withRequestID(next echo.HandlerFunc) echo.HandlerFunc {
 			rid = hex.EncodeToString(b)
 		}
 		c.Response().Header().Set(echo.HeaderXRequestID, rid)
+		return next(c)
+	}
+}
+
+// securityHeaders puts X-Content-Type-Options: nosniff on every response, and
+// Cache-Control: no-store on every mini-program and admin response (JSON, CSV and XLSX alike:
+// they carry personal data). A handler that sets its own Cache-Control (a public, cacheable
+// route) keeps it: the default is applied just before the header is written.
+func securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		h := c.Response().Header()
+		h.Set(echo.HeaderXContentTypeOptions, "nosniff")
+		if p := c.Request().URL.Path; strings.HasPrefix(p, "/api/v1/mp/") || strings.HasPrefix(p, "/api/v1/admin/") {
+			c.Response().Before(func() {
+				if h.Get(echo.HeaderCacheControl) == "" {
+					h.Set(echo.HeaderCacheControl, "no-store")
+				}
+			})
+		}
 		return next(c)
 	}
 }

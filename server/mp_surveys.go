@@ -218,16 +218,22 @@ func (s *Server) childFor(c echo.Context, sv models.Survey, childID string) (mod
 		return sv, models.Child{}, err
 	}
 	var reached []models.Child
+	reachesMine := false
 	for _, k := range kids {
-		if sv.Reaches(k.SchoolID, k.CountyID, k.Grade, k.Class) && (childID == "" || k.ID == childID) {
-			reached = append(reached, k)
+		if sv.Reaches(k.SchoolID, k.CountyID, k.Grade, k.Class) {
+			reachesMine = true
+			if childID == "" || k.ID == childID {
+				reached = append(reached, k)
+			}
 		}
 	}
 	switch {
-	case len(reached) == 0 && childID != "":
-		return sv, models.Child{}, models.FieldErrors{"child_id": "该问卷不面向这名孩子"}
-	case len(reached) == 0:
+	case !reachesMine:
+		// A survey that reaches none of the caller's children is not found, whatever child the
+		// request names: a 422 here would tell a parent that a survey id exists elsewhere.
 		return sv, models.Child{}, errNotFound
+	case len(reached) == 0:
+		return sv, models.Child{}, models.FieldErrors{"child_id": "该问卷不面向这名孩子"}
 	case len(reached) > 1:
 		return sv, models.Child{}, models.FieldErrors{"child_id": "请选择为哪个孩子填写"}
 	}

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"math"
 	"net/http"
 	"strconv"
 
@@ -12,63 +13,105 @@ import (
 	"kehou/rediskeys"
 )
 
-// Rate limits are fixed one-minute windows counted in Redis, so every API replica shares the
-// count. When Redis is unreachable a request is let through: refusing every parent because the
+// Rate limits are sliding one-minute windows counted in Redis, so every API replica shares the
+// count. A fixed window per wall-clock minute let a burst straddling a minute's end through
+// twice; the sliding-window counter weighs the previous minute's count by the part of it that
+// still lies within the last 60 seconds: estimate = previous × (60 − elapsed)/60 + current.
+// A burst of the limit at 09:00:59 therefore still counts in full at 09:01:00, and fades out
+// over that minute. (It is an approximation: it assumes the previous minute's hits were spread
+// evenly, which errs on the strict side for a burst at the end of the minute.) Every hit is
+// counted, refused ones too, as before: a client that keeps hammering stays refused.
+//
+// When Redis is unreachable a request is let through: refusing every parent because the
 // limiter is down would be worse than a minute without limits, and /readyz reports Redis down.
 //
-// Each count is one script, i.e. one command and one round trip, whatever else it reads.
+// Each check is one script, i.e. one command and one round trip, whatever else it reads.
 
 const (
 	bucketIP      = "ip"
 	bucketSubject = "subject"
 )
 
-// hitScript counts one hit in a window key and gives the key its lifetime on the first hit.
+// hitScript counts one hit in the current minute's key (KEYS[1]), giving it its lifetime on the
+// first hit, and reads the previous minute's count (KEYS[2]).
 var hitScript = redis.NewScript(`local n = redis.call('INCR', KEYS[1])
 if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
-return n`)
+return {n, tonumber(redis.call('GET', KEYS[2]) or '0')}`)
 
 // gateScript does what every signed-in mini-program request needs from Redis in one command:
-// it counts the request against its IP (KEYS[1]) and reads the session entry cached under the
-// token's keyed hash (KEYS[2]); when there is one, it counts the request against the member
-// named there and reads the member's cached children. So a parent's request costs one Redis
-// round trip to be admitted, and the answer route one more to be queued. The member's keys are
-// built in the script (ARGV[2] .. member id .. ARGV[3], ARGV[4] .. member id), which a Redis
-// Cluster would refuse; kehou uses one Redis (or a primary with replicas), never a cluster.
+// it counts the request against its IP (KEYS[1], the previous minute's count in KEYS[2]) and
+// reads the session entry cached under the token's keyed hash (KEYS[3]); when there is one, it
+// counts the request against the member named there (and reads the member's previous minute)
+// and reads the member's cached children. So a parent's request costs one Redis round trip to
+// be admitted, and the answer route one more to be queued. The member's keys are built in the
+// script (ARGV[2] .. member id .. ARGV[3] for this minute, ARGV[5] for the previous one,
+// ARGV[4] .. member id for the children), which a Redis Cluster would refuse; kehou uses one
+// Redis (or a primary with replicas), never a cluster.
 var gateScript = redis.NewScript(`local ip = redis.call('INCR', KEYS[1])
 if ip == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
-local sess = redis.call('GET', KEYS[2])
-if not sess then return {ip, false, 0, false} end
+local ipPrev = tonumber(redis.call('GET', KEYS[2]) or '0')
+local sess = redis.call('GET', KEYS[3])
+if not sess then return {ip, false, 0, false, ipPrev, 0} end
 local member = string.match(sess, '^[^\t]*')
 local key = ARGV[2] .. member .. ARGV[3]
 local n = redis.call('INCR', key)
 if n == 1 then redis.call('EXPIRE', key, ARGV[1]) end
-return {ip, sess, n, redis.call('GET', ARGV[4] .. member)}`)
+local prev = tonumber(redis.call('GET', ARGV[2] .. member .. ARGV[5]) or '0')
+return {ip, sess, n, redis.call('GET', ARGV[4] .. member), ipPrev, prev}`)
 
-const windowTTL = 61 // seconds: a window's key outlives its minute
+// windowTTL keeps a minute's key through the next minute, where it is the previous one.
+const windowTTL = 121 // seconds
 
-// window is the current minute and the seconds until the next one.
-func (s *Server) window() (int64, int) {
-	now := s.now().Unix()
-	return now / 60, int(60 - now%60)
+// slidingWindow is the current minute and how far into it now is.
+type slidingWindow struct {
+	minute  int64
+	elapsed float64 // seconds into the minute, 0 ≤ elapsed < 60
 }
 
-func rateKey(bucket, id string, window int64) string {
-	return rediskeys.Rate(bucket, id, window)
+func (s *Server) window() slidingWindow {
+	ms := s.now().UnixMilli()
+	return slidingWindow{minute: ms / 60000, elapsed: float64(ms%60000) / 1000}
 }
 
-// allow counts one request against limit per minute in the named bucket.
+// over reports whether cur hits this minute (this one included) and prev in the previous
+// minute exceed limit over the last 60 seconds, and if so how many seconds until one more hit
+// would be allowed, were no other hit to come.
+func (w slidingWindow) over(cur, prev int64, limit int) (bool, int) {
+	weight := (60 - w.elapsed) / 60
+	if float64(prev)*weight+float64(cur) <= float64(limit) {
+		return false, 0
+	}
+	// The next hit is cur+1 with the previous minute fading: find when
+	// prev × (60 − elapsed − t)/60 + cur + 1 ≤ limit, within this minute or else the next.
+	room := float64(limit) - float64(cur) - 1
+	if room >= 0 && prev > 0 {
+		t := 60 - w.elapsed - 60*room/float64(prev)
+		return true, max(int(math.Ceil(t)), 1)
+	}
+	t := 60 - w.elapsed // this minute's hits become the previous minute's
+	if cur > 0 {
+		t += max(60*(1-float64(limit-1)/float64(cur)), 0)
+	}
+	return true, max(int(math.Ceil(t)), 1)
+}
+
+func rateKey(bucket, id string, minute int64) string {
+	return rediskeys.Rate(bucket, id, minute)
+}
+
+// allow counts one request against limit per sliding minute in the named bucket.
 func (s *Server) allow(ctx context.Context, bucket, id string, limit int) (bool, int) {
 	// A limiter that waits on a dead Redis would make every request slow; give it a moment only.
 	ctx, cancel := cacheCtx(ctx)
 	defer cancel()
-	w, retry := s.window()
-	n, err := hitScript.Run(ctx, s.rdb, []string{rateKey(bucket, id, w)}, windowTTL).Int64()
-	if err != nil {
+	w := s.window()
+	res, err := hitScript.Run(ctx, s.rdb, []string{rateKey(bucket, id, w.minute), rateKey(bucket, id, w.minute-1)}, windowTTL).Int64Slice()
+	if err != nil || len(res) != 2 {
 		s.log.Warn("rate limiter unavailable", "bucket", bucket, "err", err)
 		return true, 0
 	}
-	return n <= int64(limit), retry
+	over, retry := w.over(res[0], res[1], limit)
+	return !over, retry
 }
 
 // gate is what gateScript found: whether the IP is over its limit; the cached member (ok false
@@ -85,24 +128,30 @@ type gate struct {
 func (s *Server) memberGate(ctx context.Context, ip, token string) gate {
 	ctx, cancel := cacheCtx(ctx)
 	defer cancel()
-	w, retry := s.window()
-	g := gate{retry: retry}
-	res, err := gateScript.Run(ctx, s.rdb, []string{rateKey(bucketIP, ip, w), s.sessionKey(token)}, windowTTL,
-		rediskeys.RatePrefix+bucketSubject+":"+memberPrincipal(""), ":"+strconv.FormatInt(w, 10), rediskeys.PupilsPrefix).Slice()
-	if err != nil || len(res) != 4 {
+	w := s.window()
+	g := gate{}
+	res, err := gateScript.Run(ctx, s.rdb, []string{rateKey(bucketIP, ip, w.minute), rateKey(bucketIP, ip, w.minute-1), s.sessionKey(token)}, windowTTL,
+		rediskeys.RatePrefix+bucketSubject+":"+memberPrincipal(""), ":"+strconv.FormatInt(w.minute, 10), rediskeys.PupilsPrefix,
+		":"+strconv.FormatInt(w.minute-1, 10)).Slice()
+	if err != nil || len(res) != 6 {
 		s.log.Warn("rate limiter unavailable", "bucket", bucketIP, "err", err)
 		g.counted = true // Redis is down: no limits, and no second attempt at the member's
 		return g
 	}
 	ipHits, _ := res[0].(int64)
-	g.ipOver = ipHits > int64(s.cfg.RateIPPerMinute)
+	ipPrev, _ := res[4].(int64)
+	g.ipOver, g.retry = w.over(ipHits, ipPrev, s.cfg.RateIPPerMinute)
 	raw, _ := res[1].(string)
 	if raw == "" {
 		return g
 	}
 	m, expires, ok := decodeSession(raw)
 	memberHits, _ := res[2].(int64)
-	g.counted, g.memberOver = true, memberHits > int64(s.cfg.RateMemberPerMin)
+	memberPrev, _ := res[5].(int64)
+	g.counted = true
+	if over, retry := w.over(memberHits, memberPrev, s.cfg.RateMemberPerMin); over {
+		g.memberOver, g.retry = true, max(g.retry, retry)
+	}
 	if !ok || !s.now().Before(expires) {
 		return g
 	}

@@ -5,7 +5,7 @@ import "github.com/labstack/echo/v4"
 // routes lists every route of the API. openapi.yaml documents each one, and a test keeps the
 // two in step.
 func (s *Server) routes(e *echo.Echo) {
-	e.Use(withRequestID, s.observe, s.recoverPanics(), bodyLimit())
+	e.Use(withRequestID, securityHeaders, s.observe, s.recoverPanics(), bodyLimit(), rejectBadText)
 
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
@@ -84,6 +84,7 @@ func (s *Server) routes(e *echo.Echo) {
 	staff := admin.Group("", s.requireStaff, perSubject)
 	staff.POST("/logout", s.logout)
 	staff.GET("/me", s.adminMe)
+	staff.POST("/me/password", s.changeMyPassword, staffLogin)
 
 	staff.GET("/counties", s.listCounties)
 	staff.POST("/counties", s.createCounty, s.idempotent)

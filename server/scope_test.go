@@ -103,11 +103,11 @@ func TestStaffManagementRules(t *testing.T) {
 		return e.req(http.MethodPost, "/api/v1/admin/staff", token, body)
 	}
 	schoolAdmin := func(school, user string) map[string]string {
-		return map[string]string{"username": user, "name": "管理员", "password": "long enough pw", "role": "school", "school_id": school}
+		return map[string]string{"username": user, "name": "管理员", "password": "long enough pw 2026", "role": "school", "school_id": school}
 	}
 	e.expect(create(e.cntyA, schoolAdmin(e.schoolA2.ID, "a2-admin")), http.StatusCreated, "")
 	e.expect(create(e.cntyA, schoolAdmin(e.schoolB1.ID, "b1-admin")), http.StatusForbidden, "forbidden")
-	e.expect(create(e.cntyA, map[string]string{"username": "county2", "name": "x", "password": "long enough pw", "role": "county", "county_id": e.countyA.ID}), http.StatusForbidden, "forbidden")
+	e.expect(create(e.cntyA, map[string]string{"username": "county2", "name": "x", "password": "long enough pw 2026", "role": "county", "county_id": e.countyA.ID}), http.StatusForbidden, "forbidden")
 	e.expect(create(e.schA1, schoolAdmin(e.schoolA1.ID, "a1-second")), http.StatusForbidden, "forbidden")
 	e.expect(create(e.city, schoolAdmin(e.schoolB1.ID, "b1-admin")), http.StatusCreated, "")
 	e.expect(create(e.city, schoolAdmin(e.schoolB1.ID, "b1-admin")), http.StatusConflict, "conflict")

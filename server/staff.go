@@ -160,6 +160,11 @@ func (s *Server) updateStaff(c echo.Context) error {
 	if self && p.Disabled != nil && *p.Disabled {
 		return models.FieldErrors{"disabled": "不能停用自己的账号"}
 	}
+	if self && p.Password != nil {
+		// One's own password changes only with the current one (POST /admin/me/password), so
+		// that a session left open on a shared office computer cannot take the account over.
+		return models.FieldErrors{"password": "修改自己的密码须提供当前密码，请使用“修改密码”"}
+	}
 	name, disabled, hash := st.Name, st.Disabled, ""
 	if p.Name != nil {
 		name = strings.TrimSpace(*p.Name)
@@ -198,4 +203,49 @@ func changed(p staffPatch) string {
 		parts = append(parts, "disabled")
 	}
 	return strings.Join(parts, ",")
+}
+
+type passwordForm struct {
+	CurrentPassword string `json:"current_password"`
+	NewPassword     string `json:"new_password"`
+}
+
+func (f *passwordForm) validate() error {
+	fe := models.FieldErrors{}
+	if f.CurrentPassword == "" {
+		fe.Add("current_password", models.MsgRequired)
+	}
+	if msg := models.PasswordProblem(f.NewPassword); msg != "" {
+		fe.Add("new_password", msg)
+	} else if f.NewPassword == f.CurrentPassword {
+		fe.Add("new_password", "新密码不能与当前密码相同")
+	}
+	return fe.Err()
+}
+
+// changeMyPassword changes the caller's own password given the current one. A wrong current
+// password is a field error (the session stays valid) and counts against the login rate limit
+// of the route. Every session of the account ends, this one too: the client signs in again.
+func (s *Server) changeMyPassword(c echo.Context) error {
+	var f passwordForm
+	if err := bind(c, &f); err != nil {
+		return err
+	}
+	me := staffOf(c)
+	if !models.CheckPassword(f.CurrentPassword, me.PasswordHash) {
+		return models.FieldErrors{"current_password": "当前密码不正确"}
+	}
+	hash, err := models.HashPassword(f.NewPassword)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	if err := s.store.UpdateStaff(ctx, me.ID, me.Name, me.Disabled, hash); err != nil {
+		return err
+	}
+	if err := s.store.DeleteSessionsOf(ctx, me.ID); err != nil {
+		return err
+	}
+	s.audit(c, "staff.password", me.ID, me.CountyID, me.SchoolID, "own")
+	return c.NoContent(http.StatusNoContent)
 }

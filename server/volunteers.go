@@ -55,6 +55,7 @@ func (f *verifyForm) validate() error {
 	} else if !*f.Approved {
 		fe.CheckText("note", f.Note, 200) // the volunteer reads why
 	}
+	fe.CheckOptionalText("note", f.Note, 200) // the same limit whatever the decision
 	return fe.Err()
 }
 

@@ -14,7 +14,7 @@ import (
 func (s *Store) CreateCounty(ctx context.Context, c *models.County) error {
 	c.ID = NewID()
 	c.CreatedAt = s.now()
-	return insert(ctx, s.c(colCounties), c)
+	return dupOn("name", insert(ctx, s.c(colCounties), c))
 }
 
 // County returns one county.
@@ -43,7 +43,7 @@ func (s *Store) Counties(ctx context.Context, scope models.Scope) ([]models.Coun
 func (s *Store) RenameCounty(ctx context.Context, id, name string) error {
 	res, err := s.c(colCounties).UpdateOne(ctx, bson.M{"_id": id}, bson.M{"$set": bson.M{"name": name}})
 	if isDup(err) {
-		return ErrConflict
+		return &DuplicateError{Field: "name"}
 	}
 	if err != nil {
 		return fmt.Errorf("rename county: %w", err)

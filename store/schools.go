@@ -6,7 +6,6 @@ import (
 	"regexp"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo"
 
 	"kehou/models"
 )
@@ -29,7 +28,7 @@ func (s *Store) CreateSchool(ctx context.Context, sc *models.School) error {
 	sc.ID = NewID()
 	sc.CreatedAt = s.now()
 	sc.UpdatedAt = sc.CreatedAt
-	return insert(ctx, s.c(colSchools), sc)
+	return dupOn("name", insert(ctx, s.c(colSchools), sc))
 }
 
 // School returns one school regardless of scope (callers check scope).
@@ -83,7 +82,7 @@ func (s *Store) UpdateSchool(ctx context.Context, sc *models.School) error {
 		"updated_at": sc.UpdatedAt,
 	}})
 	if isDup(err) {
-		return ErrConflict
+		return &DuplicateError{Field: "name"}
 	}
 	if err != nil {
 		return fmt.Errorf("update school: %w", err)
@@ -93,5 +92,3 @@ func (s *Store) UpdateSchool(ctx context.Context, sc *models.School) error {
 	}
 	return nil
 }
-
-func isDup(err error) bool { return err != nil && mongo.IsDuplicateKeyError(err) }

@@ -16,7 +16,7 @@ func (s *Store) CreateStaff(ctx context.Context, st *models.Staff) error {
 	st.ID = NewID()
 	st.CreatedAt = s.now()
 	st.UpdatedAt = st.CreatedAt
-	return insert(ctx, s.c(colStaff), st)
+	return dupOn("username", insert(ctx, s.c(colStaff), st))
 }
 
 // Staff returns one account.

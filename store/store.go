@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -26,6 +27,37 @@ var (
 	ErrLocked       = errors.New("account locked")
 	ErrBadLogin     = errors.New("wrong username or password")
 )
+
+// DuplicateError is a unique index refusing a value a user chose (a county's or school's name,
+// a staff username); Field names the request field. It is ErrConflict for errors.Is, and the
+// server answers it with 409 and the field named.
+type DuplicateError struct{ Field string }
+
+func (e *DuplicateError) Error() string { return e.Field + " already exists" }
+func (e *DuplicateError) Unwrap() error { return ErrConflict }
+
+// isDup reports a unique index violation: MongoDB's duplicate key error, or the embedded
+// FerretDB v1's, which answers an update that breaks a unique index with an InternalError
+// carrying SQLite's "UNIQUE constraint failed" instead of code 11000.
+func isDup(err error) bool {
+	if err == nil {
+		return false
+	}
+	if mongo.IsDuplicateKeyError(err) {
+		return true
+	}
+	var se mongo.ServerError
+	return errors.As(err, &se) && strings.Contains(se.Error(), "UNIQUE constraint failed")
+}
+
+// dupOn turns a unique index violation (raw, or ErrConflict from insert) into a DuplicateError
+// naming field, for collections where field is the only unique index a user can hit.
+func dupOn(field string, err error) error {
+	if isDup(err) || errors.Is(err, ErrConflict) {
+		return &DuplicateError{Field: field}
+	}
+	return err
+}
 
 // Store holds the database and the sealer for personal data.
 type Store struct {
@@ -47,7 +79,7 @@ func (s *Store) SetTuning(t engine.Tuning) { s.tuning = t }
 // the loser then applies its update to the document that now exists.
 func (s *Store) upsertByID(ctx context.Context, coll, id string, upd any) error {
 	_, err := s.c(coll).UpdateOne(ctx, bson.M{"_id": id}, upd, options.UpdateOne().SetUpsert(true))
-	if mongo.IsDuplicateKeyError(err) {
+	if isDup(err) {
 		_, err = s.c(coll).UpdateOne(ctx, bson.M{"_id": id}, upd)
 	}
 	return err
@@ -139,7 +171,7 @@ func findInScope[T any](ctx context.Context, coll *mongo.Collection, id string, 
 // insert adds a document, turning a unique-index violation into ErrConflict.
 func insert(ctx context.Context, coll *mongo.Collection, doc any) error {
 	_, err := coll.InsertOne(ctx, doc)
-	if mongo.IsDuplicateKeyError(err) {
+	if isDup(err) {
 		return ErrConflict
 	}
 	if err != nil {

@@ -65,7 +65,16 @@ func ensureAdmin(ctx context.Context, cfg *config.Config, st *store.Store, log *
 	return nil
 }
 
+// randomPassword draws until the password meets the staff rule (letters and digits).
 func randomPassword(n int) string {
+	for {
+		if p := drawPassword(n); models.PasswordProblem(p) == "" {
+			return p
+		}
+	}
+}
+
+func drawPassword(n int) string {
 	const alphabet = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKMNPQRSTUVWXYZ23456789"
 	b := make([]byte, n)
 	for i := range b {

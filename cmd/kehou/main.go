@@ -19,10 +19,12 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 
 	"kehou/config"
+	"kehou/models"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -67,6 +69,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return nil
 	}
 	cfg, err := config.Load(getenv)
+	if err == nil {
+		err = checkPasswords(cfg)
+	}
 	if err != nil {
 		return fmt.Errorf("configuration:\n%w", err)
 	}
@@ -95,4 +100,19 @@ func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {
 		return slog.New(slog.NewJSONHandler(w, opts))
 	}
 	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// checkPasswords holds KEHOU_ADMIN_PASSWORD and KEHOU_DEMO_PASSWORD to the rule of every staff
+// password (models.PasswordProblem: 10+ characters with letters and digits, not only spaces),
+// so that a start with a weak one stops, naming the variable, instead of creating an account
+// whose password could not be set through the API. (config may not import models.)
+func checkPasswords(cfg *config.Config) error {
+	var errs []error
+	for env, pw := range map[string]string{"KEHOU_ADMIN_PASSWORD": cfg.AdminPassword, "KEHOU_DEMO_PASSWORD": cfg.DemoPassword} {
+		if pw != "" && models.PasswordProblem(pw) != "" {
+			errs = append(errs, fmt.Errorf("%s: must be %s", env, models.PasswordRule))
+		}
+	}
+	slices.SortFunc(errs, func(a, b error) int { return strings.Compare(a.Error(), b.Error()) })
+	return errors.Join(errs...)
 }

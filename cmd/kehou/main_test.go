@@ -214,6 +214,19 @@ func TestBadConfigNamesTheVariable(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "sandbox") {
 		t.Fatalf("production with sandbox: %v", err)
 	}
+	// A weak KEHOU_ADMIN_PASSWORD stops the start, saying what the rule is.
+	err = run(context.Background(), []string{"run"}, func(k string) string {
+		return map[string]string{"KEHOU_ADMIN_PASSWORD": "a \t \t \t \t b"}[k]
+	}, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "KEHOU_ADMIN_PASSWORD: must be at least 10 characters, with letters and digits") {
+		t.Fatalf("weak admin password: %v", err)
+	}
+	for env, pw := range map[string]string{"KEHOU_ADMIN_PASSWORD": "correct horse battery", "KEHOU_DEMO_PASSWORD": "1234567890"} {
+		err = run(context.Background(), []string{"run"}, func(k string) string { return map[string]string{env: pw}[k] }, io.Discard, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), env+": must be") {
+			t.Fatalf("%s %q: %v", env, pw, err)
+		}
+	}
 	var out bytes.Buffer
 	if err := run(context.Background(), []string{"version"}, nil, &out, io.Discard); err != nil || strings.TrimSpace(out.String()) != version {
 		t.Fatalf("version: %q %v", out.String(), err)
@@ -227,5 +240,29 @@ func flushRedis(t *testing.T, addr, db string) {
 	defer rdb.Close()
 	if err := rdb.FlushDB(context.Background()).Err(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// /metrics is not served on the API's listener without a token; KEHOU_METRICS_ADDR serves it on
+// a listener of its own (issue 20).
+func TestMetricsOnItsOwnListener(t *testing.T) {
+	metrics := freeAddr(t)
+	r := start(t, map[string]string{"KEHOU_DATA_DIR": t.TempDir(), "KEHOU_METRICS_ADDR": metrics})
+	defer r.stop()
+	get := func(url string) (int, string) {
+		resp, err := http.Get(url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if code, _ := get(r.base + "/metrics"); code != http.StatusNotFound {
+		t.Fatalf("/metrics on KEHOU_HTTP_ADDR: %d, want 404", code)
+	}
+	code, body := get("http://" + metrics + "/metrics")
+	if code != http.StatusOK || !strings.Contains(body, "kehou_http_requests_total") {
+		t.Fatalf("/metrics on KEHOU_METRICS_ADDR: %d %.200s", code, body)
 	}
 }

@@ -14,7 +14,6 @@ import (
 	"github.com/hibiken/asynq"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"kehou/config"
 	"kehou/jobs"
@@ -82,7 +81,7 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, stdout io.
 
 	// A worker alone still answers /healthz and /metrics on KEHOU_HTTP_ADDR, so orchestrators
 	// can probe it and Prometheus can scrape the queue sizes.
-	var handler http.Handler = opsMux(reg)
+	var handler http.Handler = opsMux(reg, cfg.MetricsToken)
 	if withAPI {
 		handler = server.New(server.Deps{Config: cfg, Store: in.store, Reports: report.New(in.store), Redis: in.pipe, Wechat: in.wx,
 			Queue: queue, Logger: log.With("part", "api"), Registry: reg, Version: version,
@@ -100,6 +99,25 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, stdout io.
 			errc <- fmt.Errorf("http: %w", err)
 		}
 	}()
+	// /metrics for anyone who reaches KEHOU_METRICS_ADDR: a port the monitoring network reaches
+	// and the public does not.
+	var metricsSrv *http.Server
+	if cfg.MetricsAddr != "" {
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", server.MetricsHandler(reg, ""))
+		metricsSrv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second}
+		mln, err := net.Listen("tcp", cfg.MetricsAddr)
+		if err != nil {
+			_ = httpSrv.Close()
+			return fmt.Errorf("listen on KEHOU_METRICS_ADDR %s: %w", cfg.MetricsAddr, err)
+		}
+		log.Info("metrics listening", "addr", mln.Addr().String())
+		go func() {
+			if err := metricsSrv.Serve(mln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				errc <- fmt.Errorf("metrics http: %w", err)
+			}
+		}()
+	}
 
 	select {
 	case <-ctx.Done():
@@ -112,6 +130,9 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, stdout io.
 	if serr := httpSrv.Shutdown(sctx); serr != nil {
 		log.Warn("http shutdown", "err", serr)
 	}
+	if metricsSrv != nil {
+		_ = metricsSrv.Shutdown(sctx)
+	}
 	scancel()
 	if worker != nil {
 		worker.Shutdown() // waits for active tasks up to ShutdownTimeout, requeues the rest
@@ -121,13 +142,17 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, stdout io.
 	return err
 }
 
-func opsMux(reg *prometheus.Registry) http.Handler {
+// opsMux is a worker's listener: /healthz, and /metrics to a scraper with KEHOU_METRICS_TOKEN
+// (not at all without one: then KEHOU_METRICS_ADDR serves it).
+func opsMux(reg *prometheus.Registry, token string) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write([]byte(`{"status":"ok"}`))
 	})
-	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	if token != "" {
+		mux.Handle("GET /metrics", server.MetricsHandler(reg, token))
+	}
 	return mux
 }
 

@@ -33,7 +33,7 @@ func TestAPIAndWorkerRunApart(t *testing.T) {
 	}
 	env := map[string]string{
 		"KEHOU_MONGO_URI": stack.MongoURI() + "?maxPoolSize=1", "KEHOU_MONGO_DB": "split", "KEHOU_REDIS_ADDR": redisAddr,
-		"KEHOU_REDIS_DB": redisDB, "KEHOU_DATA_DIR": t.TempDir(), "KEHOU_ADMIN_PASSWORD": "split-admin-pass",
+		"KEHOU_REDIS_DB": redisDB, "KEHOU_DATA_DIR": t.TempDir(), "KEHOU_ADMIN_PASSWORD": "split-admin-pass-1",
 	}
 	flushRedis(t, redisAddr, redisDB)
 	api := startCmd(t, "api", env)
@@ -45,7 +45,7 @@ func TestAPIAndWorkerRunApart(t *testing.T) {
 	worker := startCmd(t, "worker", workerEnv)
 	defer worker.stop()
 
-	admin := api.login("/api/v1/admin/login", map[string]string{"username": "admin", "password": "split-admin-pass"})
+	admin := api.login("/api/v1/admin/login", map[string]string{"username": "admin", "password": "split-admin-pass-1"})
 	status, n := api.call(http.MethodPost, "/api/v1/admin/notices", admin, map[string]any{
 		"title": "全市通知", "body": "内容", "audience": map[string]any{"kind": "scope"}, "channels": []string{"sms"}, "urgent": true})
 	if status != http.StatusCreated {
