@@ -45,6 +45,7 @@ func TestContractTour(t *testing.T) {
 	ok(http.MethodPost, "/api/v1/mp/notices/"+n.ID+"/read", mum.token, nil)
 	ok(http.MethodGet, "/api/v1/admin/notices", e.schA1, nil)
 	ok(http.MethodGet, "/api/v1/admin/notices/"+n.ID+"/outbox", e.schA1, nil)
+	ok(http.MethodPost, "/api/v1/admin/notices/"+n.ID+"/remind", e.schA1, map[string]any{"channels": []string{"wxsubscribe"}})
 
 	// A survey edited, closed and archived.
 	sv := e.createSurvey(e.schA1, map[string]any{"kind": "opinion", "title": "意见征求", "audience": map[string]any{"kind": "scope"},
