@@ -11,6 +11,7 @@ import (
 	"os"
 	"regexp"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -139,25 +140,33 @@ func validated(t *testing.T, h http.Handler, extra func(*echo.Echo, echo.Middlew
 		}
 		w.WriteHeader(rec.Code)
 		_, _ = w.Write(rec.Body.Bytes())
-		if msg := cd.check(r, reqBody, rec); msg != "" && !isExtraRoute(extra, r) {
+		opID, msg := cd.check(r, reqBody, rec)
+		if opID != "" {
+			countResponse(opID, rec.Code)
+		}
+		if msg != "" && !isExtraRoute(extra, r) {
 			t.Errorf("openapi contract: %s %s → %d: %s", r.Method, r.URL.RequestURI(), rec.Code, msg)
 		}
 	})
 }
 
-// check returns what is wrong with one exchange ("" when nothing).
-func (cd *contractDoc) check(r *http.Request, reqBody []byte, rec *httptest.ResponseRecorder) string {
+// check returns the exchange's operationId ("" when the document has no such route) and what
+// is wrong with it ("" when nothing).
+func (cd *contractDoc) check(r *http.Request, reqBody []byte, rec *httptest.ResponseRecorder) (opID, problem string) {
 	vr := r.Clone(context.Background())
 	vr.Body = io.NopCloser(bytes.NewReader(reqBody))
 	route, params, err := cd.router.FindRoute(vr)
 	if err != nil {
 		if rec.Code == http.StatusNotFound || rec.Code == http.StatusMethodNotAllowed {
-			return "" // an unknown route, and the server says so
+			return "", "" // an unknown route, and the server says so
 		}
-		return "the document has no such operation: " + err.Error()
+		return "", "the document has no such operation: " + err.Error()
 	}
 	op := route.Operation
-	countResponse(op.OperationID, rec.Code)
+	return op.OperationID, cd.checkOp(op, vr, params, route, rec)
+}
+
+func (cd *contractDoc) checkOp(op *openapi3.Operation, vr *http.Request, params map[string]string, route *routers.Route, rec *httptest.ResponseRecorder) string {
 	in := &openapi3filter.RequestValidationInput{Request: vr, PathParams: params, Route: route, Options: requestOptions}
 	if err := openapi3filter.ValidateRequest(context.Background(), in); err != nil && rec.Code < 300 {
 		return fmt.Sprintf("the server accepted a request the document rejects: %v", err)
@@ -189,7 +198,7 @@ func (cd *contractDoc) check(r *http.Request, reqBody []byte, rec *httptest.Resp
 		Options:                &opts,
 	}
 	if err := openapi3filter.ValidateResponse(context.Background(), out); err != nil {
-		return fmt.Sprintf("response does not match the document: %v\nbody: %.600s", err, body)
+		return fmt.Sprintf("response does not match the document: %v\nbody: %.2000s", err, body)
 	}
 	return ""
 }
@@ -318,4 +327,51 @@ func deref(s *string) string {
 		return ""
 	}
 	return *s
+}
+
+// TestContractValidatorRejects: the validator itself fails what it should (so a green suite
+// means the answers matched, not that nothing was checked).
+func TestContractValidatorRejects(t *testing.T) {
+	cd, err := loadContract()
+	if err != nil {
+		t.Fatal(err)
+	}
+	answer := func(status int, body string) *httptest.ResponseRecorder {
+		rec := httptest.NewRecorder()
+		rec.Header().Set("Content-Type", "application/json")
+		rec.WriteHeader(status)
+		_, _ = rec.WriteString(body)
+		return rec
+	}
+	county := func(created string) string {
+		return `{"id":"c1","name":"甲区","created_at":"` + created + `","updated_at":"2026-12-03T16:37:00+08:00"}`
+	}
+	get := httptest.NewRequest(http.MethodGet, "/api/v1/admin/counties/c1", nil)
+	patch := func(body string) *http.Request {
+		r := httptest.NewRequest(http.MethodPatch, "/api/v1/admin/counties/c1", strings.NewReader(body))
+		r.Header.Set("Content-Type", "application/json")
+		return r
+	}
+	cases := []struct {
+		name    string
+		req     *http.Request
+		body    string
+		rec     *httptest.ResponseRecorder
+		wantBad bool
+	}{
+		{"a good answer", get, "", answer(200, county("2026-12-03T16:37:00+08:00")), false},
+		{"an instant at UTC", get, "", answer(200, county("2026-12-03T08:37:00Z")), true},
+		{"a required field missing", get, "", answer(200, `{"id":"c1"}`), true},
+		{"a status not listed", get, "", answer(418, `{"error":{"code":"x","message":"x"}}`), true},
+		{"a bad request answered 2xx", patch(`{"name":7}`), `{"name":7}`, answer(200, county("2026-12-03T16:37:00+08:00")), true},
+		{"a bad request refused", patch(`{"name":7}`), `{"name":7}`, answer(422, `{"error":{"code":"validation_failed","message":"x"}}`), false},
+		{"an unknown route not found", httptest.NewRequest(http.MethodGet, "/api/v1/nowhere", nil), "", answer(404, `{"error":{"code":"not_found","message":"x"}}`), false},
+		{"an unknown route answered", httptest.NewRequest(http.MethodGet, "/api/v1/nowhere", nil), "", answer(200, `{}`), true},
+	}
+	for _, c := range cases {
+		_, msg := cd.check(c.req, []byte(c.body), c.rec)
+		if (msg != "") != c.wantBad {
+			t.Errorf("%s: check says %q", c.name, msg)
+		}
+	}
 }
