@@ -56,7 +56,8 @@ var (
 		"TokenShift",                              // a token's kind, inside the signed token
 		"MsgRequired", "MsgTooLong", "MsgInvalid", // messages
 		"TooFewNote", "SuppressedNote", // notes
-		"DayLayout", // a time layout
+		"DayLayout",                  // a time layout
+		"PasswordRule", "MsgBadText", // messages
 	}
 )
 
