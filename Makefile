@@ -4,7 +4,7 @@ VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev
 LDFLAGS  := -X main.version=$(VERSION)
 BIN      := bin/kehou
 
-.PHONY: run build build-prod test vet fmt bench clean
+.PHONY: run build build-prod test vet lint-api fmt bench clean
 
 run: build
 	./$(BIN) run
@@ -30,11 +30,16 @@ vet:
 #
 # To run the tests on a real MongoDB instead of the embedded store (a fresh database per test;
 # the production switches): KEHOU_TEST_MONGO_URI=mongodb://localhost:27017 make test
-test: vet
+test: vet lint-api
 	$(GO) test -race -count=1 -timeout 20m ./...
 	$(GO) test -count=1 -timeout 20m -run 'Broadcast' ./jobs/
 	$(GO) test -count=1 -timeout 20m -run 'TestPlacesNeverOverbook|TestCancellationsRacingSignUps' ./store/
 	KEHOU_TEST_SWITCHES=production $(GO) test -count=1 -timeout 20m ./store/ ./jobs/
+
+# The API document must pass redocly lint (the pinned @redocly/cli of tools/apilint; install it
+# with `npm ci --prefix tools/apilint`). Rules tuned in tools/apilint/redocly.yaml.
+lint-api:
+	tools/apilint/node_modules/.bin/redocly lint --config tools/apilint/redocly.yaml server/openapi.yaml
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./bench/...

@@ -27,7 +27,11 @@ import (
 	"kehou/wechat/wxfake"
 )
 
-func TestMain(m *testing.M) { os.Exit(testenv.Run(m)) }
+func TestMain(m *testing.M) {
+	code := testenv.Run(m)
+	reportContractCoverage()
+	os.Exit(code)
+}
 
 // redisDB is this package's Redis database when tests run against a real server.
 const redisDB = 1
@@ -200,7 +204,7 @@ func (e *env) req(method, path, token string, body any, headers ...string) resp 
 		r.Header.Set(headers[i], headers[i+1])
 	}
 	w := httptest.NewRecorder()
-	e.srv.Handler().ServeHTTP(w, r)
+	validated(e.t, e.srv.Handler(), e.extra).ServeHTTP(w, r)
 	return resp{Code: w.Code, Header: w.Header(), Body: w.Body.Bytes()}
 }
 

@@ -218,7 +218,11 @@ func (s *Server) remindNotice(c echo.Context) error {
 	if len([]rune(n.Title)) > models.MaxNoticeTitle {
 		n.Title = string([]rune(n.Title)[:models.MaxNoticeTitle])
 	}
-	if err := n.Validate(s.channels...); err != nil {
+	// The remind audience is the system's (staff cannot name it in a notice of their own), so
+	// the rest of the reminder is checked as a notice to the sender's scope would be.
+	check := n
+	check.Audience = models.Audience{Kind: models.AudienceScope}
+	if err := check.Validate(s.channels...); err != nil {
 		return err
 	}
 	st := staffOf(c)

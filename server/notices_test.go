@@ -135,9 +135,9 @@ func TestDeliveriesPageThroughTheAPI(t *testing.T) {
 		t.Fatal(err)
 	}
 	var want []string
-	for k, key := range []string{"notice:send:" + n.ID + ":sms:b0:0", "notice:send:" + n.ID + ":sms:b0:0:fb:wx_subscribe"} {
+	for k, key := range []string{"notice:send:" + n.ID + ":sms:b0:0", "notice:send:" + n.ID + ":sms:b0:0:fb:wxsubscribe"} {
 		members := []string{store.NewID(), store.NewID()}
-		if _, err := e.st.EnsureBatch(ctx, n.ID, []string{"sms", "wx_subscribe"}[k], key, members, nil); err != nil {
+		if _, err := e.st.EnsureBatch(ctx, n.ID, []string{"sms", "wxsubscribe"}[k], key, members, nil); err != nil {
 			t.Fatal(err)
 		}
 		slices.Sort(members)

@@ -23,8 +23,9 @@ const InstantLayout = "2006-01-02T15:04:05Z07:00"
 //
 // It encodes with go-json-experiment/json (the Go team's encoding/json/v2 as a module) in its
 // v1-compatible mode, because encoding/json offers no way to say how a type it does not own is
-// written. Everything else (field names, omitempty/omitzero, nil slices as null, HTML escaping)
-// is exactly encoding/json's. Decoding stays with decode.go (encoding/json, strict).
+// written. Everything else (field names, omitempty/omitzero, HTML escaping) is exactly
+// encoding/json's, but for nil slices and maps, written [] and {} rather than null.
+// Decoding stays with decode.go (encoding/json, strict).
 //
 // A zero time.Time is written as null: a field that can be unset carries `omitzero` and is
 // absent; null marks one that was forgotten, and the API contract test fails on it.
@@ -37,9 +38,13 @@ var instantJSON = json.WithMarshalers(json.MarshalToFunc(func(enc *jsontext.Enco
 	return enc.WriteToken(jsontext.String(t.In(models.Shanghai).Format(InstantLayout)))
 }))
 
+// emptyNotNull writes a nil slice as [] and a nil map as {}: a list is always an array (the
+// document promises it, so a client never tests for null before iterating).
+var emptyNotNull = json.JoinOptions(json.FormatNilSliceAsNull(false), json.FormatNilMapAsNull(false))
+
 // Serialize writes i as the response body.
 func (renderJSON) Serialize(c echo.Context, i any, indent string) error {
-	opts := []json.Options{jsonv1.DefaultOptionsV1(), instantJSON}
+	opts := []json.Options{jsonv1.DefaultOptionsV1(), instantJSON, emptyNotNull}
 	if indent != "" {
 		opts = append(opts, jsontext.WithIndent(indent))
 	}
