@@ -2,6 +2,7 @@ package models
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -55,6 +56,16 @@ var (
 		L(ComplaintRectified, "已整改"), L(ComplaintVerified, "已核查"), L(ComplaintClosed, "已办结"), L(ComplaintDismissed, "不予受理"))
 	ComplaintStatusNames = ComplaintStatusEnum.Map()
 )
+
+// HistoryEscalated is the history entry the deadline check writes when an assigned complaint
+// passes its deadline unclosed; the complaint's own status stays.
+const HistoryEscalated = "escalated"
+
+// ComplaintHistoryEnum labels the status of a history entry: a status the complaint reached, or
+// the escalation.
+var ComplaintHistoryEnum = NewEnum("complaint_history_status", "ComplaintHistoryStatus",
+	"The status one entry of a complaint's history records: a ComplaintStatus it reached, or escalated when its deadline passed unclosed (its own status stays).",
+	append(slices.Clone(ComplaintStatusEnum.Labels), L(HistoryEscalated, "逾期升级督办"))...)
 
 // Complaint steps: POST /admin/complaints/{id}/{step} takes one.
 const (

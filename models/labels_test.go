@@ -49,6 +49,7 @@ var (
 		"SubscribeAccept":        "subscribe_result",
 		"StepAssign":             "complaint_step",
 		"ReceiptQueued":          "receipt_status",
+		"HistoryEscalated":       "complaint_history_status",
 	}
 	internalConsts = []string{
 		"ActorCounty", "ActorSchool", // who may move a complaint: the caller's role, not a field

@@ -149,7 +149,7 @@ func (s *Store) OverdueComplaints(ctx context.Context, now time.Time) ([]models.
 // ClaimEscalation marks a complaint escalated (once) and records the step.
 func (s *Store) ClaimEscalation(ctx context.Context, id string) (bool, error) {
 	now := s.now()
-	step := models.ComplaintStep{At: now, By: "system", Status: "escalated", Note: "逾期未办结，已升级至区县教育局"}
+	step := models.ComplaintStep{At: now, By: "system", Status: models.HistoryEscalated, Note: "逾期未办结，已升级至区县教育局"}
 	res, err := s.c(colComplaints).UpdateOne(ctx, bson.M{"_id": id, "escalated": false},
 		bson.M{"$set": bson.M{"escalated": true, "updated_at": now}, "$push": bson.M{"steps": step}})
 	if err != nil {
