@@ -252,13 +252,24 @@ func (s *Server) surveyState(sv models.Survey) error {
 	return nil
 }
 
+// mpSurveyBody is a survey as a parent opens it: what to answer, for which child, and how far
+// they are, without the staff's details (author, audience, invitation, reminders).
 type mpSurveyBody struct {
-	models.Survey
-	ChildID   string         `json:"child_id"`
-	ChildName string         `json:"child_name"`
-	MyStatus  string         `json:"my_status"`
-	Receipt   string         `json:"receipt,omitempty"`
-	Draft     models.Answers `json:"draft,omitempty"`
+	ID          string            `json:"id"`
+	Sender      string            `json:"sender"`
+	Kind        string            `json:"kind"`
+	Title       string            `json:"title"`
+	Description string            `json:"description"`
+	OpensAt     time.Time         `json:"opens_at,omitzero"`
+	ClosesAt    time.Time         `json:"closes_at,omitzero"`
+	Anonymous   bool              `json:"anonymous"`
+	Questions   []models.Question `json:"questions"`
+	Status      string            `json:"status"`
+	ChildID     string            `json:"child_id"`
+	ChildName   string            `json:"child_name"`
+	MyStatus    string            `json:"my_status"`
+	Receipt     string            `json:"receipt,omitempty"`
+	Draft       models.Answers    `json:"draft,omitempty"`
 }
 
 // mpSurvey opens a survey for one child, with the saved draft to continue from.
@@ -268,8 +279,9 @@ func (s *Server) mpSurvey(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	body := mpSurveyBody{Survey: sv, ChildID: child.ID, ChildName: child.NameMasked, MyStatus: statusNotStarted}
-	body.AuthorID, body.NoticeID, body.Channels = "", "", nil // staff details
+	body := mpSurveyBody{ID: sv.ID, Sender: sv.Sender, Kind: sv.Kind, Title: sv.Title, Description: sv.Description,
+		OpensAt: sv.OpensAt, ClosesAt: sv.ClosesAt, Anonymous: sv.Anonymous, Questions: sv.Questions, Status: sv.Status,
+		ChildID: child.ID, ChildName: child.NameMasked, MyStatus: statusNotStarted}
 	key := s.store.RespondentKey(sv, child.ID)
 	done, err := s.answered(ctx, sv, []string{child.ID}, []string{key})
 	if err != nil {
