@@ -155,6 +155,9 @@ func validated(t *testing.T, h http.Handler, extra func(*echo.Echo, echo.Middlew
 func (cd *contractDoc) check(r *http.Request, reqBody []byte, rec *httptest.ResponseRecorder) (opID, problem string) {
 	vr := r.Clone(context.Background())
 	vr.Body = io.NopCloser(bytes.NewReader(reqBody))
+	if p := r.URL.Path; p == "/" || p == "/console" || strings.HasPrefix(p, "/console/") {
+		return "", "" // the staff console's pages (console.go), not the API
+	}
 	route, params, err := cd.router.FindRoute(vr)
 	if err != nil {
 		if rec.Code == http.StatusNotFound || rec.Code == http.StatusMethodNotAllowed {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"io/fs"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
@@ -54,6 +55,7 @@ type env struct {
 	countyA, countyB      models.County
 	schoolA1, schoolA2    models.School
 	schoolB1              models.School
+	console               fs.FS  // Deps.Console
 	city, cntyA, schA1    string // session tokens
 	cityID, cntyAID, a1ID string // staff ids
 }
@@ -104,7 +106,7 @@ func (e *env) rebuild() {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	e.srv = New(Deps{Config: e.cfg, Store: e.st, Reports: report.New(e.st), Redis: pipe, Wechat: e.wx, Logger: testenv.Logger(), Version: "test", Extra: e.extra,
+	e.srv = New(Deps{Config: e.cfg, Store: e.st, Reports: report.New(e.st), Redis: pipe, Wechat: e.wx, Logger: testenv.Logger(), Version: "test", Extra: e.extra, Console: e.console,
 		Queue: asynq.NewClientFromRedisClient(pipe), Channels: []string{"wxsubscribe", "sms"}, WxTemplates: tmpl})
 	e.srv.now = func() time.Time { return e.now }
 }

@@ -12,6 +12,7 @@ func (s *Server) routes(e *echo.Echo) {
 	e.GET("/metrics", s.metricsHandler())
 	e.GET("/version", s.versionInfo)
 	e.GET("/openapi.yaml", s.openAPIDoc)
+	s.consoleRoutes(e) // the staff console (console.go), not part of the API document
 
 	// Staff passwords can be guessed, so staff logins have their own per-IP limit. Mini-program
 	// codes cannot be guessed, and thousands of parents behind one carrier NAT log in at once

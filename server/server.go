@@ -5,6 +5,7 @@ package server
 
 import (
 	"context"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"time"
@@ -57,6 +58,9 @@ type Deps struct {
 	WxTemplates map[string]config.WxTemplate
 	// Extra mounts optional routes (the sandbox outbox, asynqmon) after the core routes.
 	Extra func(e *echo.Echo, staff echo.MiddlewareFunc)
+	// Console is the staff console's built files (console.Files()), served at /console/; nil
+	// when the binary was built without them.
+	Console fs.FS
 }
 
 // PipelinedRedis is how the API should talk to Redis: every request makes a command or two
@@ -70,8 +74,9 @@ func PipelinedRedis(c *redis.Client) (*redis.AutoPipeliner, error) { return c.Au
 
 // Server is the HTTP API.
 type Server struct {
-	cfg   *config.Config
-	store *store.Store
+	consoleFiles fs.FS // see Deps.Console
+	cfg          *config.Config
+	store        *store.Store
 	// reports: see Deps.Reports.
 	reports   Reports
 	rdb       redis.UniversalClient
@@ -92,7 +97,7 @@ type Server struct {
 
 // New builds the server and its routes.
 func New(d Deps) *Server {
-	s := &Server{cfg: d.Config, store: d.Store, reports: d.Reports, rdb: d.Redis, wx: d.Wechat, queue: d.Queue,
+	s := &Server{consoleFiles: d.Console, cfg: d.Config, store: d.Store, reports: d.Reports, rdb: d.Redis, wx: d.Wechat, queue: d.Queue,
 		log: d.Logger, reg: d.Registry, version: d.Version, channels: d.Channels, templates: d.WxTemplates, now: time.Now, cache: newHotCache()}
 	if s.reg == nil {
 		s.reg = prometheus.NewRegistry()
