@@ -155,6 +155,7 @@ func (s *Server) exportMonthlyReport(c echo.Context) error {
 type headline struct {
 	Key      string   `json:"key"`
 	Title    string   `json:"title"`
+	Unit     string   `json:"unit"` // rate (a share, 0–1), count or hours: how the figure reads
 	Value    *float64 `json:"value"`
 	Previous *float64 `json:"previous"`
 	Change   *float64 `json:"change"` // value − previous
@@ -181,15 +182,15 @@ func (s *Server) dashboard(c echo.Context) error {
 	count := func(n int) *float64 { v := float64(n); return &v }
 	target := func(v float64) *float64 { return &v }
 	items := []headline{
-		{Key: "five_plus_two", Title: "5+2达标率", Value: now.FivePlusTwoRate(), Previous: before.FivePlusTwoRate(), Target: target(targetFivePlusTwo)},
-		{Key: "two_plus_n", Title: "2+N达标率", Value: now.TwoPlusNRate(), Previous: before.TwoPlusNRate(), Target: target(targetTwoPlusN)},
-		{Key: "urban_two_plus_three", Title: "城区学校2+3比例", Value: now.UrbanTwoPlusThreeRate(), Previous: before.UrbanTwoPlusThreeRate(), Target: target(targetUrbanTwoPlusThree)},
-		{Key: "satisfaction", Title: "家长满意度", Value: now.SatisfactionRate(), Previous: before.SatisfactionRate()},
-		{Key: "awareness", Title: "政策知晓率", Value: now.AwarenessRate(), Previous: before.AwarenessRate()},
-		{Key: "families_bound", Title: "家长绑定率", Value: now.CoverageRate(), Previous: before.CoverageRate()},
-		{Key: "complaints_new", Title: "新增投诉", Value: count(now.ComplaintsNew), Previous: count(before.ComplaintsNew)},
-		{Key: "complaints_overdue", Title: "逾期投诉", Value: count(now.ComplaintsOverdue), Previous: count(before.ComplaintsOverdue)},
-		{Key: "volunteer_hours", Title: "志愿服务时长（小时）", Value: count(now.VolunteerMinutes / 60), Previous: count(before.VolunteerMinutes / 60)},
+		{Key: "five_plus_two", Unit: "rate", Title: "5+2达标率", Value: now.FivePlusTwoRate(), Previous: before.FivePlusTwoRate(), Target: target(targetFivePlusTwo)},
+		{Key: "two_plus_n", Unit: "rate", Title: "2+N达标率", Value: now.TwoPlusNRate(), Previous: before.TwoPlusNRate(), Target: target(targetTwoPlusN)},
+		{Key: "urban_two_plus_three", Unit: "rate", Title: "城区学校2+3比例", Value: now.UrbanTwoPlusThreeRate(), Previous: before.UrbanTwoPlusThreeRate(), Target: target(targetUrbanTwoPlusThree)},
+		{Key: "satisfaction", Unit: "rate", Title: "家长满意度", Value: now.SatisfactionRate(), Previous: before.SatisfactionRate()},
+		{Key: "awareness", Unit: "rate", Title: "政策知晓率", Value: now.AwarenessRate(), Previous: before.AwarenessRate()},
+		{Key: "families_bound", Unit: "rate", Title: "家长绑定率", Value: now.CoverageRate(), Previous: before.CoverageRate()},
+		{Key: "complaints_new", Unit: "count", Title: "新增投诉", Value: count(now.ComplaintsNew), Previous: count(before.ComplaintsNew)},
+		{Key: "complaints_overdue", Unit: "count", Title: "逾期投诉", Value: count(now.ComplaintsOverdue), Previous: count(before.ComplaintsOverdue)},
+		{Key: "volunteer_hours", Unit: "hours", Title: "志愿服务时长（小时）", Value: count(now.VolunteerMinutes / 60), Previous: count(before.VolunteerMinutes / 60)},
 	}
 	for i := range items {
 		h := &items[i]

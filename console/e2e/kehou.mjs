@@ -1,0 +1,76 @@
+// Starts a real `kehou run` (embedded MongoDB stand-in, embedded Redis, sandbox WeChat, the demo
+// city) on a free port with its own data directory, and a real Chromium (Debian's, through
+// playwright-core). The tests drive the console as a person would.
+import { spawn } from 'node:child_process'
+import { mkdtempSync, mkdirSync, existsSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { chromium } from 'playwright-core'
+
+export const root = resolve(import.meta.dirname, '..', '..')
+export const shots = resolve(import.meta.dirname, '..', 'test-results')
+export const demoPassword = 'kehou-demo-2026'
+
+function freePort() {
+  return new Promise((ok, fail) => {
+    const srv = createServer()
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address()
+      srv.close(() => ok(port))
+    })
+    srv.on('error', fail)
+  })
+}
+
+/** startKehou runs bin/kehou and resolves when it is ready. */
+export async function startKehou() {
+  const bin = join(root, 'bin', 'kehou')
+  if (!existsSync(bin)) throw new Error(`${bin} is missing: run make build first`)
+  const port = await freePort()
+  const dir = mkdtempSync(join(tmpdir(), 'kehou-e2e-'))
+  const logs = []
+  const proc = spawn(bin, ['run'], {
+    env: { ...process.env, KEHOU_DATA_DIR: dir, KEHOU_HTTP_ADDR: `127.0.0.1:${port}`, KEHOU_ADMIN_PASSWORD: 'kehou-admin-2026' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  proc.stdout.on('data', (b) => logs.push(String(b)))
+  proc.stderr.on('data', (b) => logs.push(String(b)))
+  const base = `http://127.0.0.1:${port}`
+  const deadline = Date.now() + 120_000
+  for (;;) {
+    if (proc.exitCode != null) throw new Error(`kehou run exited ${proc.exitCode}:\n${logs.join('')}`)
+    try {
+      const r = await fetch(`${base}/readyz`)
+      if (r.ok) break
+    } catch {
+      /* not listening yet */
+    }
+    if (Date.now() > deadline) throw new Error(`kehou run not ready in 120 s:\n${logs.join('')}`)
+    await new Promise((r) => setTimeout(r, 250))
+  }
+  return {
+    base,
+    logs,
+    async stop() {
+      proc.kill('SIGTERM')
+      await new Promise((r) => (proc.exitCode != null ? r() : proc.on('exit', r)))
+    },
+  }
+}
+
+/** launchBrowser starts Debian's Chromium; under CI=true a missing browser is a failure. */
+export async function launchBrowser() {
+  const executablePath = process.env.KEHOU_CHROMIUM ?? '/usr/bin/chromium'
+  if (!existsSync(executablePath)) throw new Error(`${executablePath} is missing: apt-get install chromium fonts-wqy-microhei (.ci/run does)`)
+  mkdirSync(shots, { recursive: true })
+  return chromium.launch({ executablePath, args: ['--no-sandbox', '--disable-dev-shm-usage'] })
+}
+
+/** apiCallsSettled measures from navigation start to the last API answer the page waited for. */
+export async function lastApiAnswer(page) {
+  return page.evaluate(() => {
+    const api = performance.getEntriesByType('resource').filter((e) => e.name.includes('/api/v1/'))
+    return Math.max(0, ...api.map((e) => e.responseEnd))
+  })
+}
