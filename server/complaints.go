@@ -208,7 +208,11 @@ func (s *Server) complaintStep(c echo.Context) error {
 			return err
 		}
 		set["school_id"], set["deadline"], set["escalated"] = sc.ID, deadline, false
-		note = strings.TrimSpace(sc.Name + "，" + note)
+		if note == "" {
+			note = sc.Name
+		} else {
+			note = sc.Name + "，" + note
+		}
 	case models.StepStart:
 		to = models.ComplaintInProgress
 	case models.StepRectify:

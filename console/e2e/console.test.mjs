@@ -59,3 +59,58 @@ test('a wrong password is said in Chinese, and a phone-sized screen can sign in'
   await page.screenshot({ path: join(shots, 'dashboard-school-phone.png'), fullPage: true })
   await page.close()
 })
+
+async function pick(page, itemLabel, option) {
+  await page.locator('.el-form-item', { hasText: itemLabel }).locator('.el-select').click()
+  await page.locator('.el-select-dropdown__item:visible', { hasText: option }).first().click()
+}
+
+async function status(page, text) {
+  await page.locator('[data-test=status]', { hasText: text }).waitFor()
+}
+
+test('a complaint goes from intake to closed, each step by the office whose step it is', async () => {
+  const county = await browser.newPage({ viewport: { width: 1280, height: 900 } })
+  await signIn(county, 'county-dh')
+  await county.waitForURL(/\/console\/dashboard/)
+  await county.getByRole('menuitem', { name: '投诉台账' }).click()
+  await county.getByRole('button', { name: '登记投诉' }).click()
+  // Sent without a category first: the API's error appears beside the field.
+  await county.getByLabel('诉求内容').fill('学校课后服务收费未公示，家长不清楚收费标准。')
+  await county.getByRole('button', { name: '登记', exact: true }).click()
+  await county.locator('.el-form-item', { hasText: '类别' }).locator('.el-form-item__error').waitFor()
+  await pick(county, '类别', '收费')
+  await county.getByRole('button', { name: '登记', exact: true }).click()
+  await county.waitForURL(/\/console\/complaints\/\w+$/)
+  await status(county, '已受理')
+  const url = county.url()
+
+  await pick(county, '承办学校', '东湖区实验小学')
+  await county.getByRole('button', { name: '交办' }).click()
+  await status(county, '已交办')
+
+  const school = await (await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true })).newPage()
+  await signIn(school, 'school-dh1')
+  await school.waitForURL(/\/console\/dashboard/)
+  await school.goto(url)
+  await school.getByRole('button', { name: '开始办理' }).click()
+  await status(school, '办理中')
+  await school.getByLabel('整改情况').fill('已在校门口和家长群公示收费标准及依据。')
+  await school.getByRole('button', { name: '提交整改' }).click()
+  await status(school, '已整改')
+  await school.screenshot({ path: join(shots, 'complaint-rectified-school-phone.png'), fullPage: true })
+
+  await county.reload()
+  await county.getByRole('button', { name: '核查通过' }).click()
+  await status(county, '已核查')
+  await county.getByRole('button', { name: '办结' }).click()
+  await status(county, '已办结')
+  await county.locator('.el-timeline-item', { hasText: '已办结' }).waitFor()
+  await county.screenshot({ path: join(shots, 'complaint-closed-county.png'), fullPage: true })
+
+  await county.getByRole('button', { name: /返回|Back/ }).first().click().catch(() => county.goto(`${kehou.base}/console/complaints`))
+  await county.waitForURL(/\/console\/complaints$/)
+  await county.locator('[data-test=complaints] .el-table__row', { hasText: '收费未公示' }).locator('text=已办结').waitFor()
+  await county.close()
+  await school.close()
+})

@@ -2,7 +2,7 @@
 // city) on a free port with its own data directory, and a real Chromium (Debian's, through
 // playwright-core). The tests drive the console as a person would.
 import { spawn } from 'node:child_process'
-import { mkdtempSync, mkdirSync, existsSync } from 'node:fs'
+import { mkdtempSync, mkdirSync, existsSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -55,6 +55,7 @@ export async function startKehou() {
     async stop() {
       proc.kill('SIGTERM')
       await new Promise((r) => (proc.exitCode != null ? r() : proc.on('exit', r)))
+      rmSync(dir, { recursive: true, force: true })
     },
   }
 }
@@ -67,7 +68,7 @@ export async function launchBrowser() {
   return chromium.launch({ executablePath, args: ['--no-sandbox', '--disable-dev-shm-usage'] })
 }
 
-/** apiCallsSettled measures from navigation start to the last API answer the page waited for. */
+/** lastApiAnswer measures from navigation start to the last API answer the page waited for. */
 export async function lastApiAnswer(page) {
   return page.evaluate(() => {
     const api = performance.getEntriesByType('resource').filter((e) => e.name.includes('/api/v1/'))

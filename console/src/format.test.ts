@@ -10,3 +10,12 @@ describe('figure', () => {
     expect(figure('rate', null)).toBe('—')
   })
 })
+
+describe('Beijing time', () => {
+  it('reads an instant as Beijing wall-clock time whatever the zone', async () => {
+    const { shortTime, todayInBeijing } = await import('./format')
+    expect(shortTime('2026-12-04T15:59:59Z')).toBe('2026-12-04 23:59')
+    expect(shortTime('2026-12-04T23:59:59+08:00')).toBe('2026-12-04 23:59')
+    expect(todayInBeijing(new Date('2026-12-03T17:00:00Z'))).toBe('2026-12-04')
+  })
+})

@@ -3,6 +3,8 @@ import { session } from './session'
 import LoginView from './views/LoginView.vue'
 import LayoutView from './views/LayoutView.vue'
 import DashboardView from './views/DashboardView.vue'
+import ComplaintsView from './views/ComplaintsView.vue'
+import ComplaintDetailView from './views/ComplaintDetailView.vue'
 
 export const router = createRouter({
   history: createWebHistory('/console/'),
@@ -14,6 +16,8 @@ export const router = createRouter({
       children: [
         { path: '', redirect: '/dashboard' },
         { path: 'dashboard', component: DashboardView, meta: { title: '工作台' } },
+        { path: 'complaints', component: ComplaintsView, meta: { title: '投诉台账' } },
+        { path: 'complaints/:id', component: ComplaintDetailView, meta: { title: '投诉' } },
       ],
     },
     { path: '/:rest(.*)*', redirect: '/dashboard' },
