@@ -92,7 +92,12 @@ test('a complaint goes from intake to closed, each step by the office whose step
   const school = await (await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true })).newPage()
   await signIn(school, 'school-dh1')
   await school.waitForURL(/\/console\/dashboard/)
-  await school.goto(url)
+  // On a phone the menu is behind the menu button; the complaint is in the school's ledger.
+  await school.getByRole('button', { name: '菜单' }).click()
+  await school.getByRole('menuitem', { name: '投诉台账' }).last().click()
+  await school.waitForURL(/\/console\/complaints$/)
+  await school.locator('[data-test=complaints] .el-table__row', { hasText: '收费未公示' }).first().click()
+  await school.waitForURL(url)
   await school.getByRole('button', { name: '开始办理' }).click()
   await status(school, '办理中')
   await school.getByLabel('整改情况').fill('已在校门口和家长群公示收费标准及依据。')
