@@ -145,6 +145,7 @@ type Complaint struct {
 	Status     string          `bson:"status" json:"status"`
 	Deadline   time.Time       `bson:"deadline,omitempty" json:"deadline,omitzero"`
 	Escalated  bool            `bson:"escalated" json:"escalated"`
+	IsOverdue  bool            `bson:"-" json:"overdue"`                           // Overdue at the time of the answer (staff views; server.withOverdue)
 	Outcome    string          `bson:"outcome,omitempty" json:"outcome,omitempty"` // what was done (rectified), or why dismissed
 	Evidence   []string        `bson:"evidence,omitempty" json:"evidence,omitempty"`
 	ClosedAt   time.Time       `bson:"closed_at,omitempty" json:"closed_at,omitzero"`

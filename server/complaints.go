@@ -73,7 +73,7 @@ func (s *Server) createComplaint(c echo.Context) error {
 		return err
 	}
 	s.audit(c, "complaint.create", cp.ID, cp.CountyID, cp.SchoolID, cp.Source+" "+cp.SourceRef)
-	return c.JSON(http.StatusCreated, cp)
+	return c.JSON(http.StatusCreated, s.withOverdue(cp))
 }
 
 // placeComplaint sets the county (and school, when named) within the caller's scope.
@@ -138,7 +138,17 @@ func (s *Server) listComplaints(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	for i := range list {
+		list[i] = s.withOverdue(list[i])
+	}
 	return c.JSON(http.StatusOK, listBody[models.Complaint]{list, next})
+}
+
+// withOverdue says in the answer whether the complaint is past its deadline now, by the rule the
+// ledger and the reports use (models.Complaint.Overdue), so that no screen works it out again.
+func (s *Server) withOverdue(cp models.Complaint) models.Complaint {
+	cp.IsOverdue = cp.Overdue(s.now())
+	return cp
 }
 
 func (s *Server) getComplaint(c echo.Context) error {
@@ -146,7 +156,7 @@ func (s *Server) getComplaint(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, cp)
+	return c.JSON(http.StatusOK, s.withOverdue(cp))
 }
 
 // stepForm carries what a workflow step needs; each step uses some of it.
@@ -254,7 +264,7 @@ func (s *Server) complaintStep(c echo.Context) error {
 	if err := s.tellComplainant(c, cp); err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, cp)
+	return c.JSON(http.StatusOK, s.withOverdue(cp))
 }
 
 // tellComplainant tells the parent who complained (from the mini-program) of progress.
@@ -312,5 +322,5 @@ func (s *Server) recordLookBack(c echo.Context) error {
 		return err
 	}
 	s.audit(c, "complaint.look_back", cp.ID, cp.CountyID, cp.SchoolID, f.Note)
-	return c.JSON(http.StatusOK, cp)
+	return c.JSON(http.StatusOK, s.withOverdue(cp))
 }

@@ -193,6 +193,11 @@ func TestOverdueEscalationAndLookBack(t *testing.T) {
 	if got, _ := e.st.Complaint(ctx, cp.ID); got.Escalated {
 		t.Fatal("escalated before the deadline")
 	}
+	var shown models.Complaint
+	e.req(http.MethodGet, "/api/v1/admin/complaints/"+cp.ID, e.cntyA, nil).json(t, &shown)
+	if shown.IsOverdue {
+		t.Fatal("shown overdue before its deadline")
+	}
 	e.now = e.now.Add(5 * 24 * time.Hour)
 	e.relogin()
 	for range 2 {
@@ -213,8 +218,8 @@ func TestOverdueEscalationAndLookBack(t *testing.T) {
 	}
 	var overdue listBody[models.Complaint]
 	e.req(http.MethodGet, "/api/v1/admin/complaints?overdue=true", e.cntyA, nil).json(t, &overdue)
-	if len(overdue.Items) != 1 {
-		t.Fatalf("overdue filter: %d", len(overdue.Items))
+	if len(overdue.Items) != 1 || !overdue.Items[0].IsOverdue {
+		t.Fatalf("overdue filter: %+v", overdue.Items)
 	}
 	// Handled and closed; six months later the look-back opens, and the county records it.
 	e.expect(e.step(e.schA1, cp.ID, "rectify", map[string]any{"outcome": "已批评教育并道歉"}), http.StatusOK, "")

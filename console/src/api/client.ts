@@ -35,3 +35,4 @@ export async function call<T>(p: Promise<{ data?: T; error?: unknown; response: 
 }
 
 export { ApiError }
+export { formError } from './errors'

@@ -19,3 +19,12 @@ describe('fromResponse', () => {
     expect(offline().message).toContain('不会丢失')
   })
 })
+
+describe('formError', () => {
+  it('puts named fields beside the fields and anything else above the buttons', async () => {
+    const { formError } = await import('./errors')
+    expect(formError(fromResponse(422, { error: { message: '请检查', fields: { text: '必填' } } }))).toEqual({ fields: { text: '必填' }, message: '' })
+    expect(formError(fromResponse(409, { error: { message: '这一步由承办学校办理' } }))).toEqual({ fields: {}, message: '这一步由承办学校办理' })
+    expect(formError(new TypeError('fetch failed')).message).toContain('网络连接中断')
+  })
+})

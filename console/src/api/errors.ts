@@ -31,3 +31,13 @@ export function fromResponse(status: number, body: unknown): ApiError {
 export function offline(): ApiError {
   return new ApiError('网络连接中断，请检查网络后重试（已填写的内容不会丢失）', 0, 'offline')
 }
+
+/**
+ * formError splits a failed submission for a form: the errors the API named by field go beside
+ * their fields; anything else is one message above the buttons.
+ */
+export function formError(e: unknown): { fields: Record<string, string>; message: string } {
+  const err = e instanceof ApiError ? e : offline()
+  const fields = err.fields ?? {}
+  return { fields, message: Object.keys(fields).length ? '' : err.message }
+}
