@@ -1,7 +1,7 @@
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { join } from 'node:path'
-import { startKehou, launchBrowser, lastApiAnswer, shots, demoPassword } from './kehou.mjs'
+import { startKehou, launchBrowser, lastApiAnswer, shots, demoPassword, signIn as signIn_, pick } from './kehou.mjs'
 
 let kehou, browser
 
@@ -15,13 +15,7 @@ after(async () => {
   await kehou?.stop()
 })
 
-async function signIn(page, username, password = demoPassword) {
-  await page.goto(`${kehou.base}/`)
-  await page.waitForURL(/\/console\/login/)
-  await page.getByLabel('用户名').fill(username)
-  await page.getByLabel('密码', { exact: true }).fill(password)
-  await page.getByRole('button', { name: '登录' }).click()
-}
+const signIn = (page, username, password) => signIn_(kehou.base, page, username, password)
 
 test('a county officer signs in, sees the scope and the dashboard in under 1.5 s, and signs out', async (t) => {
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
@@ -60,11 +54,6 @@ test('a wrong password is said in Chinese, and a phone-sized screen can sign in'
   await page.screenshot({ path: join(shots, 'dashboard-school-phone.png'), fullPage: true })
   await page.close()
 })
-
-async function pick(page, itemLabel, option) {
-  await page.locator('.el-form-item', { hasText: itemLabel }).locator('.el-select').click()
-  await page.locator('.el-select-dropdown__item:visible', { hasText: option }).first().click()
-}
 
 async function status(page, text) {
   await page.locator('[data-test=status]', { hasText: text }).waitFor()

@@ -75,3 +75,33 @@ export async function lastApiAnswer(page) {
     return Math.max(0, ...api.map((e) => e.responseEnd))
   })
 }
+
+/** signIn opens the console and signs in (the demo password unless given). */
+export async function signIn(base, page, username, password = demoPassword) {
+  await page.goto(`${base}/`)
+  await page.waitForURL(/\/console\/login/)
+  await page.getByLabel('用户名').fill(username)
+  await page.getByLabel('密码', { exact: true }).fill(password)
+  await page.getByRole('button', { name: '登录' }).click()
+}
+
+/** pick chooses an option of the el-select inside the form item labelled itemLabel. */
+export async function pick(page, itemLabel, option) {
+  await page.locator('.el-form-item', { hasText: itemLabel }).locator('.el-select').click()
+  await page.locator('.el-select-dropdown__item:visible', { hasText: option }).first().click()
+}
+
+/**
+ * assertFast reloads the page, waits for its API calls to settle and asserts the last one was
+ * answered within 1.5 s of navigation start (the console's bar), reporting the figure.
+ * ready is a locator that shows the screen has drawn.
+ */
+export async function assertFast(t, page, ready, name) {
+  await page.reload()
+  await ready.waitFor()
+  await page.waitForLoadState('networkidle')
+  const ms = await lastApiAnswer(page)
+  t.diagnostic(`${name}: last API answer ${ms.toFixed(0)} ms after navigation start`)
+  if (!(ms > 0 && ms < 1500)) throw new Error(`${name}: last API answer at ${ms.toFixed(0)} ms after navigation start (bar 1500 ms)`)
+  return ms
+}

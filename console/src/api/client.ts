@@ -35,4 +35,45 @@ export async function call<T>(p: Promise<{ data?: T; error?: unknown; response: 
 }
 
 export { ApiError }
+
+/**
+ * newKey is a fresh Idempotency-Key. crypto.randomUUID exists only in secure contexts, and a
+ * bureau may open the console over plain http on its own network; getRandomValues works in both.
+ */
+export function newKey(): string {
+  const b = crypto.getRandomValues(new Uint8Array(16))
+  return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('')
+}
+
+/**
+ * download fetches a file the API serves to staff (an XLSX or CSV export, a printable letter)
+ * with the session's token and hands it to the browser under the name the server gives it.
+ */
+export async function download(path: string, query: Record<string, string | number | undefined> = {}, fallbackName = 'download') {
+  const q = new URLSearchParams()
+  for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== '') q.set(k, String(v))
+  let r: Response
+  try {
+    r = await fetch(q.size ? `${path}?${q}` : path, { headers: session.token ? { Authorization: `Bearer ${session.token}` } : {} })
+  } catch {
+    throw offline()
+  }
+  if (!r.ok) {
+    const body = await r.json().catch(() => undefined)
+    if (r.status === 401) session.expired()
+    throw fromResponse(r.status, body)
+  }
+  const cd = r.headers.get('Content-Disposition') ?? ''
+  const star = /filename\*=UTF-8''([^;]+)/i.exec(cd)
+  const plain = /filename="?([^";]+)"?/i.exec(cd)
+  const name = star ? decodeURIComponent(star[1]) : plain ? plain[1] : fallbackName
+  const url = URL.createObjectURL(await r.blob())
+  const a = document.createElement('a')
+  a.href = url
+  a.download = name
+  document.body.appendChild(a)
+  a.click()
+  a.remove()
+  setTimeout(() => URL.revokeObjectURL(url), 10_000)
+}
 export { formError } from './errors'
