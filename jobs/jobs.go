@@ -36,6 +36,7 @@ type Enqueuer interface {
 // Reports builds and keeps the monthly reports (report.Builder, wired in cmd/kehou).
 type Reports interface {
 	Ensure(ctx context.Context, month string) (models.MonthlyReport, bool, error)
+	Live(ctx context.Context) (models.MonthlyReport, error)
 }
 
 // Handlers holds what task handlers need.
@@ -79,6 +80,7 @@ func (h *Handlers) Register(mux *asynq.ServeMux) {
 	mux.HandleFunc(TypeShiftAlert, h.HandleShiftAlert)
 	mux.HandleFunc(TypeComplaintSweep, h.HandleComplaintSweep)
 	mux.HandleFunc(TypeMonthlyReport, h.HandleMonthlyReport)
+	mux.HandleFunc(TypeLiveReport, h.HandleLiveReport)
 }
 
 // RetryDelay backs off from base, doubling per retry up to ten minutes, so a provider outage

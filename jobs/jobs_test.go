@@ -52,20 +52,20 @@ func TestSchedulersEnqueueEachPeriodOnce(t *testing.T) {
 		return out
 	}
 	// Hourly purges, the complaint sweep and the monthly report, the minutely reconciler, survey reminders and
-	// places every 5 minutes, event reminders and shift alerts every 15.
+	// places every 5 minutes, the live month every 10, event reminders and shift alerts every 15.
 	want := map[string]int{TypeSessionPurge: 1, TypeIdempotencyPurge: 1, TypeSendBatchPurge: 1, TypeNoticeReconcile: 1,
-		TypeSurveyRemind: 1, TypeEventRemind: 1, TypePlacesReconcile: 1, TypeShiftAlert: 1, TypeComplaintSweep: 1, TypeMonthlyReport: 1}
+		TypeSurveyRemind: 1, TypeEventRemind: 1, TypePlacesReconcile: 1, TypeShiftAlert: 1, TypeComplaintSweep: 1, TypeMonthlyReport: 1, TypeLiveReport: 1}
 	if got := count(); !maps.Equal(got, want) {
 		t.Fatalf("five schedulers in one minute: %v, want %v", got, want)
 	}
 	enqueueDue(context.Background(), client, now.Add(30*time.Minute), testenv.Logger()) // same hour, later minute
-	want[TypeNoticeReconcile], want[TypeSurveyRemind], want[TypeEventRemind], want[TypePlacesReconcile], want[TypeShiftAlert] = 2, 2, 2, 2, 2
+	want[TypeNoticeReconcile], want[TypeSurveyRemind], want[TypeEventRemind], want[TypePlacesReconcile], want[TypeShiftAlert], want[TypeLiveReport] = 2, 2, 2, 2, 2, 2
 	if got := count(); !maps.Equal(got, want) {
 		t.Fatalf("later in the hour: %v, want %v", got, want)
 	}
 	enqueueDue(context.Background(), client, now.Add(time.Hour), testenv.Logger()) // next hour
 	want = map[string]int{TypeSessionPurge: 2, TypeIdempotencyPurge: 2, TypeSendBatchPurge: 2, TypeNoticeReconcile: 3,
-		TypeSurveyRemind: 3, TypeEventRemind: 3, TypePlacesReconcile: 3, TypeShiftAlert: 3, TypeComplaintSweep: 2, TypeMonthlyReport: 2}
+		TypeSurveyRemind: 3, TypeEventRemind: 3, TypePlacesReconcile: 3, TypeShiftAlert: 3, TypeComplaintSweep: 2, TypeMonthlyReport: 2, TypeLiveReport: 3}
 	if got := count(); !maps.Equal(got, want) {
 		t.Fatalf("next hour: %v, want %v", got, want)
 	}

@@ -28,6 +28,7 @@ var Schedule = []Periodic{
 	{Every: 15 * time.Minute, New: NewShiftAlertTask},
 	{Every: time.Hour, New: NewComplaintSweepTask},
 	{Every: time.Hour, New: NewMonthlyReportTask},
+	{Every: liveReportEvery, New: NewLiveReportTask},
 }
 
 // periodID names the period that contains t, e.g. "session:purge:2026-11-29T16:00Z".

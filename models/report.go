@@ -70,6 +70,8 @@ func (f Figures) SatisfactionRate() *float64      { return ratio(f.Satisfied, f.
 func (f Figures) AwarenessRate() *float64         { return ratio(f.Aware, f.AwareAsked) }
 func (f Figures) ConfirmRate() *float64           { return ratio(f.NoticesConfirmed, f.NoticeRecipients) }
 func (f Figures) CoverageRate() *float64          { return ratio(f.Families, f.Pupils) }
+func (f Figures) CheckInRate() *float64           { return ratio(f.OpenDayCheckIns, f.OpenDaySignUps) }
+func (f Figures) CareTakeUpRate() *float64        { return ratio(f.CareEnrolled, f.CarePlaces) }
 
 // LevelReport is one county's or school's figures.
 type LevelReport struct {

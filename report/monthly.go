@@ -36,6 +36,18 @@ func (b *Builder) Ensure(ctx context.Context, month string) (models.MonthlyRepor
 	return r, true, nil
 }
 
+// Live builds the month in progress and stores it as the live figures the dashboard shows beside
+// the frozen reports (it is rebuilt every few minutes by report:live, and never frozen: the
+// month's report is built afresh once the month has ended).
+func (b *Builder) Live(ctx context.Context) (models.MonthlyReport, error) {
+	month := models.MonthOf(b.Store.Now())
+	r, err := b.Build(ctx, month)
+	if err != nil {
+		return r, err
+	}
+	return r, b.Store.PutLiveReport(ctx, r)
+}
+
 // Build computes a month's figures for every school, county and the city, in one streamed pass
 // over each collection; memory grows with the number of schools, not families. It stores
 // nothing (Ensure does).

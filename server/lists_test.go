@@ -30,7 +30,7 @@ func TestListsAreItems(t *testing.T) {
 	listContext := map[string][]string{
 		"/api/v1/mp/volunteer/hours":    {"year", "minutes", "hours"},
 		"/api/v1/admin/volunteer-hours": {"year", "by"},
-		"/api/v1/admin/dashboard":       {"month", "previous_month"},
+		"/api/v1/admin/dashboard":       {"month", "previous_month", "level", "name", "county_id", "school_id", "trend", "below", "live"},
 	}
 	ids := map[string]string{
 		"/api/v1/admin/schools/:id/children":      e.schoolA1.ID,

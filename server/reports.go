@@ -161,12 +161,107 @@ type headline struct {
 	Change   *float64 `json:"change"` // value − previous
 	Target   *float64 `json:"target,omitempty"`
 	Meets    *bool    `json:"meets,omitempty"`
+	Live     *float64 `json:"live"` // the month in progress, as last computed
+}
+
+// measure is one figure the dashboard follows: how it is read from a level's figures.
+type measure struct {
+	key, title, unit string
+	target           *float64
+	get              func(models.Figures) *float64
+}
+
+func count(n int) *float64      { v := float64(n); return &v }
+func target(v float64) *float64 { return &v }
+
+// measures are the dashboard's figures in the order shown: the policy's 5+2, 2+N and urban 2+3
+// first, side by side; then what families say, what reached them, what they took up, and the
+// complaints.
+var measures = []measure{
+	{"five_plus_two", "5+2达标率", "rate", target(targetFivePlusTwo), models.Figures.FivePlusTwoRate},
+	{"two_plus_n", "2+N达标率", "rate", target(targetTwoPlusN), models.Figures.TwoPlusNRate},
+	{"urban_two_plus_three", "城区学校2+3比例", "rate", target(targetUrbanTwoPlusThree), models.Figures.UrbanTwoPlusThreeRate},
+	{"satisfaction", "家长满意度", "rate", nil, models.Figures.SatisfactionRate},
+	{"awareness", "政策知晓率", "rate", nil, models.Figures.AwarenessRate},
+	{"families_bound", "家长绑定率", "rate", nil, models.Figures.CoverageRate},
+	{"notices_sent", "发布通知", "count", nil, func(f models.Figures) *float64 { return count(f.NoticesSent) }},
+	{"notice_confirmed", "通知确认率", "rate", nil, models.Figures.ConfirmRate},
+	{"open_day_signups", "开放日报名", "count", nil, func(f models.Figures) *float64 { return count(f.OpenDaySignUps) }},
+	{"open_day_checkin", "开放日到场率", "rate", nil, models.Figures.CheckInRate},
+	{"care_take_up", "托管名额使用率", "rate", nil, models.Figures.CareTakeUpRate},
+	{"volunteer_hours", "志愿服务时长（小时）", "hours", nil, func(f models.Figures) *float64 { return count(f.VolunteerMinutes / 60) }},
+	{"complaints_new", "新增投诉", "count", nil, func(f models.Figures) *float64 { return count(f.ComplaintsNew) }},
+	{"complaints_closed", "办结投诉", "count", nil, func(f models.Figures) *float64 { return count(f.ComplaintsClosed) }},
+	{"complaints_overdue", "逾期投诉", "count", nil, func(f models.Figures) *float64 { return count(f.ComplaintsOverdue) }},
+}
+
+// values reads every measure of a level's figures, by key.
+func values(f models.Figures) map[string]*float64 {
+	out := make(map[string]*float64, len(measures))
+	for _, m := range measures {
+		out[m.key] = m.get(f)
+	}
+	return out
+}
+
+// trendMonths is how many months the dashboard's charts go back (the frozen reports stored).
+const trendMonths = 12
+
+// trendPoint is one month of the dashboard's charts: a frozen report, or the live month.
+type trendPoint struct {
+	Month   string              `json:"month"`
+	Live    bool                `json:"live"`
+	BuiltAt time.Time           `json:"built_at,omitzero"`
+	Values  map[string]*float64 `json:"values"`
+}
+
+// dashboardLevel is a county or school one level down, for the drill-down table.
+type dashboardLevel struct {
+	ID     string              `json:"id"`
+	Name   string              `json:"name"`
+	Level  string              `json:"level"`
+	Values map[string]*float64 `json:"values"`
+}
+
+// dashboardScope is the caller's scope, narrowed to the county or school the query names (a
+// city officer drilling down to a county, a county to a school); outside the caller's scope is
+// 404, as everywhere.
+func (s *Server) dashboardScope(c echo.Context) (models.Scope, error) {
+	scope := scopeOf(c)
+	ctx := c.Request().Context()
+	if id := c.QueryParam("school_id"); id != "" {
+		sc, err := s.store.School(ctx, id)
+		if err != nil {
+			return scope, err
+		}
+		if !scope.AllowsSchool(sc.ID, sc.CountyID) {
+			return scope, errNotFound
+		}
+		return models.Scope{Role: models.RoleSchool, CountyID: sc.CountyID, SchoolID: sc.ID}, nil
+	}
+	if id := c.QueryParam("county_id"); id != "" {
+		ct, err := s.store.County(ctx, id)
+		if err != nil {
+			return scope, err
+		}
+		if !scope.AllowsCounty(ct.ID) {
+			return scope, errNotFound
+		}
+		return models.Scope{Role: models.RoleCounty, CountyID: ct.ID}, nil
+	}
+	return scope, nil
 }
 
 // dashboard gives the console's headline figures: the last complete month's against the month
-// before, with the city targets beside the policy figures. 5+2, 2+N and urban 2+3 come first,
-// side by side; a school is 2+N or 2+3 only when it is 5+2 too.
+// before, with the city targets beside the policy figures and the month in progress beside them;
+// the last twelve months for the charts; and the level below (counties for the city, schools for
+// a county) for the drill-down. A school is 2+N or 2+3 only when it is 5+2 too.
 func (s *Server) dashboard(c echo.Context) error {
+	scope, err := s.dashboardScope(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
 	cur := models.MonthOf(startOfMonth(s.now()).Add(-time.Hour))
 	prevMonth := models.MonthOf(startOfMonth(startOfMonth(s.now()).Add(-time.Hour)).Add(-time.Hour))
 	r, err := s.monthlyReport(c, cur)
@@ -177,33 +272,69 @@ func (s *Server) dashboard(c echo.Context) error {
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return err
 	}
-	scope := scopeOf(c)
-	now, before := viewOf(r, scope).Figures, viewOf(p, scope).Figures
-	count := func(n int) *float64 { v := float64(n); return &v }
-	target := func(v float64) *float64 { return &v }
-	items := []headline{
-		{Key: "five_plus_two", Unit: "rate", Title: "5+2达标率", Value: now.FivePlusTwoRate(), Previous: before.FivePlusTwoRate(), Target: target(targetFivePlusTwo)},
-		{Key: "two_plus_n", Unit: "rate", Title: "2+N达标率", Value: now.TwoPlusNRate(), Previous: before.TwoPlusNRate(), Target: target(targetTwoPlusN)},
-		{Key: "urban_two_plus_three", Unit: "rate", Title: "城区学校2+3比例", Value: now.UrbanTwoPlusThreeRate(), Previous: before.UrbanTwoPlusThreeRate(), Target: target(targetUrbanTwoPlusThree)},
-		{Key: "satisfaction", Unit: "rate", Title: "家长满意度", Value: now.SatisfactionRate(), Previous: before.SatisfactionRate()},
-		{Key: "awareness", Unit: "rate", Title: "政策知晓率", Value: now.AwarenessRate(), Previous: before.AwarenessRate()},
-		{Key: "families_bound", Unit: "rate", Title: "家长绑定率", Value: now.CoverageRate(), Previous: before.CoverageRate()},
-		{Key: "complaints_new", Unit: "count", Title: "新增投诉", Value: count(now.ComplaintsNew), Previous: count(before.ComplaintsNew)},
-		{Key: "complaints_overdue", Unit: "count", Title: "逾期投诉", Value: count(now.ComplaintsOverdue), Previous: count(before.ComplaintsOverdue)},
-		{Key: "volunteer_hours", Unit: "hours", Title: "志愿服务时长（小时）", Value: count(now.VolunteerMinutes / 60), Previous: count(before.VolunteerMinutes / 60)},
+	live, err := s.store.LiveReport(ctx, models.MonthOf(s.now()))
+	hasLive := err == nil
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return err
 	}
-	for i := range items {
-		h := &items[i]
+	view := viewOf(r, scope)
+	now, before, liveNow := view.Figures, viewOf(p, scope).Figures, viewOf(live, scope).Figures
+
+	items := make([]headline, 0, len(measures))
+	for _, m := range measures {
+		h := headline{Key: m.key, Title: m.title, Unit: m.unit, Value: m.get(now), Previous: m.get(before), Target: m.target}
+		if hasLive {
+			h.Live = m.get(liveNow)
+		}
 		if h.Value != nil && h.Previous != nil {
 			d := float64(int((*h.Value-*h.Previous)*10000+0.5*sign(*h.Value-*h.Previous))) / 10000
 			h.Change = &d
 		}
 		if h.Target != nil && h.Value != nil {
-			m := *h.Value >= *h.Target
-			h.Meets = &m
+			meets := *h.Value >= *h.Target
+			h.Meets = &meets
+		}
+		items = append(items, h)
+	}
+
+	from, _, _ := models.MonthBounds(cur)
+	stored, err := s.store.MonthlyReports(ctx, models.MonthOf(from.AddDate(0, -(trendMonths-1), 0)), cur)
+	if err != nil {
+		return err
+	}
+	trend := make([]trendPoint, 0, len(stored)+1)
+	for _, m := range stored {
+		trend = append(trend, trendPoint{Month: m.ID, BuiltAt: m.BuiltAt, Values: values(viewOf(m, scope).Figures)})
+	}
+	var liveInfo map[string]any
+	if hasLive {
+		trend = append(trend, trendPoint{Month: live.ID, Live: true, BuiltAt: live.BuiltAt, Values: values(liveNow)})
+		liveInfo = map[string]any{"month": live.ID, "built_at": live.BuiltAt}
+	}
+
+	below := []dashboardLevel{}
+	switch scope.Role {
+	case models.RoleCity:
+		for _, l := range view.Counties {
+			below = append(below, dashboardLevel{ID: l.ID, Name: l.Name, Level: "county", Values: values(l.Figures)})
+		}
+	case models.RoleCounty:
+		for _, l := range view.Schools {
+			below = append(below, dashboardLevel{ID: l.ID, Name: l.Name, Level: "school", Values: values(l.Figures)})
 		}
 	}
-	return c.JSON(http.StatusOK, map[string]any{"month": cur, "previous_month": prevMonth, "items": items})
+	out := map[string]any{"month": cur, "previous_month": prevMonth, "items": items, "trend": trend, "below": below,
+		"level": view.Level, "name": view.Name}
+	if scope.CountyID != "" {
+		out["county_id"] = scope.CountyID
+	}
+	if scope.SchoolID != "" {
+		out["school_id"] = scope.SchoolID
+	}
+	if liveInfo != nil {
+		out["live"] = liveInfo
+	}
+	return c.JSON(http.StatusOK, out)
 }
 
 func sign(v float64) float64 {

@@ -141,4 +141,56 @@ func TestMonthlyReport(t *testing.T) {
 		bound.Value == nil || *bound.Value != 1 || *bound.Previous != 0 || *bound.Change != 1 {
 		t.Fatalf("dashboard: 2+N %+v, bound %+v", twoN, bound)
 	}
+	if h := byKey["complaints_closed"]; h.Value == nil || *h.Value != 1 || h.Live != nil {
+		t.Fatalf("dashboard: closed %+v (no live figures before report:live runs)", h)
+	}
+
+	// The months for the charts: September and October, frozen; the live month once report:live
+	// has run, beside the headlines too.
+	if _, err := report.New(e.st).Live(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	type level struct {
+		ID     string              `json:"id"`
+		Name   string              `json:"name"`
+		Level  string              `json:"level"`
+		Values map[string]*float64 `json:"values"`
+	}
+	type dashboard struct {
+		Month string     `json:"month"`
+		Level string     `json:"level"`
+		Name  string     `json:"name"`
+		Items []headline `json:"items"`
+		Trend []struct {
+			Month  string              `json:"month"`
+			Live   bool                `json:"live"`
+			Values map[string]*float64 `json:"values"`
+		} `json:"trend"`
+		Below []level `json:"below"`
+	}
+	var full dashboard
+	e.req(http.MethodGet, "/api/v1/admin/dashboard", e.city, nil).json(t, &full)
+	if len(full.Trend) != 3 || full.Trend[0].Month != "2026-09" || full.Trend[1].Month != "2026-10" || full.Trend[2].Month != "2026-11" ||
+		full.Trend[1].Live || !full.Trend[2].Live || *full.Trend[1].Values["complaints_new"] != 3 || *full.Trend[2].Values["complaints_new"] != 0 {
+		t.Fatalf("trend: %+v", full.Trend)
+	}
+	if full.Level != "city" || len(full.Below) != 2 || full.Below[0].Level != "county" || full.Items[0].Live == nil {
+		t.Fatalf("city dashboard: %+v", full)
+	}
+
+	// Drill-down: the city to county A (its two schools below), county A to school A1; outside
+	// the caller's scope is not found.
+	var ca dashboard
+	e.req(http.MethodGet, "/api/v1/admin/dashboard?county_id="+e.countyA.ID, e.city, nil).json(t, &ca)
+	if ca.Level != "county" || ca.Name != e.countyA.Name || len(ca.Below) != 2 || *ca.Items[0].Value != 0.5 || ca.Below[0].Name != e.schoolA1.Name || *ca.Below[0].Values["five_plus_two"] != 1 || *ca.Below[1].Values["five_plus_two"] != 0 {
+		t.Fatalf("county A from the city: %+v", ca)
+	}
+	var sa1 dashboard
+	e.req(http.MethodGet, "/api/v1/admin/dashboard?school_id="+e.schoolA1.ID, e.cntyA, nil).json(t, &sa1)
+	if sa1.Level != "school" || sa1.Name != e.schoolA1.Name || len(sa1.Below) != 0 || *sa1.Items[0].Value != 1 {
+		t.Fatalf("school A1 from county A: %+v", sa1)
+	}
+	e.expect(e.req(http.MethodGet, "/api/v1/admin/dashboard?county_id="+e.countyB.ID, e.cntyA, nil), http.StatusNotFound, "not_found")
+	e.expect(e.req(http.MethodGet, "/api/v1/admin/dashboard?school_id="+e.schoolB1.ID, e.cntyA, nil), http.StatusNotFound, "not_found")
+	e.expect(e.req(http.MethodGet, "/api/v1/admin/dashboard?school_id="+e.schoolA1.ID, b1, nil), http.StatusNotFound, "not_found")
 }

@@ -44,6 +44,7 @@ const (
 	colRequests     = "course_requests"
 	colComplaints   = "complaints"
 	colReports      = "monthly_reports"
+	colLiveReports  = "live_reports"
 	colCases        = "cases"
 	colCounts       = "report_counts"
 	colMemberBinds  = "member_bindings"

@@ -48,6 +48,37 @@ func (s *Store) InsertMonthlyReport(ctx context.Context, r models.MonthlyReport)
 	return insert(ctx, s.c(colReports), r)
 }
 
+// MonthlyReports returns the stored reports of the months from..to ("2026-01".."2026-11"),
+// oldest first; months never built are absent. At most a few dozen documents: the dashboard's
+// trend reads a year.
+func (s *Store) MonthlyReports(ctx context.Context, from, to string) ([]models.MonthlyReport, error) {
+	cur, err := s.c(colReports).Find(ctx, bson.M{"_id": bson.M{"$gte": from, "$lte": to}}, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}))
+	if err != nil {
+		return nil, fmt.Errorf("monthly reports: %w", err)
+	}
+	out := []models.MonthlyReport{}
+	if err := cur.All(ctx, &out); err != nil {
+		return nil, fmt.Errorf("monthly reports: %w", err)
+	}
+	return out, nil
+}
+
+// LiveReport returns the month in progress as it was last computed (report:live, every few
+// minutes): ErrNotFound until the first run of the month.
+func (s *Store) LiveReport(ctx context.Context, month string) (models.MonthlyReport, error) {
+	return findOne[models.MonthlyReport](ctx, s.c(colLiveReports), bson.M{"_id": month})
+}
+
+// PutLiveReport replaces the month's live figures, unless a build that finished later is stored
+// already (two workers racing: the newer stays).
+func (s *Store) PutLiveReport(ctx context.Context, r models.MonthlyReport) error {
+	_, err := s.c(colLiveReports).ReplaceOne(ctx, bson.M{"_id": r.ID, "built_at": bson.M{"$lt": r.BuiltAt}}, r, options.Replace().SetUpsert(true))
+	if err != nil && !isDup(err) { // a duplicate: the stored build is newer
+		return fmt.Errorf("store live report %s: %w", r.ID, err)
+	}
+	return nil
+}
+
 // Now is the store's clock (what a report records as its build time).
 func (s *Store) Now() time.Time { return s.now() }
 

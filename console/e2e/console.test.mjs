@@ -1,7 +1,7 @@
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { join } from 'node:path'
-import { startKehou, launchBrowser, lastApiAnswer, shots, demoPassword, signIn as signIn_, pick } from './kehou.mjs'
+import { startKehou, launchBrowser, lastApiAnswer, shots, demoPassword, signIn as signIn_, pick, assertFast } from './kehou.mjs'
 
 let kehou, browser
 
@@ -39,6 +39,36 @@ test('a county officer signs in, sees the scope and the dashboard in under 1.5 s
   await page.waitForURL(/\/console\/login/)
   await page.goto(`${kehou.base}/console/dashboard`)
   await page.waitForURL(/\/console\/login\?next=/)
+  await page.close()
+})
+
+test('the city drills down from the city to a county to a school, month over month', async (t) => {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } })
+  await signIn(page, 'admin', 'kehou-admin-2026')
+  await page.waitForURL(/\/console\/dashboard/)
+  const below = page.locator('[data-test=below]')
+  await below.getByRole('link', { name: '东湖区', exact: true }).waitFor()
+  await assert.doesNotReject(below.getByRole('link', { name: '西山县', exact: true }).waitFor())
+  // The month in progress beside the frozen month, once report:live has run (at start).
+  await page.locator('[data-key=five_plus_two] .live').waitFor()
+  await assertFast(t, page, below.getByRole('link', { name: '东湖区', exact: true }), 'dashboard (city)')
+  await page.screenshot({ path: join(shots, 'dashboard-city.png'), fullPage: true })
+
+  await below.getByRole('link', { name: '东湖区', exact: true }).click()
+  await page.waitForURL(/county_id=/)
+  await below.getByRole('link', { name: '东湖区实验小学' }).waitFor()
+  await page.locator('.el-breadcrumb', { hasText: '东湖区' }).waitFor()
+  await assertFast(t, page, below.getByRole('link', { name: '东湖区实验小学' }), 'dashboard (county)')
+
+  await below.getByRole('link', { name: '东湖区实验小学' }).click()
+  await page.waitForURL(/school_id=/)
+  await page.locator('.el-breadcrumb', { hasText: /全市.*东湖区.*东湖区实验小学/ }).waitFor()
+  await page.locator('[data-test=headlines] [data-key=five_plus_two]').waitFor()
+  assert.equal(await below.count(), 0, 'a school has no level below')
+  await page.screenshot({ path: join(shots, 'dashboard-school-from-city.png'), fullPage: true })
+  // Back up the chain by the breadcrumb.
+  await page.locator('.el-breadcrumb').getByText('全市').click()
+  await below.getByRole('link', { name: '西山县', exact: true }).waitFor()
   await page.close()
 })
 
