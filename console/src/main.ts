@@ -1,9 +1,9 @@
 import { createApp } from 'vue'
-import ElementPlus from 'element-plus'
-import zhCn from 'element-plus/es/locale/lang/zh-cn'
+// Element Plus components are imported where they are used (unplugin-vue-components, see
+// vite.config.ts), so a screen's code carries only its own; the stylesheet is one file.
 import 'element-plus/dist/index.css'
 import './style.css'
 import App from './App.vue'
 import { router } from './router'
 
-createApp(App).use(ElementPlus, { locale: zhCn }).use(router).mount('#app')
+createApp(App).use(router).mount('#app')
