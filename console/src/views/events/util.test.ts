@@ -18,6 +18,7 @@ describe('open-day helpers', () => {
   it('says what a refused check-in means', () => {
     expect(failedCheckin('already_checked_in', '…').kind).toBe('duplicate')
     expect(failedCheckin('checkin_other_event', '这不是本活动的入场码')).toMatchObject({ kind: 'wrong', title: '不是本活动的入场码' })
+    expect(failedCheckin('checkin_too_early', '签到尚未开始：上午场于12月4日 09:00开始').detail).toContain('09:00')
     expect(failedCheckin('offline', '网络连接中断').kind).toBe('error')
   })
   it('finds the token in what was scanned', () => {

@@ -43,20 +43,25 @@ export interface CheckinOutcome {
   detail: string
 }
 
-const wrong: Record<string, string> = {
-  checkin_other_event: '不是本活动的入场码',
-  checkin_other_school: '不是本校活动的入场码',
-  checkin_invalid: '入场码无效',
-  checkin_expired: '入场码已过期',
-  checkin_not_confirmed: '报名未确认或已取消',
-  checkin_too_early: '签到尚未开始',
-  checkin_session_over: '场次已结束',
+// A refusal's headline, and what to do when the API's message would only repeat it; where
+// the message says more (when a session starts or ends), it is shown instead.
+const wrong: Record<string, [string, string?]> = {
+  checkin_other_event: ['不是本活动的入场码', '请家长出示本活动的入场码，或在上方切换活动'],
+  checkin_other_school: ['不是本校活动的入场码', '请家长出示本校活动的入场码'],
+  checkin_invalid: ['入场码无效', '请核对入场码是否完整，或请家长在小程序中重新打开入场码'],
+  checkin_expired: ['入场码已过期', '活动已结束，入场码不再有效'],
+  checkin_not_confirmed: ['报名未确认或已取消', '候补或已取消的报名不能签到'],
+  checkin_too_early: ['签到尚未开始'],
+  checkin_session_over: ['场次已结束'],
 }
 
-/** failedCheckin explains a refused check-in by the API's code (its message says the rest). */
+/** failedCheckin explains a refused check-in by the API's code. */
 export function failedCheckin(code: string, message: string): CheckinOutcome {
   if (code === 'already_checked_in') return { kind: 'duplicate', title: '已签到过', detail: '该入场码已签到，不能重复使用' }
-  if (code in wrong) return { kind: 'wrong', title: wrong[code], detail: message }
+  if (code in wrong) {
+    const [title, hint] = wrong[code]
+    return { kind: 'wrong', title, detail: hint ?? message }
+  }
   return { kind: 'error', title: '签到没有成功', detail: message }
 }
 
