@@ -92,6 +92,7 @@ test('a school checks a family in at the door on a phone by entering its code, o
   await page.waitForURL(new RegExp(`event=${ev.id}`))
   const result = page.locator('[data-test=checkin-result]')
   await assertFast(t, page, result.getByText('请扫描家长出示的入场二维码'), 'check-in (phone)')
+  await page.screenshot({ path: join(shots, 'events-checkin-ready-phone.png'), fullPage: true })
 
   // The code as the family's QR carries it, typed (or sent by a hand scanner) into the field.
   const field = page.getByLabel('入场码（扫码枪或手工输入）')
@@ -171,7 +172,9 @@ test('a school creates an open day, publishes it, and runs its waiting list at a
   await page.waitForURL(/\/console\/dashboard/)
   await page.getByRole('menuitem', { name: '开放日活动' }).click()
   await page.waitForURL(/\/console\/events$/)
-  await assertFast(t, page, page.getByRole('heading', { name: '开放日活动' }), 'events list')
+  await assertFast(t, page, page.locator('[data-test=events] .el-table__row').first(), 'events list')
+  await page.locator('[data-test=events] .el-table__row', { hasText: '三年级家长开放日（签到）' }).getByText('已发布').waitFor()
+  await page.screenshot({ path: join(shots, 'events-list.png'), fullPage: true })
 
   // A create with nothing filled in: the API's errors appear beside their fields.
   await page.getByRole('button', { name: '新建活动' }).click()
