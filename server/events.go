@@ -268,6 +268,8 @@ type staffSignUp struct {
 	models.SignUp
 	SessionLabel string `json:"session_label"`
 	Phone        string `json:"phone,omitempty"` // masked: 138****5678
+	// WaitingPosition is a waiting sign-up's place in its session's waiting list (1: next).
+	WaitingPosition int `json:"waiting_position,omitempty"`
 }
 
 // familyPhone is a sign-up's family's number, masked; members caches the members read.
@@ -311,8 +313,20 @@ func (s *Server) eventSignUps(c echo.Context) error {
 	}
 	out := make([]staffSignUp, 0, len(list))
 	phones := map[string]string{}
+	// A page is in id order, the waiting list's order, and holds every waiting sign-up of a
+	// session between its first and last: one count per session gives the first's position,
+	// the next ones follow it.
+	after := map[string]int{}
 	for _, su := range list {
 		v := staffSignUp{SignUp: su}
+		if su.Status == models.SignUpWaiting {
+			if n, seen := after[su.PoolID]; seen {
+				v.WaitingPosition = n + 1
+			} else if v.WaitingPosition, err = s.store.WaitingPosition(ctx, su); err != nil {
+				return err
+			}
+			after[su.PoolID] = v.WaitingPosition
+		}
 		if ses := e.Session(su.PoolID); ses != nil {
 			v.SessionLabel = ses.Label
 		}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -77,6 +78,23 @@ func TestOpenDayFlow(t *testing.T) {
 	_, d, _ := e.signUp(fams[3], ev.ID, morning, 0) // waits: 1 place
 	if b.Status != models.SignUpConfirmed || c.Status != models.SignUpWaiting || d.Status != models.SignUpWaiting || c.CheckinToken != "" {
 		t.Fatalf("b %s, c %s, d %s", b.Status, c.Status, d.Status)
+	}
+	// Staff see the waiting list in its order, on one page or across pages.
+	signUpsURL := "/api/v1/admin/events/" + ev.ID + "/signups?status=waiting&session=" + morning
+	for _, limit := range []int{50, 1} {
+		var waiting []staffSignUp
+		for cursor := "start"; cursor != ""; {
+			var page listBody[staffSignUp]
+			url := signUpsURL + "&limit=" + strconv.Itoa(limit)
+			if cursor != "start" {
+				url += "&cursor=" + cursor
+			}
+			e.req(http.MethodGet, url, e.schA1, nil).json(t, &page)
+			waiting, cursor = append(waiting, page.Items...), page.NextCursor
+		}
+		if len(waiting) != 2 || waiting[0].ID != c.ID || waiting[0].WaitingPosition != 1 || waiting[1].WaitingPosition != 2 {
+			t.Fatalf("waiting list by %d: %+v", limit, waiting)
+		}
 	}
 	// The same child again gets its sign-up back; too many companions is refused.
 	code, again, _ := e.signUp(fams[0], ev.ID, afternoon, 0)
