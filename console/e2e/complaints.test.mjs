@@ -4,7 +4,7 @@
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { join } from 'node:path'
-import { startKehou, launchBrowser, shots, signIn as signIn_, assertFast } from './kehou.mjs'
+import { startKehou, launchBrowser, shots, signIn as signIn_, assertFast, pick } from './kehou.mjs'
 
 let kehou, browser
 
@@ -72,6 +72,19 @@ test('a county officer imports a 12345 file, sees the bad line, fixes it and fin
   // The ledger downloads as the bureau's XLSX.
   const [file] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: '导出台账' }).click()])
   assert.match(file.suggestedFilename(), /^投诉台账-\d{8}\.xlsx$/)
+
+  // Assigned with the default 5 working days, the deadline says how many are left, on the
+  // complaint and in the ledger.
+  await ledger.filter({ hasText: `课后服务收费标准未在校内公示${stamp}` }).click()
+  await page.waitForURL(/\/console\/complaints\/\w+$/)
+  await pick(page, '承办学校', '东湖区实验小学')
+  await page.getByRole('button', { name: '交办' }).click()
+  await page.locator('[data-test=status]', { hasText: '已交办' }).waitFor()
+  await page.getByText('（剩5个工作日）').waitFor()
+  await page.goto(`${kehou.base}/console/complaints`)
+  await ledger.filter({ hasText: `GD${stamp}01` }).getByText('剩5个工作日').waitFor()
+  await page.setViewportSize({ width: 390, height: 844 })
+  await page.screenshot({ path: join(shots, 'complaints-ledger-phone.png'), fullPage: true })
   await page.close()
 })
 
