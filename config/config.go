@@ -64,6 +64,10 @@ type Config struct {
 	RateIPPerMinute  int           `env:"KEHOU_RATE_IP_PER_MINUTE" default:"3000" doc:"API requests per minute allowed from one IP address (high, because many parents share a carrier's NAT address)"`
 	RateMemberPerMin int           `env:"KEHOU_RATE_MEMBER_PER_MINUTE" default:"120" doc:"requests per minute allowed for one signed-in member or staff account"`
 	RateLoginPerMin  int           `env:"KEHOU_RATE_LOGIN_PER_MINUTE" default:"20" doc:"staff login attempts per minute allowed from one IP address"`
+	// The queue monitor (asynqmon at /admin/queues, city staff only) shows the queues; it may
+	// also delete, archive or run tasks, and a deleted notice delivery is a lost message, so it
+	// only looks unless an operator who means it turns this off.
+	QueuesReadOnly bool `env:"KEHOU_QUEUES_READ_ONLY" default:"true" doc:"the queue monitor at /admin/queues only shows tasks; false lets city staff also run, archive and delete them"`
 
 	WorkerConcurrency int           `env:"KEHOU_WORKER_CONCURRENCY" default:"10" doc:"asynq worker goroutines per process"`
 	ShutdownTimeout   time.Duration `env:"KEHOU_SHUTDOWN_TIMEOUT" default:"20s" doc:"how long in-flight requests and tasks get to finish on shutdown"`

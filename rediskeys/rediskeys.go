@@ -24,6 +24,10 @@ const (
 	WechatPrefix = "kehou:wx:"
 )
 
+// QueueTicket + the SHA-256 (hex) of a ticket: what the queue monitor's cookie admits (the staff
+// member and the session it was issued under), until it expires (the API).
+func QueueTicket(ticketHash string) string { return "kehou:qt:" + ticketHash }
+
 // Rate is the counter of one rate-limit bucket and caller in one minute window.
 func Rate(bucket, id string, window int64) string {
 	return RatePrefix + bucket + ":" + id + ":" + strconv.FormatInt(window, 10)

@@ -214,7 +214,8 @@ func isExtraRoute(extra func(*echo.Echo, echo.MiddlewareFunc), r *http.Request) 
 	x := echo.New()
 	extra(x, func(h echo.HandlerFunc) echo.HandlerFunc { return h })
 	for _, rt := range x.Routes() {
-		if rt.Method == r.Method && rt.Path == r.URL.Path {
+		prefix, wild := strings.CutSuffix(rt.Path, "*") // a subtree (the queue monitor's)
+		if rt.Method == r.Method && (rt.Path == r.URL.Path || wild && strings.HasPrefix(r.URL.Path, prefix)) {
 			return true
 		}
 	}

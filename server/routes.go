@@ -201,4 +201,5 @@ func (s *Server) routes(e *echo.Echo) {
 	staff.DELETE("/robots/:id", s.deleteRobot)
 
 	staff.GET("/audit", s.listAudit)
+	staff.POST("/queues/session", s.openQueues) // a ticket to the queue monitor (queues.go)
 }

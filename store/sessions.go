@@ -35,9 +35,15 @@ func (s *Store) CreateSession(ctx context.Context, kind, subjectID string, ttl t
 // Session resolves a token of the given kind; an unknown, expired or other-kind token is
 // ErrNotFound.
 func (s *Store) Session(ctx context.Context, kind, token string) (models.Session, error) {
+	return s.SessionByKey(ctx, kind, s.SessionKey(token))
+}
+
+// SessionByKey resolves a session by its SessionKey, for what holds the key rather than the token
+// (the queue monitor's ticket remembers the session it was issued under, never the token).
+func (s *Store) SessionByKey(ctx context.Context, kind, key string) (models.Session, error) {
 	// Filter by _id alone and check the kind here: a bare {_id} filter is the one MongoDB and
 	// FerretDB both answer from the primary key's point of view without extra predicates.
-	sess, err := findOne[models.Session](ctx, s.c(colSessions), bson.M{"_id": s.SessionKey(token)})
+	sess, err := findOne[models.Session](ctx, s.c(colSessions), bson.M{"_id": key})
 	if err != nil {
 		return sess, err
 	}

@@ -86,7 +86,7 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, stdout io.
 	if withAPI {
 		handler = server.New(server.Deps{Config: cfg, Store: in.store, Reports: report.New(in.store), Redis: in.pipe, Wechat: in.wx,
 			Queue: queue, Logger: log.With("part", "api"), Registry: reg, Version: version,
-			Channels: channelOrder, WxTemplates: h.WxTemplates, Console: console.Files()}).Handler()
+			Channels: channelOrder, WxTemplates: h.WxTemplates, Console: console.Files(), Extra: mountQueues(cfg, in)}).Handler()
 	}
 	httpSrv := &http.Server{Addr: cfg.HTTPAddr, Handler: handler, ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second}
