@@ -6,6 +6,8 @@ import (
 	"net/http/cookiejar"
 	"strings"
 	"testing"
+
+	"kehou/jobs"
 )
 
 // TestQueueMonitorMounted: `kehou run` serves asynqmon at /admin/queues to a city administrator
@@ -67,5 +69,21 @@ func TestQueueMonitorMounted(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusMethodNotAllowed {
 		t.Fatalf("pause in read-only mode: %d", resp.StatusCode)
+	}
+}
+
+// TestQueueMonitorHidesAnswers: a survey answer's payload (the family's ids and answers) is not
+// shown in the monitor; a notice send's (notice, channel, batch) is.
+func TestQueueMonitorHidesAnswers(t *testing.T) {
+	f := privatePayloads{}
+	answer := []byte(`{"member_id":"m1","child_id":"c1","answers":{"q1":"孩子很喜欢"}}`)
+	for _, typ := range []string{jobs.TypeSurveyAnswer, jobs.TypeSurveyAnswers} {
+		if got := f.FormatPayload(typ, answer); strings.Contains(got, "m1") || strings.Contains(got, "喜欢") {
+			t.Fatalf("%s shown: %s", typ, got)
+		}
+	}
+	send := `{"notice_id":"n1","channel":"sms","batch":"b1"}`
+	if got := f.FormatPayload(jobs.TypeNoticeSend, []byte(send)); got != send {
+		t.Fatalf("notice send: %s", got)
 	}
 }
