@@ -239,7 +239,9 @@ func (s *Server) remindNotice(c echo.Context) error {
 // when they authorised one, so that staff can tell families apart without seeing the number.
 type recipientDelivery struct {
 	models.Delivery
-	Phone string `json:"phone,omitempty"` // 138****5678
+	Phone       string    `json:"phone,omitempty"` // 138****5678
+	ReadAt      time.Time `json:"read_at,omitzero"`
+	ConfirmedAt time.Time `json:"confirmed_at,omitzero"`
 }
 
 // noticeDeliveries lists a notice's deliveries, a page at a time; ?phone= (a full number)
@@ -300,8 +302,8 @@ func mobileNumber(q string) (string, bool) {
 	return "+86" + digits, true
 }
 
-// withPhones adds each recipient's masked number to a page of deliveries (one read of the
-// page's members).
+// withPhones adds each recipient's masked number and when they read and confirmed the notice
+// to a page of deliveries (one read of the page's members, one point read per receipt).
 func (s *Server) withPhones(ctx context.Context, list []models.Delivery) ([]recipientDelivery, error) {
 	ids := []string{}
 	for _, d := range list {
@@ -323,9 +325,21 @@ func (s *Server) withPhones(ctx context.Context, list []models.Delivery) ([]reci
 			masked[id] = store.MaskPhone(phone)
 		}
 	}
+	receipts := map[string]models.Receipt{}
+	for _, id := range ids {
+		if len(list) == 0 {
+			break
+		}
+		rc, err := s.store.Receipt(ctx, list[0].NoticeID, id)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return nil, err
+		}
+		receipts[id] = rc
+	}
 	out := make([]recipientDelivery, len(list))
 	for i, d := range list {
-		out[i] = recipientDelivery{d, masked[d.MemberID]}
+		rc := receipts[d.MemberID]
+		out[i] = recipientDelivery{d, masked[d.MemberID], rc.ReadAt, rc.ConfirmedAt}
 	}
 	return out, nil
 }
