@@ -214,7 +214,9 @@ func (s *Server) remindNotice(c echo.Context) error {
 	}
 	n := models.Notice{Kind: orig.Kind, Title: "提醒：" + orig.Title, Body: orig.Body, Link: orig.Link,
 		Audience: models.Audience{Kind: models.AudienceRemind, NoticeID: orig.ID, Unconfirmed: f.Unconfirmed},
-		Channels: f.Channels, RequireConfirm: orig.RequireConfirm}
+		Channels: f.Channels, RequireConfirm: orig.RequireConfirm,
+		// A reminder of an urgent notice is as urgent: it does not wait out the quiet hours.
+		Urgent: orig.Urgent}
 	if len([]rune(n.Title)) > models.MaxNoticeTitle {
 		n.Title = string([]rune(n.Title)[:models.MaxNoticeTitle])
 	}
