@@ -64,6 +64,15 @@ async function bindFamilies(username) {
   return parents
 }
 
+/** until polls cond (an async predicate) for up to 15 s. */
+async function until(cond, what) {
+  const deadline = Date.now() + 15_000
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 100))
+  }
+}
+
 const cell = (page, channel, status) => page.locator(`[data-test=channels] tr[data-channel=${channel}] td[data-status=${status}]`)
 
 test('a school broadcasts an open-day notice, watches it go out, finds a family and reminds the unconfirmed', async (t) => {
@@ -133,8 +142,9 @@ test('a school broadcasts an open-day notice, watches it go out, finds a family 
   await page.getByLabel('按手机号查找').fill('138 0000 0012')
   await page.getByRole('button', { name: '查找' }).click()
   const found = page.locator('[data-test=recipients] .el-table__row')
-  await found.filter({ hasText: '短信' }).filter({ hasText: '138****0012' }).waitFor()
-  assert.equal(await found.count(), 2, 'subscribe message skipped, then the SMS')
+  await until(async () => (await found.count()) === 2 && (await found.filter({ hasText: '138****0012' }).count()) === 2, 'the family\'s two deliveries')
+  await found.filter({ hasText: '短信' }).filter({ hasText: '已发送' }).waitFor()
+  await found.filter({ hasText: '小程序订阅消息' }).filter({ hasText: '家长未订阅' }).waitFor()
   await found.first().getByText('未回执').waitFor()
   assert.equal(await page.getByText('13800000012').count(), 0, 'the number is masked')
   await page.screenshot({ path: join(shots, 'notices-recipient.png'), fullPage: true })
