@@ -215,3 +215,22 @@ func TestDeliveriesShowAndFindPhones(t *testing.T) {
 	}
 	e.expect(e.req(http.MethodGet, url+"?phone=5678", e.schA1, nil), http.StatusUnprocessableEntity, "validation_failed")
 }
+
+// A reminder keeps the notice's urgency: a reminder of an urgent notice does not wait out the
+// quiet hours, and one of an ordinary notice does.
+func TestReminderKeepsUrgency(t *testing.T) {
+	e := newEnv(t)
+	for _, urgent := range []bool{true, false} {
+		var n, reminder models.Notice
+		r := e.req(http.MethodPost, "/api/v1/admin/notices", e.schA1, map[string]any{"title": "开放日", "body": "欢迎参加。",
+			"audience": map[string]any{"kind": "scope"}, "urgent": urgent, "require_confirm": true})
+		e.expect(r, http.StatusCreated, "")
+		r.json(t, &n)
+		r = e.req(http.MethodPost, "/api/v1/admin/notices/"+n.ID+"/remind", e.schA1, map[string]any{"unconfirmed": true})
+		e.expect(r, http.StatusCreated, "")
+		r.json(t, &reminder)
+		if reminder.Urgent != urgent || reminder.Title != "提醒：开放日" {
+			t.Fatalf("reminder of a notice urgent=%v: %+v", urgent, reminder)
+		}
+	}
+}
