@@ -186,8 +186,8 @@ test('a school broadcasts an open-day notice, watches it go out, finds a family 
   await phone.close()
 })
 
-test('a notice scheduled for later can be cancelled before it goes out', async () => {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } })
+test('on a phone, a county schedules a notice for a school and cancels it before it goes out', async () => {
+  const page = await (await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true })).newPage()
   await signIn_(kehou.base, page, 'county-dh')
   await page.waitForURL(/\/console\/dashboard/)
   await page.goto(`${kehou.base}/console/notices/new`)
@@ -200,6 +200,7 @@ test('a notice scheduled for later can be cancelled before it goes out', async (
   const later = new Date(Date.now() + 30 * 86400_000).toISOString().slice(0, 10) // within the three months allowed
   await page.getByLabel('定时发送时间').fill(`${later} 09:00`)
   await page.keyboard.press('Enter')
+  await page.screenshot({ path: join(shots, 'notices-compose-county-phone.png'), fullPage: true })
   await page.getByRole('button', { name: '定时发送', exact: true }).click()
   await page.waitForURL(/\/console\/notices\/[0-9a-f]{24}$/)
   await page.locator('[data-test=status]', { hasText: '待发送' }).waitFor()
