@@ -214,7 +214,9 @@ func (s *Server) remindNotice(c echo.Context) error {
 	}
 	n := models.Notice{Kind: orig.Kind, Title: "提醒：" + orig.Title, Body: orig.Body, Link: orig.Link,
 		Audience: models.Audience{Kind: models.AudienceRemind, NoticeID: orig.ID, Unconfirmed: f.Unconfirmed},
-		Channels: f.Channels, RequireConfirm: orig.RequireConfirm}
+		Channels: f.Channels, RequireConfirm: orig.RequireConfirm,
+		// A reminder of an urgent notice is as urgent: it does not wait out the quiet hours.
+		Urgent: orig.Urgent}
 	if len([]rune(n.Title)) > models.MaxNoticeTitle {
 		n.Title = string([]rune(n.Title)[:models.MaxNoticeTitle])
 	}
@@ -235,6 +237,17 @@ func (s *Server) remindNotice(c echo.Context) error {
 	return c.JSON(http.StatusCreated, n)
 }
 
+// recipientDelivery is a delivery as the report lists it: with the recipient's number, masked,
+// when they authorised one, so that staff can tell families apart without seeing the number.
+type recipientDelivery struct {
+	models.Delivery
+	Phone       string    `json:"phone,omitempty"` // 138****5678
+	ReadAt      time.Time `json:"read_at,omitzero"`
+	ConfirmedAt time.Time `json:"confirmed_at,omitzero"`
+}
+
+// noticeDeliveries lists a notice's deliveries, a page at a time; ?phone= (a full number)
+// finds one family's deliveries instead.
 func (s *Server) noticeDeliveries(c echo.Context) error {
 	ctx := c.Request().Context()
 	n, err := s.store.NoticeInScope(ctx, scopeOf(c), c.Param("id"))
@@ -249,11 +262,88 @@ func (s *Server) noticeDeliveries(c echo.Context) error {
 	if status != "" && !slices.Contains(models.DeliveryStatuses, status) {
 		return models.FieldErrors{"status": "状态只能是 queued（排队中）、sent（已发送）、failed（失败）、skipped（跳过）或 unknown（未知）"}
 	}
-	list, next, err := s.store.DeliveriesOfNotice(ctx, n.ID, status, p)
+	var list []models.Delivery
+	next := ""
+	if q := c.QueryParam("phone"); q != "" {
+		phone, ok := mobileNumber(q)
+		if !ok {
+			return models.FieldErrors{"phone": "请输入完整的11位手机号"}
+		}
+		members, err := s.store.MemberIDsByPhone(ctx, phone)
+		if err != nil {
+			return err
+		}
+		if list, err = s.store.DeliveriesToMembers(ctx, n.ID, members, status); err != nil {
+			return err
+		}
+	} else if list, next, err = s.store.DeliveriesOfNotice(ctx, n.ID, status, p); err != nil {
+		return err
+	}
+	out, err := s.withPhones(ctx, list)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, listBody[models.Delivery]{list, next})
+	return c.JSON(http.StatusOK, listBody[recipientDelivery]{out, next})
+}
+
+// mobileNumber reads a mainland mobile number as typed ("138 1234 5678", "+86…") into E.164.
+func mobileNumber(q string) (string, bool) {
+	digits := strings.Map(func(r rune) rune {
+		if r >= '0' && r <= '9' {
+			return r
+		}
+		if r == ' ' || r == '-' || r == '+' {
+			return -1
+		}
+		return 'x'
+	}, q)
+	digits = strings.TrimPrefix(digits, "86")
+	if len(digits) != 11 || digits[0] != '1' || strings.Contains(digits, "x") {
+		return "", false
+	}
+	return "+86" + digits, true
+}
+
+// withPhones adds each recipient's masked number and when they read and confirmed the notice
+// to a page of deliveries (one read of the page's members, one point read per receipt).
+func (s *Server) withPhones(ctx context.Context, list []models.Delivery) ([]recipientDelivery, error) {
+	ids := []string{}
+	for _, d := range list {
+		if !strings.HasPrefix(d.MemberID, "robot:") && !slices.Contains(ids, d.MemberID) {
+			ids = append(ids, d.MemberID)
+		}
+	}
+	members, err := s.store.MembersByID(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	masked := map[string]string{}
+	for id, m := range members {
+		phone, err := s.store.Phone(m)
+		if err != nil {
+			return nil, err
+		}
+		if phone != "" {
+			masked[id] = store.MaskPhone(phone)
+		}
+	}
+	receipts := map[string]models.Receipt{}
+	for _, id := range ids {
+		if len(list) == 0 {
+			break
+		}
+		rc, err := s.store.Receipt(ctx, list[0].NoticeID, id)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return nil, err
+		}
+		receipts[id] = rc
+	}
+	out := make([]recipientDelivery, len(list))
+	for i, d := range list {
+		rc := receipts[d.MemberID]
+		out[i] = recipientDelivery{d, masked[d.MemberID], rc.ReadAt, rc.ConfirmedAt}
+	}
+	return out, nil
 }
 
 // noticeOutbox shows what the sandbox "sent" for a notice (numbers masked).

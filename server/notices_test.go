@@ -162,3 +162,75 @@ func TestDeliveriesPageThroughTheAPI(t *testing.T) {
 		t.Fatalf("paged deliveries %v, want %v", got, want)
 	}
 }
+
+// The delivery report shows each family's number masked, and finds a family by its number.
+func TestDeliveriesShowAndFindPhones(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	mum, dad := e.parent("mum"), e.parent("dad")
+	e.expect(e.req(http.MethodPost, "/api/v1/mp/phone", mum, map[string]string{"code": "devphone:13812345678"}), http.StatusOK, "")
+	n := models.Notice{SchoolID: e.schoolA1.ID, CountyID: e.countyA.ID, Sender: "甲一小学", Kind: models.NoticeGeneral,
+		Title: "通知", Body: "内容", Audience: models.Audience{Kind: models.AudienceScope}}
+	if err := e.st.CreateNotice(ctx, &n); err != nil {
+		t.Fatal(err)
+	}
+	members := []string{e.memberID(mum), e.memberID(dad)}
+	if _, err := e.st.EnsureBatch(ctx, n.ID, "sms", "notice:send:"+n.ID+":sms:b0:0", members, nil); err != nil {
+		t.Fatal(err)
+	}
+	url := "/api/v1/admin/notices/" + n.ID + "/deliveries"
+	var all listBody[recipientDelivery]
+	r := e.req(http.MethodGet, url, e.schA1, nil)
+	e.expect(r, http.StatusOK, "")
+	r.json(t, &all)
+	phones := map[string]string{}
+	for _, d := range all.Items {
+		phones[d.MemberID] = d.Phone
+	}
+	if len(all.Items) != 2 || phones[e.memberID(mum)] != "138****5678" || phones[e.memberID(dad)] != "" || strings.Contains(string(r.Body), "13812345678") {
+		t.Fatalf("deliveries: %s", r.Body)
+	}
+	cases := []struct {
+		name, phone string
+		want        []string
+	}{
+		{"typed with spaces", "138 1234 5678", []string{e.memberID(mum)}},
+		{"with the country code", "+8613812345678", []string{e.memberID(mum)}},
+		{"nobody's number", "13900000000", nil},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var body listBody[recipientDelivery]
+			r := e.req(http.MethodGet, url+"?phone="+neturl.QueryEscape(tc.phone), e.schA1, nil)
+			e.expect(r, http.StatusOK, "")
+			r.json(t, &body)
+			var got []string
+			for _, d := range body.Items {
+				got = append(got, d.MemberID)
+			}
+			if !slices.Equal(got, tc.want) || body.NextCursor != "" {
+				t.Fatalf("found %v, want %v", got, tc.want)
+			}
+		})
+	}
+	e.expect(e.req(http.MethodGet, url+"?phone=5678", e.schA1, nil), http.StatusUnprocessableEntity, "validation_failed")
+}
+
+// A reminder keeps the notice's urgency: a reminder of an urgent notice does not wait out the
+// quiet hours, and one of an ordinary notice does.
+func TestReminderKeepsUrgency(t *testing.T) {
+	e := newEnv(t)
+	for _, urgent := range []bool{true, false} {
+		var n, reminder models.Notice
+		r := e.req(http.MethodPost, "/api/v1/admin/notices", e.schA1, map[string]any{"title": "开放日", "body": "欢迎参加。",
+			"audience": map[string]any{"kind": "scope"}, "urgent": urgent, "require_confirm": true})
+		e.expect(r, http.StatusCreated, "")
+		r.json(t, &n)
+		r = e.req(http.MethodPost, "/api/v1/admin/notices/"+n.ID+"/remind", e.schA1, map[string]any{"unconfirmed": true})
+		e.expect(r, http.StatusCreated, "")
+		r.json(t, &reminder)
+		if reminder.Urgent != urgent || reminder.Title != "提醒：开放日" {
+			t.Fatalf("reminder of a notice urgent=%v: %+v", urgent, reminder)
+		}
+	}
+}
