@@ -104,7 +104,7 @@ test('a school uploads a roster with one bad line, sees the error on that line, 
   assert.match(await letter.locator('[data-test=code]').innerText(), /^[A-Z0-9]{6,16}$/)
   assert.match(await letter.innerText(), /三年级9班，学号 2026039902/)
   await assertFast(t, page, page.locator('[data-test=letter]').first(), 'letters to parents')
-  await page.getByLabel('只打印一个班').click()
+  await page.getByRole('combobox', { name: '只打印一个班' }).click()
   await page.locator('.el-select-dropdown__item:visible', { hasText: '三年级9班' }).click()
   await page.locator('[data-test=letter-count]', { hasText: '共 3 封' }).waitFor()
   // Printed, each letter is a page of its own and the console's frame is left off.
