@@ -21,14 +21,24 @@ after(async () => {
 
 // The machine is shared by several builds at once (load average above 20 on 2 cores): a screen
 // gets up to three measured loads, each reported, and fails when none is within the bar.
+// A slow screen is recorded and the journey goes on, so that what the page shows is checked
+// either way; each test ends by asserting that no screen missed the bar (slowScreens).
+const slow = []
 async function assertFast(t, page, ready, name) {
   for (let attempt = 1; ; attempt++) {
     try {
       return await assertFast_(t, page, ready, name)
     } catch (e) {
-      if (attempt === 3 || !/bar 1500 ms/.test(e.message)) throw e
+      if (!/bar 1500 ms/.test(e.message)) throw e
+      if (attempt === 3) {
+        slow.push(e.message)
+        return
+      }
     }
   }
+}
+function slowScreens() {
+  assert.deepEqual(slow.splice(0), [], 'every screen loads within 1.5 s')
 }
 
 const signIn = (page, username, password) => signIn_(kehou.base, page, username, password)
@@ -104,7 +114,7 @@ test('a school uploads a roster with one bad line, sees the error on that line, 
   assert.match(await letter.locator('[data-test=code]').innerText(), /^[A-Z0-9]{6,16}$/)
   assert.match(await letter.innerText(), /三年级9班，学号 2026039902/)
   await assertFast(t, page, page.locator('[data-test=letter]').first(), 'letters to parents')
-  await page.getByRole('combobox', { name: '只打印一个班' }).click()
+  await page.locator('.el-select', { has: page.getByRole('combobox', { name: '只打印一个班' }) }).click()
   await page.locator('.el-select-dropdown__item:visible', { hasText: '三年级9班' }).click()
   await page.locator('[data-test=letter-count]', { hasText: '共 3 封' }).waitFor()
   // Printed, each letter is a page of its own and the console's frame is left off.
@@ -117,6 +127,7 @@ test('a school uploads a roster with one bad line, sees the error on that line, 
   await page.emulateMedia({ media: 'screen' })
   await shot(page, 'letters')
   await page.close()
+  slowScreens()
 })
 
 test('the roster screen on a phone shows the bad line too', async () => {
@@ -173,8 +184,8 @@ test('the city manages counties, schools, accounts and the calendar; the audit l
   await page.locator('.el-form-item', { hasText: '所属学校' }).locator('.el-select').click()
   await page.keyboard.type('南湖')
   await page.locator('.el-select-dropdown__item:visible', { hasText: '南湖新区第一小学' }).click()
-  await page.getByLabel('用户名').fill('school-nh1')
-  await page.getByLabel('姓名').fill('李老师')
+  await page.getByRole('textbox', { name: '用户名', exact: true }).fill('school-nh1')
+  await page.getByRole('textbox', { name: '姓名', exact: true }).fill('李老师')
   await page.getByLabel(/初始密码/).fill('short')
   await page.getByRole('button', { name: '创建' }).click()
   await page.locator('.el-form-item', { hasText: '初始密码' }).locator('.el-form-item__error').waitFor()
@@ -204,6 +215,7 @@ test('the city manages counties, schools, accounts and the calendar; the audit l
   }
   await shot(page, 'audit')
   await page.close()
+  slowScreens()
 })
 
 test('a county sees only its own schools and may create school accounts only', async (t) => {
@@ -229,4 +241,5 @@ test('a county sees only its own schools and may create school accounts only', a
   assert.equal(await page.getByRole('button', { name: /保存 \d+ 年日历/ }).count(), 0, 'only the city edits the calendar')
   await assertFast(t, page, page.locator('[data-test=holidays]'), 'calendar (county)')
   await page.close()
+  slowScreens()
 })
