@@ -201,6 +201,14 @@ test('the city manages counties, schools, accounts and the calendar; the audit l
   await page.getByRole('menuitem', { name: '工作日历' }).click()
   await page.locator('[data-test=calendar]').waitFor()
   await assertFast(t, page, page.getByRole('button', { name: /保存 \d+ 年日历/ }), 'calendar')
+  // New Year's Day as a holiday, picked in the date panel (it opens on January of the year).
+  await page.getByLabel('法定节假日').click()
+  await page.locator('.el-picker-panel:visible td.available', { hasText: /^\s*1\s*$/ }).first().click()
+  await page.keyboard.press('Escape')
+  await page.getByRole('button', { name: /保存 \d+ 年日历/ }).click()
+  await page.getByRole('status').getByText('已保存').waitFor()
+  await page.reload()
+  await page.locator('[data-test=holidays] .el-tag', { hasText: /^1月1日 周/ }).waitFor()
   await shot(page, 'calendar')
 
   await page.getByRole('menuitem', { name: '操作日志' }).click()
@@ -210,7 +218,7 @@ test('the city manages counties, schools, accounts and the calendar; the audit l
     await page.getByRole('button', { name: '加载更多' }).click()
     await page.waitForLoadState('networkidle')
   }
-  for (const what of ['导入花名册', '下载绑定码', '新建区县', '新建学校', '新建账号', '修改账号']) {
+  for (const what of ['新建区县', '新建学校', '新建账号', '修改账号', '修改工作日历']) {
     await page.locator('[data-test=audit] .el-table__row', { hasText: what }).first().waitFor()
   }
   await shot(page, 'audit')
