@@ -87,6 +87,11 @@ func TestParseRosterLimitsAndEncodings(t *testing.T) {
 	if err != nil || len(errs) != 0 || len(rows) != 1 || rows[0].Line != 2 {
 		t.Fatalf("BOM + English header + blank line: %v %v %v", rows, errs, err)
 	}
+	// Errors name the line of the file, as an editor numbers it: blank lines count.
+	_, errs, _ = ParseRoster(strings.NewReader("学号,姓名,年级,班级\nA1,张三,1,1\n\n\nA2,李四,9,1\n"), 1, 6)
+	if len(errs) != 1 || errs[0].Line != 5 {
+		t.Fatalf("line numbers after blank lines: %+v", errs)
+	}
 	if _, _, err := ParseRoster(strings.NewReader("学号,姓名\n1,张三\n"), 1, 6); err != ErrRosterHeader {
 		t.Fatalf("missing columns: %v", err)
 	}

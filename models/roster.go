@@ -87,9 +87,17 @@ func ParseRoster(r io.Reader, lo, hi int) ([]RosterRow, []LineError, error) {
 	)
 	for {
 		rec, err := cr.Read()
-		lineNo++
 		if err == io.EOF {
 			break
+		}
+		// The line the record starts on in the file (blank lines count, as in an editor).
+		var pe *csv.ParseError
+		if errors.As(err, &pe) {
+			lineNo = pe.StartLine
+		} else if err == nil {
+			lineNo, _ = cr.FieldPos(0)
+		} else {
+			lineNo++
 		}
 		if err != nil {
 			errs = append(errs, LineError{Line: lineNo, Message: "无法解析该行"})

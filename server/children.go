@@ -2,27 +2,32 @@ package server
 
 import (
 	"bytes"
+	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
 	"mime"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
+	"github.com/xuri/excelize/v2"
 
 	"kehou/models"
 	"kehou/store"
 )
 
-// rosterFile returns the uploaded CSV: either a multipart field "file" (a browser upload) or
-// the raw body with Content-Type text/csv (a script).
+// rosterFile returns the uploaded file: either a multipart field "file" (a browser upload) or
+// the raw body with Content-Type text/csv or the XLSX type (a script).
+const mimeXLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
 func rosterFile(c echo.Context) ([]byte, error) {
 	mt, _, _ := mime.ParseMediaType(c.Request().Header.Get(echo.HeaderContentType))
 	var r io.Reader
 	switch mt {
-	case "text/csv", "application/csv", "text/plain":
+	case "text/csv", "application/csv", "text/plain", mimeXLSX:
 		r = c.Request().Body
 	case echo.MIMEMultipartForm:
 		fh, err := c.FormFile("file")
@@ -30,7 +35,7 @@ func rosterFile(c echo.Context) ([]byte, error) {
 			if errors.Is(err, echo.ErrStatusRequestEntityTooLarge) {
 				return nil, err
 			}
-			return nil, models.FieldErrors{"file": "请上传CSV文件"}
+			return nil, models.FieldErrors{"file": "请上传CSV或XLSX文件"}
 		}
 		f, err := fh.Open()
 		if err != nil {
@@ -48,7 +53,42 @@ func rosterFile(c echo.Context) ([]byte, error) {
 	return b, nil
 }
 
-// importRoster takes a school's roster CSV whole or not at all: any bad line rejects the file
+var oneLine = strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ")
+
+// xlsxAsCSV turns an XLSX workbook (a zip) into the CSV of its first sheet, one line per sheet
+// row so that the line numbers of errors are the row numbers Excel shows; a cell's line breaks
+// become spaces for the same reason. Anything else is returned as it came.
+func xlsxAsCSV(raw []byte) ([]byte, error) {
+	if !bytes.HasPrefix(raw, []byte("PK")) {
+		return raw, nil
+	}
+	f, err := excelize.OpenReader(bytes.NewReader(raw))
+	if err != nil {
+		return nil, models.FieldErrors{"file": "文件无法读取，请上传CSV或XLSX"}
+	}
+	defer f.Close()
+	rows, err := f.GetRows(f.GetSheetName(0), excelize.Options{RawCellValue: true})
+	if err != nil {
+		return nil, models.FieldErrors{"file": "工作表无法读取，请另存为CSV后上传"}
+	}
+	var buf bytes.Buffer
+	w := csv.NewWriter(&buf)
+	for _, row := range rows {
+		for i, cell := range row {
+			row[i] = oneLine.Replace(cell)
+		}
+		if len(row) == 0 {
+			row = []string{""}
+		}
+		if err := w.Write(row); err != nil {
+			return nil, fmt.Errorf("xlsx as csv: %w", err)
+		}
+	}
+	w.Flush()
+	return buf.Bytes(), w.Error()
+}
+
+// importRoster takes a school's roster (CSV, or the first sheet of an XLSX) whole or not at all: any bad line rejects the file
 // with every problem listed by line number, so the admin fixes the file and uploads it again.
 func (s *Server) importRoster(c echo.Context) error {
 	ctx := c.Request().Context()
@@ -58,6 +98,9 @@ func (s *Server) importRoster(c echo.Context) error {
 	}
 	raw, err := rosterFile(c)
 	if err != nil {
+		return err
+	}
+	if raw, err = xlsxAsCSV(raw); err != nil {
 		return err
 	}
 	lo, hi := sc.Grades()

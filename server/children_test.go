@@ -1,11 +1,13 @@
 package server
 
 import (
+	"bytes"
 	"encoding/csv"
 	"net/http"
 	"strings"
 	"testing"
 
+	"github.com/xuri/excelize/v2"
 	"golang.org/x/text/encoding/simplifiedchinese"
 
 	"kehou/models"
@@ -117,4 +119,85 @@ func TestBindingCodesExport(t *testing.T) {
 	if recs[1][4] == recs[2][4] {
 		t.Fatal("binding codes must differ per child")
 	}
+}
+
+// xlsxRoster is a workbook whose first sheet holds rows, as a school saves its roster in Excel.
+func xlsxRoster(t *testing.T, rows [][]any) []byte {
+	t.Helper()
+	f := excelize.NewFile()
+	defer f.Close()
+	for i, row := range rows {
+		cell, _ := excelize.CoordinatesToCellName(1, i+1)
+		if err := f.SetSheetRow("Sheet1", cell, &row); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var buf bytes.Buffer
+	if err := f.Write(&buf); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func TestRosterImportXLSX(t *testing.T) {
+	e := newEnv(t)
+	head := []any{"学号", "姓名", "年级", "班级"}
+	tests := []struct {
+		name   string
+		rows   [][]any
+		status int
+		code   string
+		lines  []models.LineError
+	}{
+		{"a bad row is named by its sheet row", [][]any{head, {20260101, "张小明", 3, "1班"}, {20260102, "李雷", 9, "1班"}},
+			http.StatusUnprocessableEntity, "roster_rows_invalid", []models.LineError{{Line: 3, Field: "grade", Message: "年级应为1–6"}}},
+		{"numbers and line breaks in cells", [][]any{head, {20260101, "张小明", 3, "1\n班"}, {"20260102", "李雷", "三年级", "1班"}},
+			http.StatusOK, "", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			body, ctype := multipartFile(t, "file", "花名册.xlsx", xlsxRoster(t, tt.rows))
+			r := e.req(http.MethodPost, "/api/v1/admin/schools/"+e.schoolA1.ID+"/roster", e.schA1, body, "Content-Type", ctype)
+			e.expect(r, tt.status, tt.code)
+			if tt.lines != nil {
+				if got := r.envelope(t).Lines; len(got) != 1 || got[0] != tt.lines[0] {
+					t.Fatalf("lines = %+v, want %+v", got, tt.lines)
+				}
+			}
+		})
+	}
+	var kids listBody[models.Child]
+	e.req(http.MethodGet, "/api/v1/admin/schools/"+e.schoolA1.ID+"/children", e.schA1, nil).json(t, &kids)
+	if len(kids.Items) != 2 || kids.Items[0].StudentNo != "20260101" {
+		t.Fatalf("children after the XLSX import: %+v", kids.Items)
+	}
+}
+
+func TestSchoolSearchStaysInScope(t *testing.T) {
+	e := newEnv(t)
+	tests := []struct {
+		name, who, query string
+		want             []string
+	}{
+		{"city finds by part of the name", e.city, "q=一小", []string{"甲一小学", "乙一小学"}},
+		{"city within one county", e.city, "q=一小&county_id=" + e.countyB.ID, []string{"乙一小学"}},
+		{"county sees only its own", e.cntyA, "q=一小", []string{"甲一小学"}},
+		{"county asking for another county", e.cntyA, "q=一小&county_id=" + e.countyB.ID, nil},
+		{"school sees only itself", e.schA1, "q=小学", []string{"甲一小学"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got listBody[models.School]
+			e.req(http.MethodGet, "/api/v1/admin/schools?"+tt.query, tt.who, nil).json(t, &got)
+			var names []string
+			for _, sc := range got.Items {
+				names = append(names, sc.Name)
+			}
+			if strings.Join(names, ",") != strings.Join(tt.want, ",") {
+				t.Fatalf("schools = %v, want %v", names, tt.want)
+			}
+		})
+	}
+	r := e.req(http.MethodGet, "/api/v1/admin/schools?q="+strings.Repeat("校", 41), e.city, nil)
+	e.expect(r, http.StatusUnprocessableEntity, "validation_failed")
 }

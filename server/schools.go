@@ -71,11 +71,44 @@ func (s *Server) listSchools(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	list, next, err := s.store.Schools(c.Request().Context(), scopeOf(c), c.QueryParam("county_id"), p)
+	q, err := schoolQuery(c)
+	if err != nil {
+		return err
+	}
+	ctx, scope, county := c.Request().Context(), scopeOf(c), c.QueryParam("county_id")
+	var (
+		list []models.School
+		next string
+	)
+	if q != "" && scope.Role != models.RoleSchool {
+		// A name search (the console's school pickers): within the caller's county, or the
+		// county asked for when the caller is the city.
+		if scope.Role == models.RoleCounty {
+			if county != "" && county != scope.CountyID {
+				return c.JSON(http.StatusOK, listBody[models.School]{Items: []models.School{}})
+			}
+			county = scope.CountyID
+		}
+		list, next, err = s.store.AllSchools(ctx, county, q, p)
+	} else {
+		list, next, err = s.store.Schools(ctx, scope, county, p)
+	}
 	if err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, listBody[models.School]{list, next})
+}
+
+// schoolQuery is the ?q= of a school list: a part of the name, at most 40 characters.
+func schoolQuery(c echo.Context) (string, error) {
+	q := strings.TrimSpace(c.QueryParam("q"))
+	switch {
+	case !utf8.ValidString(q) || strings.ContainsRune(q, 0):
+		return "", models.FieldErrors{"q": models.MsgInvalid}
+	case utf8.RuneCountInString(q) > 40:
+		return "", models.FieldErrors{"q": models.MsgTooLong}
+	}
+	return q, nil
 }
 
 // createSchool: the city anywhere, a county admin in its own county.
@@ -145,12 +178,9 @@ func (s *Server) mpSchools(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	q := strings.TrimSpace(c.QueryParam("q"))
-	switch {
-	case !utf8.ValidString(q) || strings.ContainsRune(q, 0):
-		return models.FieldErrors{"q": models.MsgInvalid}
-	case utf8.RuneCountInString(q) > 40:
-		return models.FieldErrors{"q": models.MsgTooLong}
+	q, err := schoolQuery(c)
+	if err != nil {
+		return err
 	}
 	ctx := c.Request().Context()
 	list, next, err := s.store.AllSchools(ctx, c.QueryParam("county_id"), q, p)
