@@ -181,6 +181,7 @@ test('a county officer builds and publishes a satisfaction survey, parents answe
   await page.locator('[data-test=headline] [data-key=awareness]', { hasText: '83.3%' }).waitFor()
   const row = page.locator('[data-test=groups] .el-table__row', { hasText: '东湖区实验小学' })
   await row.getByText('66.7%').first().waitFor()
+  await page.locator('[data-q=overall]').scrollIntoViewIfNeeded()
   await page.locator('[data-q=overall] canvas').waitFor()
   await page.locator('[data-test=texts]').getByText('希望增加体育活动的时间').waitFor()
   await page.screenshot({ path: join(shots, 'surveys-results.png'), fullPage: true })

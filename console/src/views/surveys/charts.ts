@@ -19,7 +19,7 @@ export function questionOption(q: QuestionResult, labels: string[] = []): EChart
       grid: { left: 8, right: 56, top: 8, bottom: 8, containLabel: true },
       xAxis: { type: 'value', minInterval: 1 },
       yAxis: { type: 'category', data: opts.map((o) => o.label), axisLabel: { width: 140, overflow: 'truncate' } },
-      series: [{ type: 'bar', name: '选择人数', data: opts.map((o) => o.count), label: { show: true, position: 'right', formatter: (p: { dataIndex: number }) => `${opts[p.dataIndex].count}（${pct1(opts[p.dataIndex].share)}%）` } }],
+      series: [{ type: 'bar', barMaxWidth: 28, name: '选择人数', data: opts.map((o) => o.count), label: { show: true, position: 'right', formatter: (p: { dataIndex: number }) => `${opts[p.dataIndex].count}（${pct1(opts[p.dataIndex].share)}%）` } }],
     }
   }
   if (q.rows) {
@@ -44,7 +44,7 @@ export function questionOption(q: QuestionResult, labels: string[] = []): EChart
       grid: { left: 8, right: 16, top: 16, bottom: 8, containLabel: true },
       xAxis: { type: 'category', data: cats, axisLabel: { interval: 0 } },
       yAxis: { type: 'value', minInterval: 1 },
-      series: [{ type: 'bar', name: '人数', data: q.counts.map((c, i) => ({ value: c, itemStyle: { color: color(i) } })), label: { show: true, position: 'top' } }],
+      series: [{ type: 'bar', barMaxWidth: 56, name: '人数', data: q.counts.map((c, i) => ({ value: c, itemStyle: { color: color(i) } })), label: { show: true, position: 'top' } }],
     }
   }
   return undefined
@@ -59,9 +59,9 @@ export function groupsOption(groups: GroupResult[]): EChartsCoreOption {
     xAxis: { type: 'category', data: groups.map((g) => g.name), axisLabel: { interval: 0, rotate: groups.length > 6 ? 30 : 0 } },
     yAxis: { type: 'value', max: 100, axisLabel: { formatter: '{value}%' } },
     series: [
-      { name: '满意度', type: 'bar', data: groups.map((g) => pct1(g.satisfaction_rate)), label: { show: true, position: 'top', formatter: '{c}%' } },
-      { name: '回收率', type: 'bar', data: groups.map((g) => pct1(g.response_rate)) },
-      { name: '知晓率', type: 'bar', data: groups.map((g) => pct1(g.awareness_rate)) },
+      { name: '满意度', type: 'bar', barMaxWidth: 48, data: groups.map((g) => pct1(g.satisfaction_rate)), label: { show: true, position: 'top', formatter: '{c}%' } },
+      { name: '回收率', type: 'bar', barMaxWidth: 48, data: groups.map((g) => pct1(g.response_rate)) },
+      { name: '知晓率', type: 'bar', barMaxWidth: 48, data: groups.map((g) => pct1(g.awareness_rate)) },
     ],
   }
 }
