@@ -91,8 +91,9 @@ async function parentsAnswer(surveyId, schoolName, scores) {
 
 test('a county officer builds and publishes a satisfaction survey, parents answer it, and the officer sees the figure', async (t) => {
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, acceptDownloads: true })
+  let done = false
   t.after(async () => {
-    if (!page.isClosed()) await page.screenshot({ path: join(shots, 'surveys-failure.png'), fullPage: true }).catch(() => {})
+    if (!done && !page.isClosed()) await page.screenshot({ path: join(shots, 'surveys-failure.png'), fullPage: true }).catch(() => {})
   })
   await signIn(page, 'county-dh')
   await page.waitForURL(/\/console\/dashboard/)
@@ -167,6 +168,7 @@ test('a county officer builds and publishes a satisfaction survey, parents answe
   await page.getByRole('button', { name: '确认发布' }).click()
   await page.locator('[data-test=status]', { hasText: '已发布' }).waitFor()
   await page.locator('[data-test=invitation]', { hasText: '小程序订阅消息' }).waitFor()
+  await page.getByRole('dialog').waitFor({ state: 'hidden' })
   await page.screenshot({ path: join(shots, 'surveys-published.png'), fullPage: true })
 
   // Six families of 东湖区实验小学 answer: overall 5, 4, 4, 5, 2, 1 → 4 of 6 satisfied.
@@ -181,8 +183,8 @@ test('a county officer builds and publishes a satisfaction survey, parents answe
   await page.locator('[data-test=headline] [data-key=awareness]', { hasText: '83.3%' }).waitFor()
   const row = page.locator('[data-test=groups] .el-table__row', { hasText: '东湖区实验小学' })
   await row.getByText('66.7%').first().waitFor()
-  await page.locator('[data-q=overall]').scrollIntoViewIfNeeded()
-  await page.locator('[data-q=overall] canvas').waitFor()
+  await page.locator('.qs [data-q=overall]').scrollIntoViewIfNeeded()
+  await page.locator('.qs [data-q=overall] canvas').waitFor()
   await page.locator('[data-test=texts]').getByText('希望增加体育活动的时间').waitFor()
   await page.screenshot({ path: join(shots, 'surveys-results.png'), fullPage: true })
 
@@ -214,8 +216,14 @@ test('a county officer builds and publishes a satisfaction survey, parents answe
   await phone.waitForURL(/\/console\/dashboard/)
   await phone.goto(`${kehou.base}/console/surveys/${surveyId}/results`)
   await phone.locator('[data-test=satisfaction]', { hasText: '66.7%' }).waitFor()
+  // Charts draw as they scroll into view: scroll through the page as a reader would.
+  for (const q of ['aware', 'joined', 'services', 'overall']) {
+    await phone.locator(`.qs [data-q=${q}]`).scrollIntoViewIfNeeded()
+    await phone.locator(`.qs [data-q=${q}] canvas`).waitFor()
+  }
   await phone.screenshot({ path: join(shots, 'surveys-results-phone.png'), fullPage: true })
   await phone.close()
+  done = true
 })
 
 test('a school sees the county survey read-only, and a new survey needs a question', async () => {

@@ -82,3 +82,16 @@ describe('times and figures', () => {
     expect(pct(null)).toBe('—')
   })
 })
+
+describe('charts', () => {
+  it('draws a rating by score with its labels, and nothing for a group too small', async () => {
+    const { questionOption, groupsOption } = await import('./charts')
+    const o = questionOption({ id: 'overall', type: 'rating', title: '总体', answered: 6, counts: [1, 1, 0, 2, 2] }, ['差', '较差', '一般', '好', '很好']) as { xAxis: { data: string[] }; series: { data: { value: number }[] }[] }
+    expect(o.xAxis.data[0]).toBe('1 差')
+    expect(o.series[0].data.map((d) => d.value)).toEqual([1, 1, 0, 2, 2])
+    expect(questionOption({ id: 'x', type: 'rating', title: 'x', answered: 2, too_few: true })).toBeUndefined()
+    const g = groupsOption([{ level: 'school', name: '一小', targeted: 6, responses: 6, response_rate: 1, too_few: false, satisfaction_rate: 0.6667, awareness_rate: null, nps: null }]) as { series: { data: (number | null)[] }[] }
+    expect(g.series[0].data).toEqual([66.7])
+    expect(g.series[2].data).toEqual([null])
+  })
+})
