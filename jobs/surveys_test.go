@@ -203,7 +203,7 @@ func TestSurveyReminderReachesOnlyThoseWhoHaveNotAnswered(t *testing.T) {
 	must(t, e.h.HandleSurveyRemind(ctx, nil))
 	ns, _, err = e.obs.Notices(ctx, models.Scope{Role: models.RoleCity}, store.Page{})
 	must(t, err)
-	if last := ns[len(ns)-1]; len(ns) != 2 || last.Audience.Kind != models.AudienceGrades || !strings.Contains(last.Body, "已填写的请忽略") {
+	if last := ns[0]; len(ns) != 2 || last.Audience.Kind != models.AudienceGrades || !strings.Contains(last.Body, "已填写的请忽略") {
 		t.Fatalf("anonymous reminder: %+v", ns)
 	}
 }

@@ -100,7 +100,7 @@ func TestComplaintWorkflow(t *testing.T) {
 		t.Fatal("an anonymous complaint shows who sent it")
 	}
 	ns, _, _ := e.st.Notices(context.Background(), models.Scope{Role: models.RoleCity}, store.Page{Limit: 200})
-	if last := ns[len(ns)-1]; last.Audience.Kind != models.AudienceMembers || !strings.Contains(last.Body, "交警") {
+	if last := ns[0]; last.Audience.Kind != models.AudienceMembers || !strings.Contains(last.Body, "交警") {
 		t.Fatalf("the parent was not told: %+v", last)
 	}
 	e.expect(e.req(http.MethodPost, "/api/v1/mp/complaints/"+mine.ID+"/rating", p, map[string]any{"rating": 9}), http.StatusUnprocessableEntity, "validation_failed")

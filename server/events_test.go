@@ -243,7 +243,7 @@ func TestCancelSessionTellsFamilies(t *testing.T) {
 	_, _, _ = e.signUp(fams[1], ev.ID, ev.Sessions[0].ID, 0)
 	e.expect(e.req(http.MethodPost, "/api/v1/admin/events/"+ev.ID+"/sessions/"+ev.Sessions[0].ID+"/cancel", e.schA1, nil), http.StatusOK, "")
 	ns, _, _ := e.st.Notices(context.Background(), models.Scope{Role: models.RoleCity}, store.Page{Limit: 200})
-	last := ns[len(ns)-1]
+	last := ns[0] // newest first
 	if !strings.Contains(last.Title, "已取消") || len(last.Audience.ChildIDs) != 2 {
 		t.Fatalf("cancellation notice: %+v", last)
 	}

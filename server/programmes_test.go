@@ -100,7 +100,7 @@ func TestSummerCareEnrolment(t *testing.T) {
 		t.Fatalf("promoted family: %+v", mine.Items)
 	}
 	ns, _, _ = e.st.Notices(context.Background(), models.Scope{Role: models.RoleCity}, store.Page{Limit: 200})
-	if last := ns[len(ns)-1]; !strings.HasPrefix(last.Title, "候补成功") || last.Audience.ChildIDs[0] != fams[2].childID {
+	if last := ns[0]; !strings.HasPrefix(last.Title, "候补成功") || last.Audience.ChildIDs[0] != fams[2].childID {
 		t.Fatalf("promotion notice: %+v", last)
 	}
 	// Open-day lists do not show enrolments, and an enrolment cannot be cancelled as a sign-up.

@@ -278,7 +278,7 @@ func TestShiftCancellationTellsVolunteers(t *testing.T) {
 		t.Fatalf("application after cancellation: %+v", got)
 	}
 	ns, _, _ := e.st.Notices(context.Background(), models.Scope{Role: models.RoleCity}, store.Page{Limit: 200})
-	last := ns[len(ns)-1]
+	last := ns[0] // newest first
 	if last.Audience.Kind != models.AudienceMembers || last.Audience.MemberIDs[0] != v.ID || !last.Urgent {
 		t.Fatalf("cancellation notice: %+v", last)
 	}

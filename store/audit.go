@@ -18,5 +18,5 @@ func (s *Store) AppendAudit(ctx context.Context, e *models.AuditEntry) error {
 
 // Audit lists audit entries within a scope, oldest first.
 func (s *Store) Audit(ctx context.Context, scope models.Scope, p Page) ([]models.AuditEntry, string, error) {
-	return list(ctx, s.c(colAudit), scopeFilter(scope, "school_id"), p, func(x models.AuditEntry) string { return x.ID })
+	return listNewest(ctx, s.c(colAudit), scopeFilter(scope, "school_id"), p, func(x models.AuditEntry) string { return x.ID })
 }

@@ -37,7 +37,7 @@ func (s *Store) Cases(ctx context.Context, scope models.Scope, status, month str
 	if month != "" {
 		f["feature_month"] = month
 	}
-	return list(ctx, s.c(colCases), f, p, func(x models.Case) string { return x.ID })
+	return listNewest(ctx, s.c(colCases), f, p, func(x models.Case) string { return x.ID })
 }
 
 // FeaturedCases lists the cases featured in a month, city-wide (the monthly list every school

@@ -100,7 +100,7 @@ func (f ComplaintFilter) bson(scope models.Scope, now time.Time) bson.M {
 
 // Complaints lists the ledger within scope, filtered, page by page.
 func (s *Store) Complaints(ctx context.Context, scope models.Scope, f ComplaintFilter, p Page) ([]models.Complaint, string, error) {
-	return list(ctx, s.c(colComplaints), f.bson(scope, s.now()), p, func(x models.Complaint) string { return x.ID })
+	return listNewest(ctx, s.c(colComplaints), f.bson(scope, s.now()), p, func(x models.Complaint) string { return x.ID })
 }
 
 // AllComplaints returns the whole filtered ledger within scope, oldest first (for exports).

@@ -43,7 +43,7 @@ func (s *Store) EventInScope(ctx context.Context, scope models.Scope, id string)
 
 // Events lists events owned within scope.
 func (s *Store) Events(ctx context.Context, scope models.Scope, p Page) ([]models.Event, string, error) {
-	return list(ctx, s.c(colEvents), scopeFilter(scope, "school_id"), p, func(x models.Event) string { return x.ID })
+	return listNewest(ctx, s.c(colEvents), scopeFilter(scope, "school_id"), p, func(x models.Event) string { return x.ID })
 }
 
 // OpenEvents lists published events whose sign-up has not closed, sent from the given schools

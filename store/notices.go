@@ -35,7 +35,7 @@ func (s *Store) NoticeInScope(ctx context.Context, scope models.Scope, id string
 
 // Notices lists notices sent from within a scope, newest last.
 func (s *Store) Notices(ctx context.Context, scope models.Scope, p Page) ([]models.Notice, string, error) {
-	return list(ctx, s.c(colNotices), scopeFilter(scope, "school_id"), p, func(x models.Notice) string { return x.ID })
+	return listNewest(ctx, s.c(colNotices), scopeFilter(scope, "school_id"), p, func(x models.Notice) string { return x.ID })
 }
 
 // StartNotice moves a scheduled notice to sending; false when it was cancelled meanwhile.

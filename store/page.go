@@ -31,12 +31,27 @@ func (p Page) limit() int64 {
 // list returns one page of documents in id order and the cursor of the next page ("" at the
 // end). ids are time-ordered, so new documents appear on later pages and none are skipped.
 func list[T any](ctx context.Context, coll *mongo.Collection, filter bson.M, p Page, id func(T) string) ([]T, string, error) {
+	return page(ctx, coll, filter, p, id, 1)
+}
+
+// listNewest returns one page newest first: the ledgers staff read from the top (notices,
+// surveys, events, complaints, the audit log). A document created while someone pages appears
+// at the top of a fresh first page, not in the middle of theirs.
+func listNewest[T any](ctx context.Context, coll *mongo.Collection, filter bson.M, p Page, id func(T) string) ([]T, string, error) {
+	return page(ctx, coll, filter, p, id, -1)
+}
+
+func page[T any](ctx context.Context, coll *mongo.Collection, filter bson.M, p Page, id func(T) string, order int) ([]T, string, error) {
 	f := filter
 	if p.Cursor != "" {
-		f = bson.M{"$and": bson.A{filter, bson.M{"_id": bson.M{"$gt": p.Cursor}}}}
+		op := "$gt"
+		if order < 0 {
+			op = "$lt"
+		}
+		f = bson.M{"$and": bson.A{filter, bson.M{"_id": bson.M{op: p.Cursor}}}}
 	}
 	n := p.limit()
-	cur, err := coll.Find(ctx, f, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(n+1))
+	cur, err := coll.Find(ctx, f, options.Find().SetSort(bson.D{{Key: "_id", Value: order}}).SetLimit(n+1))
 	if err != nil {
 		return nil, "", fmt.Errorf("list %s: %w", coll.Name(), err)
 	}

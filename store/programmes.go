@@ -41,7 +41,7 @@ func (s *Store) ProgrammeInScope(ctx context.Context, scope models.Scope, id str
 
 // Programmes lists the programmes of schools within scope.
 func (s *Store) Programmes(ctx context.Context, scope models.Scope, p Page) ([]models.Programme, string, error) {
-	return list(ctx, s.c(colProgrammes), scopeFilter(scope, "school_id"), p, func(x models.Programme) string { return x.ID })
+	return listNewest(ctx, s.c(colProgrammes), scopeFilter(scope, "school_id"), p, func(x models.Programme) string { return x.ID })
 }
 
 // OpenProgrammes lists the published programmes of the given schools whose enrolment has not

@@ -53,7 +53,7 @@ func (s *Store) SelectionInScope(ctx context.Context, scope models.Scope, id str
 
 // Selections lists the selections of schools within scope.
 func (s *Store) Selections(ctx context.Context, scope models.Scope, p Page) ([]models.Selection, string, error) {
-	return list(ctx, s.c(colSelections), scopeFilter(scope, "school_id"), p, func(x models.Selection) string { return x.ID })
+	return listNewest(ctx, s.c(colSelections), scopeFilter(scope, "school_id"), p, func(x models.Selection) string { return x.ID })
 }
 
 // SelectionsOfSchools lists the published (open or drawn) selections of the given schools.

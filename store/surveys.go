@@ -62,7 +62,7 @@ func (s *Store) Surveys(ctx context.Context, scope models.Scope, status string, 
 	if status != "" {
 		f = bson.M{"$and": bson.A{f, bson.M{"status": status}}}
 	}
-	return list(ctx, s.c(colSurveys), f, p, func(x models.Survey) string { return x.ID })
+	return listNewest(ctx, s.c(colSurveys), f, p, func(x models.Survey) string { return x.ID })
 }
 
 // OpenSurveys lists the published surveys open at now that were sent from the given schools,
