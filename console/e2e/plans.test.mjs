@@ -204,3 +204,45 @@ test('a county opens last month\'s report, sees its schools and downloads the XL
   await page.locator('[data-test=not-ready]', { hasText: '尚未结束，月报在次月1日生成' }).waitFor()
   await page.close()
 })
+
+test('a county registers an institution and suspends it; a school may only read the registry', async (t) => {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } })
+  await signIn(page, 'county-dh')
+  await page.getByRole('menuitem', { name: '机构名录' }).click()
+  const rows = page.locator('[data-test=institutions] .el-table__row')
+  await rows.filter({ hasText: '东湖青少年科技中心' }).waitFor()
+  await page.screenshot({ path: join(shots, 'plans-institutions-county.png'), fullPage: true })
+  await assertFast(t, page, rows.first(), 'institutions (county)')
+
+  // Without a name the API's error appears beside the field.
+  await page.getByRole('button', { name: '登记机构' }).click()
+  await page.getByLabel('许可证号').fill('DH-2026-101')
+  await page.getByRole('button', { name: '登记', exact: true }).click()
+  await page.locator('.el-dialog .el-form-item', { hasText: '机构名称' }).locator('.el-form-item__error').waitFor()
+  await page.getByLabel('机构名称').fill('东湖围棋俱乐部')
+  await pick(page, '服务类别', '社团及其他')
+  await page.keyboard.press('Escape')
+  await page.getByRole('button', { name: '登记', exact: true }).click()
+  await page.getByRole('status').getByText('已登记“东湖围棋俱乐部”').waitFor()
+  const row = rows.filter({ hasText: '东湖围棋俱乐部' })
+  await row.getByText('已准入').waitFor()
+
+  // Searching finds it; suspending it is shown at once.
+  await page.getByLabel('查找机构').fill('围棋')
+  assert.equal(await rows.count(), 1)
+  await row.getByRole('button', { name: '编辑' }).click()
+  await pick(page, '状态', '已暂停')
+  await page.getByRole('button', { name: '保存', exact: true }).click()
+  await row.getByText('已暂停').waitFor()
+  await page.close()
+
+  // A school reads the registry but registers and edits nothing.
+  const school = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true })
+  await signIn(school, 'school-dh1')
+  await school.goto(`${kehou.base}/console/institutions`)
+  await school.locator('[data-test=institutions] .el-table__row', { hasText: '东湖围棋俱乐部' }).waitFor()
+  assert.equal(await school.getByRole('button', { name: '登记机构' }).count(), 0)
+  assert.equal(await school.getByRole('button', { name: '编辑' }).count(), 0)
+  await school.screenshot({ path: join(shots, 'plans-institutions-school-phone.png'), fullPage: true })
+  await school.close()
+})
