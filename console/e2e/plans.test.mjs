@@ -203,6 +203,22 @@ test('a county opens last month\'s report, sees its schools and downloads the XL
   await page.goto(`${kehou.base}/console/reports?month=${now}`)
   await page.locator('[data-test=not-ready]', { hasText: '尚未结束，月报在次月1日生成' }).waitFor()
   await page.close()
+
+  // The city sees its counties and drills down to one county's schools.
+  const city = await browser.newPage({ viewport: { width: 1280, height: 900 } })
+  await signIn_(kehou.base, city, 'admin', 'kehou-admin-2026')
+  await city.waitForURL(/\/console\/dashboard/)
+  await city.goto(`${kehou.base}/console/reports`)
+  const levels = city.locator('[data-test=levels-below]')
+  await levels.locator('.el-table__row', { hasText: '西山县' }).waitFor()
+  await levels.getByRole('button', { name: '东湖区' }).click()
+  await levels.locator('.el-table__row', { hasText: '东湖区实验小学' }).waitFor()
+  await city.getByText('东湖区各学校：5+2、2+N、城区2+3 与目标').waitFor()
+  assert.equal(await levels.locator('.el-table__row', { hasText: '西山县' }).count(), 0)
+  await city.screenshot({ path: join(shots, 'reports-city-drilldown.png'), fullPage: true })
+  await city.getByRole('button', { name: '← 返回各区县' }).click()
+  await levels.locator('.el-table__row', { hasText: '西山县' }).waitFor()
+  await city.close()
 })
 
 test('a county registers an institution and suspends it; a school may only read the registry', async (t) => {
