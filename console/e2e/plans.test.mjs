@@ -188,7 +188,7 @@ test('a county opens last month\'s report, sees its schools and downloads the XL
   await table.locator('.el-table__row', { hasText: '东湖区实验小学' }).waitFor()
   await page.getByText('东湖区各学校：5+2、2+N、城区2+3 与目标').waitFor()
   await page.locator('[data-test=rates] [data-key=five_plus_two] .value', { hasText: /%$/ }).waitFor()
-  assert.ok(await page.locator('.chart canvas').count() > 0, 'the chart is drawn')
+  await page.locator('.chart canvas').first().waitFor() // the chart is drawn
   await page.screenshot({ path: join(shots, 'reports-county.png'), fullPage: true })
   await assertFast(t, page, table.locator('.el-table__row').first(), 'monthly report (county)')
 
