@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -216,12 +217,57 @@ type complianceReport struct {
 	Counties []levelFigures     `json:"counties"`
 	Short    []shortSchool      `json:"short"`
 	Schools  []planView         `json:"schools"`
+	// With ?limit= the schools come a page at a time (the figures still cover the whole scope).
+	NextCursor string `json:"next_cursor,omitempty"`
+}
+
+// schoolsPage cuts the report's school list to what the console shows: names containing q,
+// only the schools that fall short, and a page of them (the cursor is the offset into the
+// filtered list). Without a limit every school is listed, as before.
+func schoolsPage(views []planView, q string, shortOnly bool, pg store.Page) ([]planView, string, error) {
+	out := make([]planView, 0, len(views))
+	for _, v := range views {
+		if q != "" && !strings.Contains(v.School.Name, q) {
+			continue
+		}
+		if shortOnly && !v.short() {
+			continue
+		}
+		out = append(out, v)
+	}
+	if pg.Limit == 0 {
+		return out, "", nil
+	}
+	from := 0
+	if pg.Cursor != "" {
+		n, err := strconv.Atoi(pg.Cursor)
+		if err != nil || n < 0 {
+			return nil, "", models.FieldErrors{"cursor": models.MsgInvalid}
+		}
+		from = min(n, len(out))
+	}
+	to := min(from+pg.Limit, len(out))
+	next := ""
+	if to < len(out) {
+		next = strconv.Itoa(to)
+	}
+	return out[from:to], next, nil
+}
+
+// short reports whether a school falls short of the targets that apply to it.
+func (v planView) short() bool {
+	cp := v.Compliance
+	return !cp.FivePlusTwo || !cp.TwoPlusN || (v.School.Location == models.LocationUrban && !cp.TwoPlusThree)
 }
 
 // planCompliance reports the term's plan compliance within scope.
 func (s *Server) planCompliance(c echo.Context) error {
 	ctx := c.Request().Context()
 	term, err := s.termParam(c)
+	if err != nil {
+		return err
+	}
+	pg, err := pageParams(c)
 	if err != nil {
 		return err
 	}
@@ -257,17 +303,18 @@ func (s *Server) planCompliance(c echo.Context) error {
 			order = append(order, v.School.CountyID)
 		}
 		lf.add(v)
-		cp := v.Compliance
-		short := !cp.FivePlusTwo || !cp.TwoPlusN || (v.School.Location == models.LocationUrban && !cp.TwoPlusThree)
-		if short {
+		if v.short() {
 			r.Short = append(r.Short, shortSchool{SchoolID: v.School.ID, Name: v.School.Name, CountyID: v.School.CountyID,
-				Location: v.School.Location, Reasons: cp.Reasons})
+				Location: v.School.Location, Reasons: v.Compliance.Reasons})
 		}
 	}
 	r.Total.finish()
 	for _, id := range order {
 		byCounty[id].finish()
 		r.Counties = append(r.Counties, *byCounty[id])
+	}
+	if r.Schools, r.NextCursor, err = schoolsPage(views, strings.TrimSpace(c.QueryParam("q")), c.QueryParam("short") == "true", pg); err != nil {
+		return err
 	}
 	return c.JSON(http.StatusOK, r)
 }

@@ -2,6 +2,7 @@ package server
 
 import (
 	"net/http"
+	neturl "net/url"
 	"strings"
 	"testing"
 
@@ -79,6 +80,24 @@ func TestPlansAndCompliance(t *testing.T) {
 		t.Fatalf("county A's view: %+v", county.Total)
 	}
 	e.expect(e.req(http.MethodGet, "/api/v1/admin/plans?term=autumn", e.city, nil), http.StatusUnprocessableEntity, "validation_failed")
+	// The console lists the schools a page at a time, by name or only those short; the figures
+	// still cover the whole scope.
+	var page complianceReport
+	e.req(http.MethodGet, "/api/v1/admin/plans?term="+term+"&limit=2", e.city, nil).json(t, &page)
+	if len(page.Schools) != 2 || page.NextCursor != "2" || page.Total.Schools != 3 {
+		t.Fatalf("first page: %d schools, next %q, total %+v", len(page.Schools), page.NextCursor, page.Total)
+	}
+	page = complianceReport{}
+	e.req(http.MethodGet, "/api/v1/admin/plans?term="+term+"&limit=2&cursor=2", e.city, nil).json(t, &page)
+	if len(page.Schools) != 1 || page.NextCursor != "" {
+		t.Fatalf("last page: %d schools, next %q", len(page.Schools), page.NextCursor)
+	}
+	page = complianceReport{}
+	e.req(http.MethodGet, "/api/v1/admin/plans?term="+term+"&limit=50&short=true&q="+neturl.QueryEscape(e.schoolA2.Name), e.city, nil).json(t, &page)
+	if len(page.Schools) != 1 || page.Schools[0].School.ID != e.schoolA2.ID {
+		t.Fatalf("short schools named %s: %+v", e.schoolA2.Name, page.Schools)
+	}
+	e.expect(e.req(http.MethodGet, "/api/v1/admin/plans?limit=2&cursor=x", e.city, nil), http.StatusUnprocessableEntity, "validation_failed")
 
 	// Suspending the institution flags A1's plan: its arts item stops counting (2+2 now).
 	r = e.req(http.MethodPatch, "/api/v1/admin/institutions/"+inst.ID, e.cntyA, map[string]any{"status": "suspended", "notes": "投诉核实"})
