@@ -258,6 +258,12 @@ test('a school officer on a phone sees the programme and checks a code at the at
   await page.locator('[data-test=programmes] .el-table__row', { hasText: '东湖实验小学暑期托管' }).first().click()
   await page.locator('[data-test=status]', { hasText: '已发布' }).waitFor()
   await page.screenshot({ path: join(shots, 'summer-programme-phone.png'), fullPage: true })
+  // The school sees the shift the county set up for it, and the teacher's corrected hours.
+  await page.getByRole('tab', { name: '志愿服务班次' }).click()
+  await page.locator('[data-test=shifts]').getByRole('link', { name: '作业辅导' }).click()
+  const row = page.locator('[data-test=applications] .el-table__row', { hasText: '周老师' })
+  await row.locator('[data-test=hours]', { hasText: /^2\.5$/ }).waitFor()
+  await page.screenshot({ path: join(shots, 'summer-shift-phone.png'), fullPage: true })
 
   await page.goto(`${kehou.base}/console/attendance`)
   await page.getByLabel('签到码').fill('not-a-code')
