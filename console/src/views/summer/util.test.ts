@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest'
-import { beijingInstant, dayRange, expiry, hours, thisYear, timeRange, wallClock } from './util'
+import { beijingInstant, clockRange, dayRange, expiry, hours, thisYear, timeRange, wallClock } from './util'
 
 describe('beijingInstant', () => {
   test.each([
@@ -47,4 +47,6 @@ test('ranges', () => {
   expect(dayRange('2026-07-06', '2026-07-06')).toBe('2026-07-06')
   expect(timeRange('2026-07-06T00:30:00Z', '2026-07-06T04:30:00Z')).toBe('2026-07-06 08:30–12:30')
   expect(timeRange('2026-07-06T00:30:00Z', '2026-07-07T04:30:00Z')).toBe('2026-07-06 08:30 – 2026-07-07 12:30')
+  expect(clockRange('2026-07-06T00:30:00Z', '2026-07-06T04:30:00Z')).toBe('08:30–12:30')
+  expect(clockRange('2026-07-06T14:30:00Z', '2026-07-06T17:30:00Z')).toBe('22:30 – 2026-07-07 01:30')
 })

@@ -54,3 +54,10 @@ export function timeRange(start: string, end: string): string {
   const b = shortTime(end)
   return a.slice(0, 10) === b.slice(0, 10) ? `${a}–${b.slice(11)}` : `${a} – ${b}`
 }
+
+/** clockRange shows a shift's hours beside its date: "08:30–12:30", the end's date when another day. */
+export function clockRange(start: string, end: string): string {
+  const a = shortTime(start)
+  const b = shortTime(end)
+  return a.slice(0, 10) === b.slice(0, 10) ? `${a.slice(11)}–${b.slice(11)}` : `${a.slice(11)} – ${b}`
+}
