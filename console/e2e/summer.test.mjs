@@ -35,6 +35,16 @@ const bj = new Intl.DateTimeFormat('sv-SE', { timeZone: 'Asia/Shanghai', year: '
 const wall = (d) => bj.format(d).replace('T', ' ') // "2026-12-03 18:05"
 const day = (offsetDays) => wall(new Date(Date.now() + offsetDays * 86_400_000)).slice(0, 10)
 
+/** sent waits until a notice has gone out (its status sent). */
+async function sent(token, noticeId) {
+  assert.ok(noticeId, 'the programme was announced')
+  const deadline = Date.now() + 60_000
+  while ((await api('GET', `/api/v1/admin/notices/${noticeId}`, token)).status !== 'sent') {
+    if (Date.now() > deadline) throw new Error(`notice ${noticeId} not sent in 60 s`)
+    await new Promise((r) => setTimeout(r, 250))
+  }
+}
+
 /**
  * bindParents signs in n sandbox parents and binds each to a pupil of the school, through the
  * binding codes the school downloads (as cmd/kehou's care journey does).
@@ -99,6 +109,9 @@ test('a county officer runs a summer programme and its volunteer shift, and corr
   const me = await api('GET', '/api/v1/admin/me', school.token)
   const programmeId = programmeUrl.split('/').pop()
   const detail = await api('GET', `/api/v1/admin/programmes/${programmeId}`, school.token)
+  // The announcement goes to the school's families in the background; the screens are measured
+  // once it is out, not while this test's own broadcast competes for the machine.
+  await sent(school.token, detail.notice_id)
   const names = []
   for (const p of await bindParents(school.token, me.school_id, 3)) {
     names.push(p.name)
