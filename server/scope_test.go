@@ -137,7 +137,7 @@ func TestStaffManagementRules(t *testing.T) {
 	for _, a := range all.Items {
 		actions = append(actions, a.Action)
 	}
-	if got := strings.Join(actions, ","); got != "school.update,school.create,county.create,staff.create,staff.create" // newest first {
+	if got := strings.Join(actions, ","); got != "school.update,school.create,county.create,staff.create,staff.create" { // newest first
 		t.Fatalf("audit actions = %s", got)
 	}
 	for _, a := range all.Items {
