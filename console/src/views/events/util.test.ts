@@ -26,9 +26,9 @@ describe('open-day helpers', () => {
     expect(scannedToken('https://x/checkin?token=v1.a.b.c.1.sig&x=1')).toBe('v1.a.b.c.1.sig')
   })
   it('tells a typed short code from a token', () => {
-    expect(manualEntry('4821 0937')).toEqual({ code: '48210937' })
-    expect(manualEntry(' 4821-0937 ')).toEqual({ code: '48210937' })
-    expect(manualEntry('４８２１０９３７')).toEqual({ code: '48210937' })
+    expect(manualEntry('4821 0934')).toEqual({ code: '48210934' })
+    expect(manualEntry(' 4821-0934 ')).toEqual({ code: '48210934' })
+    expect(manualEntry('４８２１０９３４')).toEqual({ code: '48210934' })
     expect(manualEntry('482109')).toEqual({ error: '签到码应为8位数字，请核对' })
     expect(manualEntry('  ')).toEqual({ error: '请输入签到码' })
     expect(manualEntry(' v1.a.b.c.1.sig ')).toEqual({ token: 'v1.a.b.c.1.sig' })
