@@ -72,6 +72,9 @@ type SignUp struct {
 	Grade       int       `bson:"grade" json:"grade"`
 	Class       string    `bson:"class" json:"class"`
 	CheckedInAt time.Time `bson:"checked_in_at,omitempty" json:"checked_in_at,omitzero"`
+	// CheckinKey is an open-day sign-up's short check-in code with its event (CheckinKey,
+	// CheckinCode); only the family is shown the code.
+	CheckinKey  string    `bson:"checkin_key,omitempty" json:"-"`
 	ConfirmedAt time.Time `bson:"confirmed_at,omitempty" json:"confirmed_at,omitzero"`
 	CancelledAt time.Time `bson:"cancelled_at,omitempty" json:"cancelled_at,omitzero"`
 	CreatedAt   time.Time `bson:"created_at" json:"created_at,omitzero"`

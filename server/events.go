@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -338,47 +339,46 @@ func (s *Server) eventSignUps(c echo.Context) error {
 	return c.JSON(http.StatusOK, listBody[staffSignUp]{out, next})
 }
 
+// checkinForm names a sign-up to check in: by its QR code's token, or by the short code its
+// family reads out, with the event (a code is unique within its event only).
 type checkinForm struct {
 	Token   string `json:"token"`
-	EventID string `json:"event_id"` // the event being scanned for; a code of another is refused
+	Code    string `json:"code"`
+	EventID string `json:"event_id"` // the event being checked in; a token of another is refused
 }
 
 func (f *checkinForm) validate() error {
-	if strings.TrimSpace(f.Token) == "" {
+	f.Token, f.Code = strings.TrimSpace(f.Token), strings.TrimSpace(f.Code)
+	switch {
+	case f.Token == "" && f.Code == "":
 		return models.FieldErrors{"token": models.MsgRequired}
+	case f.Token != "" && f.Code != "":
+		return models.FieldErrors{"code": "请只填写入场码或签到码中的一个"}
+	case f.Code != "" && f.EventID == "":
+		return models.FieldErrors{"event_id": "用签到码签到时须指明活动"}
 	}
 	return nil
 }
 
-// checkin accepts a sign-up's QR code once, only for its own event and school.
+// checkin accepts a sign-up's QR code (or its short code) once, only for its own event and
+// school, from two hours before its session starts until it ends.
 func (s *Server) checkin(c echo.Context) error {
 	var f checkinForm
 	if err := bind(c, &f); err != nil {
 		return err
 	}
-	t, err := models.ParseCheckinToken(s.store.Sealer().TokenKey(), f.Token, s.now())
-	switch {
-	case errors.Is(err, models.ErrTokenExpired):
-		return newAPIError(http.StatusUnprocessableEntity, "checkin_expired", "入场码已过期")
-	case err != nil || t.Kind != "": // a volunteer's attendance code is not an entry code
-		return newAPIError(http.StatusUnprocessableEntity, "checkin_invalid", "入场码无效")
+	var e models.Event
+	var su models.SignUp
+	var err error
+	if f.Code != "" {
+		e, su, err = s.checkinByCode(c, f)
+	} else {
+		e, su, err = s.checkinByToken(c, f)
 	}
-	if f.EventID != "" && f.EventID != t.EventID {
-		return newAPIError(http.StatusUnprocessableEntity, "checkin_other_event", "这不是本活动的入场码")
-	}
-	ctx := c.Request().Context()
-	scope := scopeOf(c)
-	e, err := s.store.EventInScope(ctx, scope, t.EventID)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && !scope.AllowsSchool(t.SchoolID, e.CountyID) && scope.Role == models.RoleSchool) {
-		return newAPIError(http.StatusUnprocessableEntity, "checkin_other_school", "这不是本校活动的入场码")
-	} else if err != nil {
-		return err
-	}
-	su, err := s.store.SignUp(ctx, t.SignUpID)
 	if err != nil {
 		return err
 	}
-	if su.OwnerID != e.ID || su.SchoolID != t.SchoolID || su.Status != models.SignUpConfirmed {
+	if su.OwnerID != e.ID || su.Status != models.SignUpConfirmed {
 		return newAPIError(http.StatusConflict, "checkin_not_confirmed", "该报名未确认或已取消")
 	}
 	// Check-in is taken from two hours before the session starts until it ends.
@@ -391,6 +391,7 @@ func (s *Server) checkin(c echo.Context) error {
 		}
 		return newAPIError(http.StatusUnprocessableEntity, code, why)
 	}
+	ctx := c.Request().Context()
 	ok, err := s.store.CheckIn(ctx, su.ID)
 	if err != nil {
 		return err
@@ -404,4 +405,93 @@ func (s *Server) checkin(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, su)
+}
+
+var errOtherSchoolCode = newAPIError(http.StatusUnprocessableEntity, "checkin_other_school", "这不是本校活动的入场码")
+
+// checkinByToken reads the signed token of a QR code (or pasted): its event, within the
+// caller's scope, and its sign-up.
+func (s *Server) checkinByToken(c echo.Context, f checkinForm) (models.Event, models.SignUp, error) {
+	t, err := models.ParseCheckinToken(s.store.Sealer().TokenKey(), f.Token, s.now())
+	switch {
+	case errors.Is(err, models.ErrTokenExpired):
+		return models.Event{}, models.SignUp{}, newAPIError(http.StatusUnprocessableEntity, "checkin_expired", "入场码已过期")
+	case err != nil || t.Kind != "": // a volunteer's attendance code is not an entry code
+		return models.Event{}, models.SignUp{}, newAPIError(http.StatusUnprocessableEntity, "checkin_invalid", "入场码无效")
+	}
+	if f.EventID != "" && f.EventID != t.EventID {
+		return models.Event{}, models.SignUp{}, newAPIError(http.StatusUnprocessableEntity, "checkin_other_event", "这不是本活动的入场码")
+	}
+	ctx := c.Request().Context()
+	scope := scopeOf(c)
+	e, err := s.store.EventInScope(ctx, scope, t.EventID)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && !scope.AllowsSchool(t.SchoolID, e.CountyID) && scope.Role == models.RoleSchool) {
+		return e, models.SignUp{}, errOtherSchoolCode
+	} else if err != nil {
+		return e, models.SignUp{}, err
+	}
+	su, err := s.store.SignUp(ctx, t.SignUpID)
+	if err == nil && su.SchoolID != t.SchoolID {
+		su.Status = "" // not the sign-up the token was signed for
+	}
+	return e, su, err
+}
+
+// checkinByCode finds the sign-up of the named event (within the caller's scope) whose family
+// read out code. A code of another event is not found in this one. Why guessing is not a
+// practical threat is said at models.CheckinCodeLen; misses are counted per staff account, and
+// past models.MaxCheckinMisses in a minute the account's code attempts are refused (429), hits
+// included, until the minute has passed.
+func (s *Server) checkinByCode(c echo.Context, f checkinForm) (models.Event, models.SignUp, error) {
+	ctx := c.Request().Context()
+	who := principal(c)
+	if over, retry := s.checkinMissesOver(ctx, who); over {
+		return models.Event{}, models.SignUp{}, &apiError{Status: http.StatusTooManyRequests, Code: "rate_limited",
+			Message: "签到码错误次数过多，请稍后再试或扫码签到", RetryAfter: retry}
+	}
+	miss := func(msg string) error {
+		s.allow(ctx, bucketCheckinMiss, who, models.MaxCheckinMisses)
+		return &apiError{Status: http.StatusUnprocessableEntity, Code: "checkin_invalid", Message: msg, Fields: map[string]string{"code": msg}}
+	}
+	code, ok := models.NormalizeCheckinCode(f.Code)
+	if !ok {
+		return models.Event{}, models.SignUp{}, miss("签到码应为8位数字，请核对后重新输入")
+	}
+	scope := scopeOf(c)
+	e, err := s.store.EventInScope(ctx, scope, f.EventID)
+	if errors.Is(err, store.ErrNotFound) {
+		return e, models.SignUp{}, errOtherSchoolCode
+	} else if err != nil {
+		return e, models.SignUp{}, err
+	}
+	su, err := s.store.SignUpByCheckinCode(ctx, e.ID, code)
+	if errors.Is(err, store.ErrNotFound) {
+		return e, su, miss("本活动没有这个签到码，请核对后重新输入")
+	}
+	if err == nil && scope.Role == models.RoleSchool && !scope.AllowsSchool(su.SchoolID, e.CountyID) {
+		return e, su, errOtherSchoolCode // a county's event: each school checks in its own families
+	}
+	return e, su, err
+}
+
+// bucketCheckinMiss counts a staff account's wrong check-in codes.
+const bucketCheckinMiss = "checkin_miss"
+
+// checkinMissesOver reports, without counting, whether the account has reached
+// models.MaxCheckinMisses wrong codes in the last minute (the sliding window of ratelimit.go);
+// with Redis down it lets the attempt through, as the rate limits do.
+func (s *Server) checkinMissesOver(ctx context.Context, who string) (bool, int) {
+	ctx, cancel := cacheCtx(ctx)
+	defer cancel()
+	w := s.window()
+	vals, err := s.rdb.MGet(ctx, rateKey(bucketCheckinMiss, who, w.minute), rateKey(bucketCheckinMiss, who, w.minute-1)).Result()
+	if err != nil || len(vals) != 2 {
+		return false, 0
+	}
+	n := func(v any) int64 {
+		x, _ := v.(string)
+		i, _ := strconv.ParseInt(x, 10, 64)
+		return i
+	}
+	return w.over(n(vals[0])+1, n(vals[1]), models.MaxCheckinMisses)
 }

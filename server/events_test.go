@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/xuri/excelize/v2"
+	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"kehou/models"
 	"kehou/store"
@@ -272,4 +273,104 @@ func TestEditEvent(t *testing.T) {
 	e.expect(e.req(http.MethodPatch, url, b1, map[string]any{"place": "x"}), http.StatusNotFound, "not_found")
 	e.expect(e.req(http.MethodPost, url+"/cancel", e.schA1, nil), http.StatusOK, "")
 	e.expect(e.req(http.MethodPatch, url, e.schA1, map[string]any{"place": "x"}), http.StatusConflict, "event_state")
+}
+
+// TestCheckinByShortCode: a confirmed family is shown a short code beside its QR token (a
+// waiting one none, until promoted); staff check it in by typing the code with the event, once;
+// a wrong code, a mistyped one and another event's are refused by field, another school's
+// staff are refused, and an account that keeps missing is stopped. A sign-up stored before
+// codes existed is given one when its family looks, and its token still works.
+func TestCheckinByShortCode(t *testing.T) {
+	e := newEnv(t)
+	fams := e.families(e.schoolA1, "A1", 3, 4)
+	ev := e.openDay(e.schA1, 1)
+	other := e.openDay(e.schA1, 5)
+	morning := ev.Sessions[0].ID
+	_, a, _ := e.signUp(fams[0], ev.ID, morning, 0)
+	_, w, _ := e.signUp(fams[1], ev.ID, morning, 0) // waits
+	_, o, _ := e.signUp(fams[2], other.ID, other.Sessions[0].ID, 0)
+	_, legacy, _ := e.signUp(fams[3], other.ID, other.Sessions[0].ID, 0)
+	if _, ok := models.NormalizeCheckinCode(a.CheckinCode); !ok || a.CheckinToken == "" || w.Status != models.SignUpWaiting || w.CheckinCode != "" {
+		t.Fatalf("codes on sign-up: a %q %q, waiting %s %q", a.CheckinCode, a.CheckinToken, w.Status, w.CheckinCode)
+	}
+	// The parent sees the same code in the list and on the event; staff lists do not carry it.
+	var mine listBody[mySignUp]
+	e.req(http.MethodGet, "/api/v1/mp/signups", fams[0].token, nil).json(t, &mine)
+	var detail mpEventDetail
+	e.req(http.MethodGet, "/api/v1/mp/events/"+ev.ID, fams[0].token, nil).json(t, &detail)
+	if len(mine.Items) != 1 || mine.Items[0].CheckinCode != a.CheckinCode || len(detail.MySignUps) != 1 || detail.MySignUps[0].CheckinCode != a.CheckinCode {
+		t.Fatalf("parent's views: %+v / %+v", mine.Items, detail.MySignUps)
+	}
+	if r := e.req(http.MethodGet, "/api/v1/admin/events/"+ev.ID+"/signups", e.schA1, nil); strings.Contains(string(r.Body), a.CheckinCode) {
+		t.Fatalf("the staff list shows the code: %s", r.Body)
+	}
+	// A sign-up promoted from the waiting list has a code: raise the capacity.
+	e.expect(e.req(http.MethodPost, "/api/v1/admin/events/"+ev.ID+"/sessions/"+morning+"/capacity", e.schA1, map[string]any{"capacity": 2}), http.StatusOK, "")
+	e.req(http.MethodGet, "/api/v1/mp/signups", fams[1].token, nil).json(t, &mine)
+	if len(mine.Items) != 1 || mine.Items[0].Status != models.SignUpConfirmed || mine.Items[0].CheckinCode == "" || mine.Items[0].CheckinCode == a.CheckinCode {
+		t.Fatalf("promoted: %+v", mine.Items)
+	}
+	promoted := mine.Items[0]
+	// A sign-up stored before codes existed: given one when its family looks.
+	if _, err := e.db.Collection("signups").UpdateOne(context.Background(), bson.M{"_id": legacy.ID}, bson.M{"$unset": bson.M{"checkin_key": ""}}); err != nil {
+		t.Fatal(err)
+	}
+	e.req(http.MethodGet, "/api/v1/mp/signups", fams[3].token, nil).json(t, &mine)
+	if len(mine.Items) != 1 || mine.Items[0].CheckinCode == "" || mine.Items[0].CheckinCode == legacy.CheckinCode {
+		t.Fatalf("legacy sign-up: %+v (was %q)", mine.Items, legacy.CheckinCode)
+	}
+
+	// On the day.
+	e.now = ev.Sessions[0].StartsAt.Add(-time.Hour)
+	e.schA1, _ = e.staffSession("school-a1-day", models.Scope{Role: models.RoleSchool, CountyID: e.countyA.ID, SchoolID: e.schoolA1.ID})
+	b1, _ := e.staffSession("school-b1", scopeB1(e))
+	post := func(token string, body map[string]any) resp {
+		return e.req(http.MethodPost, "/api/v1/admin/checkins", token, body)
+	}
+	unknown := a.CheckinCode
+	for unknown == a.CheckinCode || unknown == promoted.CheckinCode {
+		unknown = models.NewCheckinCode()
+	}
+	typo := a.CheckinCode[:7] + string('0'+(a.CheckinCode[7]-'0'+1)%10)
+	cases := []struct {
+		name, token string
+		body        map[string]any
+		status      int
+		code, field string
+	}{
+		{"unknown code", e.schA1, map[string]any{"code": unknown, "event_id": ev.ID}, 422, "checkin_invalid", "code"},
+		{"mistyped", e.schA1, map[string]any{"code": typo, "event_id": ev.ID}, 422, "checkin_invalid", "code"},
+		{"another event's code", e.schA1, map[string]any{"code": o.CheckinCode, "event_id": ev.ID}, 422, "checkin_invalid", "code"},
+		{"no event", e.schA1, map[string]any{"code": a.CheckinCode}, 422, "validation_failed", "event_id"},
+		{"both", e.schA1, map[string]any{"code": a.CheckinCode, "token": a.CheckinToken, "event_id": ev.ID}, 422, "validation_failed", "code"},
+		{"other school", b1, map[string]any{"code": a.CheckinCode, "event_id": ev.ID}, 422, "checkin_other_school", ""},
+	}
+	for _, c := range cases {
+		r := post(c.token, c.body)
+		if r.Code != c.status || r.errorCode() != c.code || (c.field != "" && r.envelope(t).Fields[c.field] == "") {
+			t.Fatalf("%s: %d %s", c.name, r.Code, r.Body)
+		}
+	}
+	// Typed as read out, in two groups: checked in; again (by code or by its QR) 409.
+	spaced := a.CheckinCode[:4] + " " + a.CheckinCode[4:]
+	r := post(e.schA1, map[string]any{"code": spaced, "event_id": ev.ID})
+	e.expect(r, http.StatusOK, "")
+	var su models.SignUp
+	r.json(t, &su)
+	if su.ID != a.ID || su.CheckedInAt.IsZero() {
+		t.Fatalf("checked in: %+v", su)
+	}
+	e.expect(post(e.schA1, map[string]any{"code": a.CheckinCode, "event_id": ev.ID}), http.StatusConflict, "already_checked_in")
+	e.expect(post(e.schA1, map[string]any{"token": a.CheckinToken, "event_id": ev.ID}), http.StatusConflict, "already_checked_in")
+	e.expect(post(e.schA1, map[string]any{"code": promoted.CheckinCode, "event_id": ev.ID}), http.StatusOK, "")
+	// The legacy sign-up's QR token still checks it in (its session starts at the same time).
+	e.expect(post(e.schA1, map[string]any{"token": legacy.CheckinToken, "event_id": other.ID}), http.StatusOK, "")
+
+	// An account that keeps typing wrong codes is stopped, a right code included; others are not.
+	for i := 3; i < models.MaxCheckinMisses; i++ { // three misses above
+		e.expect(post(e.schA1, map[string]any{"code": unknown, "event_id": ev.ID}), http.StatusUnprocessableEntity, "checkin_invalid")
+	}
+	e.expect(post(e.schA1, map[string]any{"code": o.CheckinCode, "event_id": other.ID}), http.StatusTooManyRequests, "rate_limited")
+	county, _ := e.staffSession("county-a-day", models.Scope{Role: models.RoleCounty, CountyID: e.countyA.ID})
+	e.expect(post(county, map[string]any{"code": o.CheckinCode, "event_id": other.ID}), http.StatusOK, "")
 }

@@ -113,7 +113,7 @@ func (s *Server) mpEvent(c echo.Context) error {
 		if su.OwnerID != e.ID {
 			continue
 		}
-		v, err := s.withPosition(ctx, s.mySignUpOf(e, su))
+		v, err := s.mySignUpNow(ctx, e, su)
 		if err != nil {
 			return err
 		}
@@ -145,16 +145,27 @@ type mySignUp struct {
 	EventTitle   string    `json:"event_title"`
 	SessionLabel string    `json:"session_label"`
 	StartsAt     time.Time `json:"starts_at,omitzero"`
-	CheckinToken string    `json:"checkin_token,omitempty"`
+	CheckinToken string    `json:"checkin_token,omitempty"` // the QR code's content
+	// CheckinCode is the short code the family reads out when the QR code cannot be scanned.
+	CheckinCode string `json:"checkin_code,omitempty"`
 	// WaitingPosition is a waiting family's place in the session's waiting list (1: next).
 	WaitingPosition int    `json:"waiting_position,omitempty"`
 	Message         string `json:"message"`
 }
 
-// withPosition adds a waiting sign-up's place in the waiting list.
-func (s *Server) withPosition(ctx context.Context, v mySignUp) (mySignUp, error) {
-	n, err := s.store.WaitingPosition(ctx, v.SignUp)
-	v.WaitingPosition = n
+// mySignUpNow is a sign-up as its family sees it now: confirmed, with its short check-in code
+// (one stored before codes existed is given one here, the first time its family looks: the
+// family that can show the QR code has looked, so every family that can check in has a code);
+// waiting, with its place in the waiting list.
+func (s *Server) mySignUpNow(ctx context.Context, e models.Event, su models.SignUp) (mySignUp, error) {
+	var err error
+	if su.Status == models.SignUpConfirmed {
+		if su, err = s.store.EnsureCheckinCode(ctx, su); err != nil {
+			return mySignUp{}, err
+		}
+	}
+	v := s.mySignUpOf(e, su)
+	v.WaitingPosition, err = s.store.WaitingPosition(ctx, su)
 	return v, err
 }
 
@@ -167,6 +178,7 @@ func (s *Server) mySignUpOf(e models.Event, su models.SignUp) mySignUp {
 	if su.Status == models.SignUpConfirmed {
 		out.CheckinToken = models.CheckinToken{SignUpID: su.ID, EventID: e.ID, SchoolID: su.SchoolID,
 			Expires: e.Ends().Add(12 * time.Hour)}.Sign(s.store.Sealer().TokenKey())
+		out.CheckinCode = su.CheckinCode()
 	}
 	return out
 }
@@ -209,7 +221,7 @@ func (s *Server) signUp(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	v, err := s.withPosition(c.Request().Context(), s.mySignUpOf(e, su))
+	v, err := s.mySignUpNow(c.Request().Context(), e, su)
 	if err != nil {
 		return err
 	}
@@ -234,7 +246,7 @@ func (s *Server) mySignUps(c echo.Context) error {
 			}
 			events[su.OwnerID] = e
 		}
-		v, err := s.withPosition(ctx, s.mySignUpOf(e, su))
+		v, err := s.mySignUpNow(ctx, e, su)
 		if err != nil {
 			return err
 		}

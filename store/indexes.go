@@ -57,6 +57,13 @@ func unique(keys ...string) mongo.IndexModel {
 	return mongo.IndexModel{Keys: keyDoc(keys), Options: options.Index().SetUnique(true)}
 }
 
+// uniqueWhenSet is a unique index on one field that documents may lack: sparse, so that MongoDB
+// leaves them out of it (FerretDB ignores sparse, but its SQLite index holds a missing field as
+// NULL, and NULLs never collide there).
+func uniqueWhenSet(key string) mongo.IndexModel {
+	return mongo.IndexModel{Keys: keyDoc([]string{key}), Options: options.Index().SetUnique(true).SetSparse(true)}
+}
+
 func plain(keys ...string) mongo.IndexModel { return mongo.IndexModel{Keys: keyDoc(keys)} }
 
 func keyDoc(keys []string) bson.D {
@@ -92,7 +99,7 @@ func (s *Store) EnsureIndexes(ctx context.Context) error {
 		colDrafts:       {plain("survey_id")},
 		colEvents:       {plain("school_id"), plain("county_id"), plain("status")},
 		colPools:        {plain("owner_id")},
-		colSignUps:      {unique("owner_id", "child_id", "active"), plain("pool_id", "status"), plain("member_id"), plain("programme_id")},
+		colSignUps:      {unique("owner_id", "child_id", "active"), uniqueWhenSet("checkin_key"), plain("pool_id", "status"), plain("member_id"), plain("programme_id")},
 		colProgrammes:   {plain("school_id"), plain("county_id"), plain("status")},
 		colVolunteers:   {plain("county_id"), plain("school_id"), plain("phone_hash")},
 		colShifts:       {plain("programme_id"), plain("starts_at")},

@@ -70,13 +70,26 @@ func (s *Store) join(ctx context.Context, su models.SignUp, ahead bool) (models.
 	now := s.now()
 	su.ID, su.Status, su.Active, su.Places = NewID(), models.SignUpWaiting, "", 1+su.Companions
 	su.CreatedAt, su.UpdatedAt = now, now
-	err := insert(ctx, s.c(colSignUps), su)
-	if errors.Is(err, ErrConflict) {
-		existing, err := findOne[models.SignUp](ctx, s.c(colSignUps), bson.M{"owner_id": su.OwnerID, "child_id": su.ChildID, "active": ""})
-		return existing, false, err
-	}
-	if err != nil {
-		return su, false, err
+	// An open-day sign-up gets its short check-in code now, whether it is confirmed or waits
+	// (the family is shown it once confirmed), so that promotion and repair need not know of
+	// codes. The insert meets two unique indexes: the child's active sign-up, which gives that
+	// one back, or (rarely) the event's codes, which draws another code and tries again.
+	for attempt := 0; ; attempt++ {
+		if su.Kind == "" {
+			su.CheckinKey = models.CheckinKey(su.OwnerID, newCheckinCode())
+		}
+		err := insert(ctx, s.c(colSignUps), su)
+		if errors.Is(err, ErrConflict) {
+			existing, err := findOne[models.SignUp](ctx, s.c(colSignUps), bson.M{"owner_id": su.OwnerID, "child_id": su.ChildID, "active": ""})
+			if errors.Is(err, ErrNotFound) && su.Kind == "" && attempt < codeAttempts {
+				continue // the code was taken
+			}
+			return existing, false, err
+		}
+		if err != nil {
+			return su, false, err
+		}
+		break
 	}
 	// The fast path: nobody waiting (or ahead of them) and enough free places.
 	take := bson.M{"_id": su.PoolID, "closed": false, "waiters": 0, "free": bson.M{"$gte": su.Places}, "holders": bson.M{"$ne": su.ID}}
@@ -411,4 +424,43 @@ func (s *Store) WaitingPosition(ctx context.Context, su models.SignUp) (int, err
 		return 0, fmt.Errorf("waiting position: %w", err)
 	}
 	return int(n) + 1, nil
+}
+
+// codeAttempts bounds the draws of a check-in code that is free in its event: with 10^7 codes
+// even an event of 100,000 families takes a second draw once in a hundred.
+const codeAttempts = 10
+
+// newCheckinCode draws a code; tests replace it to make codes collide.
+var newCheckinCode = models.NewCheckinCode
+
+// EnsureCheckinCode gives an open-day sign-up stored before check-in codes existed a code of
+// its own (a family sees it the next time it opens its sign-up) and returns the sign-up with
+// it; one that has a code, or is of another kind, comes back as it is. Two requests racing
+// agree on one code: only a sign-up without one is given one.
+func (s *Store) EnsureCheckinCode(ctx context.Context, su models.SignUp) (models.SignUp, error) {
+	if su.CheckinKey != "" || su.Kind != "" {
+		return su, nil
+	}
+	for range codeAttempts {
+		key := models.CheckinKey(su.OwnerID, newCheckinCode())
+		res, err := s.c(colSignUps).UpdateOne(ctx, bson.M{"_id": su.ID, "checkin_key": bson.M{"$exists": false}}, bson.M{"$set": bson.M{"checkin_key": key}})
+		if isDup(err) {
+			continue
+		}
+		if err != nil {
+			return su, fmt.Errorf("give check-in code: %w", err)
+		}
+		if res.MatchedCount == 0 { // given one meanwhile
+			return s.SignUp(ctx, su.ID)
+		}
+		su.CheckinKey = key
+		return su, nil
+	}
+	return su, ErrPoolChanged
+}
+
+// SignUpByCheckinCode finds an event's sign-up by its short check-in code, with one query on
+// the unique index; ErrNotFound when no sign-up of the event has it.
+func (s *Store) SignUpByCheckinCode(ctx context.Context, eventID, code string) (models.SignUp, error) {
+	return findOne[models.SignUp](ctx, s.c(colSignUps), bson.M{"checkin_key": models.CheckinKey(eventID, code)})
 }

@@ -74,13 +74,19 @@ async function openDay(title, capacity) {
 const signUp = (parent, ev, session = 0) =>
   api('POST', `/api/v1/mp/events/${ev.id}/signups`, parent.token, { child_id: parent.child, session_id: ev.sessions[session].id })
 
-test('a school checks a family in at the door on a phone by entering its code, once', async (t) => {
+test('a school checks a family in at the door on a phone by typing its short code, once', async (t) => {
   const ev = await openDay('三年级家长开放日（签到）', 10)
   const other = await openDay('三年级读书节开放日', 10)
   const mine = await signUp(parents[0], ev)
   const elsewhere = await signUp(parents[1], other)
   assert.equal(mine.status, 'confirmed')
   assert.ok(mine.checkin_token && elsewhere.checkin_token)
+  // The family's short code, as the mini-program shows it beside the QR code.
+  const { items: myList } = await api('GET', '/api/v1/mp/signups', parents[0].token)
+  const code = myList.find((s) => s.id === mine.id).checkin_code
+  assert.match(code, /^\d{8}$/)
+  assert.equal(code, mine.checkin_code)
+  const spoken = `${code.slice(0, 4)} ${code.slice(4)}` // read out in two groups
 
   const page = await (await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true })).newPage()
   await signIn(page, 'school-dh1')
@@ -94,9 +100,10 @@ test('a school checks a family in at the door on a phone by entering its code, o
   await assertFast(t, page, result.getByText('请扫描家长出示的入场二维码'), 'check-in (phone)')
   await page.screenshot({ path: join(shots, 'events-checkin-ready-phone.png'), fullPage: true })
 
-  // The code as the family's QR carries it, typed (or sent by a hand scanner) into the field.
-  const field = page.getByLabel('入场码（扫码枪或手工输入）')
-  await field.fill(mine.checkin_token)
+  // The short code the parent reads out, typed on the phone.
+  const field = page.getByLabel('签到码（家长报出的8位数字，或扫码枪）')
+  assert.equal(await field.getAttribute('inputmode'), 'numeric', 'a number pad on the phone')
+  await field.pressSequentially(spoken)
   await page.getByRole('button', { name: '签到', exact: true }).click()
   await result.getByText('签到成功').waitFor()
   await result.getByText(mine.child_name).waitFor()
@@ -106,14 +113,29 @@ test('a school checks a family in at the door on a phone by entering its code, o
   await page.screenshot({ path: join(shots, 'events-checkin-success-phone.png'), fullPage: true })
 
   // The same code again: already checked in, said plainly.
-  await field.fill(mine.checkin_token)
+  await field.pressSequentially(spoken)
   await field.press('Enter')
   await result.getByText('已签到过').waitFor()
-  await result.getByText('该入场码已签到，不能重复使用').waitFor()
-  assert.equal(await field.inputValue(), mine.checkin_token, 'what was entered is kept after a refusal')
+  await result.getByText('该签到码已签到，不能重复使用').waitFor()
+  assert.equal(await field.inputValue(), spoken, 'what was entered is kept after a refusal')
   await page.screenshot({ path: join(shots, 'events-checkin-duplicate-phone.png'), fullPage: true })
+  // And by its QR token, pasted (or sent by a hand scanner): the same answer.
+  await field.fill(mine.checkin_token)
+  await field.press('Enter')
+  await result.getByText('该入场码已签到，不能重复使用').waitFor()
 
-  // Another event's code is refused at this event's door.
+  // Another event's short code is unknown at this event's door, said beside the field; a short
+  // one is caught before it is sent.
+  await field.fill(elsewhere.checkin_code)
+  await field.press('Enter')
+  await result.getByText('签到码不对').waitFor()
+  await page.locator('.manual .el-form-item__error', { hasText: '本活动没有这个签到码' }).waitFor()
+  await page.screenshot({ path: join(shots, 'events-checkin-wrong-code-phone.png'), fullPage: true })
+  await field.fill('4821 09')
+  await field.press('Enter')
+  await page.locator('.manual .el-form-item__error', { hasText: '签到码应为8位数字' }).waitFor()
+
+  // Another event's QR token is refused at this event's door.
   await field.fill(elsewhere.checkin_token)
   await page.getByRole('button', { name: '签到', exact: true }).click()
   await result.getByText('不是本活动的入场码').waitFor()

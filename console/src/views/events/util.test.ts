@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { failedCheckin, scannedToken, sessionFields, sessionTime, toInstant, toWall } from './util'
+import { failedCheckin, manualEntry, scannedToken, sessionFields, sessionTime, toInstant, toWall } from './util'
 
 describe('open-day helpers', () => {
   it('reads picker values as Beijing time and back', () => {
@@ -24,5 +24,15 @@ describe('open-day helpers', () => {
   it('finds the token in what was scanned', () => {
     expect(scannedToken('  v1.a.b.c.1.sig \n')).toBe('v1.a.b.c.1.sig')
     expect(scannedToken('https://x/checkin?token=v1.a.b.c.1.sig&x=1')).toBe('v1.a.b.c.1.sig')
+  })
+  it('tells a typed short code from a token', () => {
+    expect(manualEntry('4821 0934')).toEqual({ code: '48210934' })
+    expect(manualEntry(' 4821-0934 ')).toEqual({ code: '48210934' })
+    expect(manualEntry('４８２１０９３４')).toEqual({ code: '48210934' })
+    expect(manualEntry('482109')).toEqual({ error: '签到码应为8位数字，请核对' })
+    expect(manualEntry('  ')).toEqual({ error: '请输入签到码' })
+    expect(manualEntry(' v1.a.b.c.1.sig ')).toEqual({ token: 'v1.a.b.c.1.sig' })
+    expect(failedCheckin('checkin_invalid', '本活动没有这个签到码，请核对后重新输入', true)).toMatchObject({ title: '签到码不对', detail: '本活动没有这个签到码，请核对后重新输入' })
+    expect(failedCheckin('already_checked_in', '…', true).detail).toBe('该签到码已签到，不能重复使用')
   })
 })

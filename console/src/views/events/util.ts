@@ -55,9 +55,13 @@ const wrong: Record<string, [string, string?]> = {
   checkin_session_over: ['场次已结束'],
 }
 
-/** failedCheckin explains a refused check-in by the API's code. */
-export function failedCheckin(code: string, message: string): CheckinOutcome {
-  if (code === 'already_checked_in') return { kind: 'duplicate', title: '已签到过', detail: '该入场码已签到，不能重复使用' }
+/**
+ * failedCheckin explains a refused check-in by the API's code; byCode when a short code was
+ * typed (the API's message then says what was wrong with it).
+ */
+export function failedCheckin(code: string, message: string, byCode = false): CheckinOutcome {
+  if (code === 'already_checked_in') return { kind: 'duplicate', title: '已签到过', detail: byCode ? '该签到码已签到，不能重复使用' : '该入场码已签到，不能重复使用' }
+  if (byCode && code === 'checkin_invalid') return { kind: 'wrong', title: '签到码不对', detail: message }
   if (code in wrong) {
     const [title, hint] = wrong[code]
     return { kind: 'wrong', title, detail: hint ?? message }
@@ -73,4 +77,19 @@ export function scannedToken(text: string): string {
   const t = text.trim()
   const m = /[?&]token=([^&#\s]+)/.exec(t)
   return m ? decodeURIComponent(m[1]) : t
+}
+
+/** What the manual field holds: a family's short code (digits) or a scanned or pasted token. */
+export type ManualEntry = { code: string } | { token: string } | { error: string }
+
+/**
+ * manualEntry reads the manual field: digits (spaces, dashes and full-width digits allowed, as
+ * a code is read out in two groups) are a short check-in code, which has 8 digits; anything
+ * else is a token ("v1.…").
+ */
+export function manualEntry(text: string): ManualEntry {
+  const digits = text.replace(/[０-９]/g, (d) => String.fromCharCode(d.charCodeAt(0) - 0xfee0)).replace(/[\s\-]/g, '')
+  if (!digits) return { error: '请输入签到码' }
+  if (/^\d+$/.test(digits)) return digits.length === 8 ? { code: digits } : { error: '签到码应为8位数字，请核对' }
+  return { token: scannedToken(text) }
 }
