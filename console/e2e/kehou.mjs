@@ -88,7 +88,11 @@ export async function signIn(base, page, username, password = demoPassword) {
 /** pick chooses an option of the el-select inside the form item labelled itemLabel. */
 export async function pick(page, itemLabel, option) {
   await page.locator('.el-form-item', { hasText: itemLabel }).locator('.el-select').click()
-  await page.locator('.el-select-dropdown__item:visible', { hasText: option }).first().click()
+  const item = page.locator('.el-select-dropdown__item:visible', { hasText: option }).first()
+  await item.click()
+  // The dropdown fades out; until it has gone it covers what is below it (a button the next
+  // step clicks), which a slow machine makes visible.
+  await item.waitFor({ state: 'hidden' })
 }
 
 /**

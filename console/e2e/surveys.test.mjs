@@ -49,7 +49,9 @@ async function api(method, path, token, body) {
 /** pickIn chooses an option of the el-select in the form item labelled itemLabel inside scope. */
 async function pickIn(page, scope, itemLabel, option) {
   await scope.locator('.el-form-item', { hasText: itemLabel }).last().locator('.el-select').first().click()
-  await page.locator('.el-select-dropdown__item:visible', { hasText: option }).first().click()
+  const item = page.locator('.el-select-dropdown__item:visible', { hasText: option }).first()
+  await item.click()
+  await item.waitFor({ state: 'hidden' }) // the fading dropdown covers what is below it
 }
 
 /**
