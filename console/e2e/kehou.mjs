@@ -90,9 +90,10 @@ export async function pick(page, itemLabel, option) {
   await page.locator('.el-form-item', { hasText: itemLabel }).locator('.el-select').click()
   const item = page.locator('.el-select-dropdown__item:visible', { hasText: option }).first()
   await item.click()
-  // The dropdown fades out; until it has gone it covers what is below it (a button the next
-  // step clicks), which a slow machine makes visible.
-  await item.waitFor({ state: 'hidden' })
+  // A single select's dropdown fades out; until it has gone it covers what is below it (a
+  // button the next step clicks), which a slow machine makes visible. A multiple select's
+  // stays open: the short wait ends without it.
+  await item.waitFor({ state: 'hidden', timeout: 1500 }).catch(() => {})
 }
 
 /**

@@ -51,7 +51,7 @@ async function pickIn(page, scope, itemLabel, option) {
   await scope.locator('.el-form-item', { hasText: itemLabel }).last().locator('.el-select').first().click()
   const item = page.locator('.el-select-dropdown__item:visible', { hasText: option }).first()
   await item.click()
-  await item.waitFor({ state: 'hidden' }) // the fading dropdown covers what is below it
+  await item.waitFor({ state: 'hidden', timeout: 1500 }).catch(() => {}) // a single select's fading dropdown covers what is below it
 }
 
 /**
