@@ -108,6 +108,14 @@ async function screens(acc) {
 async function load(page, path) {
   const failed = []
   const onResponse = (r) => r.url().includes('/api/v1/') && r.status() >= 400 && failed.push(`${r.status()} ${shortUrl(r.url())}`)
+  // API calls still unanswered when the page went idle (or at the timeout) are not in the
+  // resource timings: they are reported apart, as the screen has not finished loading.
+  const pending = new Set()
+  const onRequest = (r) => r.url().includes('/api/v1/') && pending.add(r)
+  const onDone = (r) => pending.delete(r)
+  page.on('request', onRequest)
+  page.on('requestfinished', onDone)
+  page.on('requestfailed', onDone)
   page.on('response', onResponse)
   let idle = true
   try {
@@ -116,6 +124,22 @@ async function load(page, path) {
     idle = false // polling screens may never go idle; measure what was answered by then
   }
   page.off('response', onResponse)
+  page.off('request', onRequest)
+  page.off('requestfinished', onDone)
+  page.off('requestfailed', onDone)
+  for (const r of pending) failed.push(`unanswered ${shortUrl(r.url())}`)
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await timings(page, failed, idle)
+    } catch (e) {
+      // The screen navigated again after going idle (a redirect): measure where it landed.
+      if (attempt > 0) throw e
+      await page.waitForLoadState('networkidle', { timeout: 30_000 }).catch(() => {})
+    }
+  }
+}
+
+async function timings(page, failed, idle) {
   const last = await lastApiAnswer(page)
   const calls = await page.evaluate(() =>
     performance
@@ -163,6 +187,7 @@ try {
         landed: worst.landed.replace('/console/', ''),
       }
       rows.push(row)
+      if (process.env.OUT) writeFileSync(process.env.OUT, JSON.stringify(rows, null, 2))
       console.error(`${row.role} ${row.screen}: ${row.median.toFixed(0)} / ${row.worst.toFixed(0)} ms, ${row.calls} calls, largest ${kb(row.biggest)} KB`)
     }
     await ctx.close()
@@ -178,7 +203,7 @@ for (const r of rows) {
     r.worst >= barMs && '**> 1.5 s**',
     r.biggest > bigBytes && '**> 500 KB**',
     r.failed.length && `failed: ${r.failed.join(', ')}`,
-    r.busy && 'never idle (polls)',
+    r.busy && 'not idle within 30 s',
     r.landed !== r.screen && !r.screen.includes(':id') && `landed on ${r.landed}`,
   ].filter(Boolean)
   console.log(`| ${r.role} | ${r.screen} | ${r.median.toFixed(0)} / ${r.worst.toFixed(0)} | ${r.calls} | ${kb(r.biggest)} | ${r.biggestCall} | ${r.slowestCall} | ${notes.join('; ')} |`)
