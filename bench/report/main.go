@@ -9,16 +9,22 @@
 // one month's report the way report:monthly does (report.Builder.BuildTraced) and reports the time
 // and the peak memory of the build: the Go heap and the process RSS (FerretDB's SQLite runs in
 // the process, outside the Go heap).
+//
+// With -keep DIR the data go into DIR, laid out as `kehou run` lays out KEHOU_DATA_DIR (the
+// database "kehou", the secret key in DIR/secret.key) and the built report is stored, so that
+// `KEHOU_DATA_DIR=DIR kehou run` serves the city (bench/README.md, "Console at city scale").
 package main
 
 import (
 	"context"
 	"crypto/rand"
+	"encoding/base64"
 	"flag"
 	"fmt"
 	"log"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -40,6 +46,7 @@ type settings struct {
 	complaints        int
 	month             string
 	dir               string
+	keep              string        // the data directory to fill and keep, for kehou run
 	tuning            engine.Tuning // -switches
 }
 
@@ -53,6 +60,7 @@ func main() {
 	flag.IntVar(&o.complaints, "complaints", 5000, "complaints in the year")
 	flag.StringVar(&o.month, "month", "2026-06", "the month whose report is built (the year is 2025-07 … 2026-06)")
 	flag.StringVar(&o.dir, "dir", "", "parent of the embedded store's temporary directory")
+	flag.StringVar(&o.keep, "keep", "", "fill this new data directory instead, keep it and store the report: `KEHOU_DATA_DIR` for kehou run")
 	switches := cost.SwitchesFlag()
 	flag.Parse()
 	log.SetFlags(log.Ltime)
@@ -67,11 +75,25 @@ func main() {
 
 func run(o settings) error {
 	ctx := context.Background()
-	dir, err := os.MkdirTemp(o.dir, "kehou-report-")
-	if err != nil {
-		return err
+	dir, dbName := o.keep, "kehou" // kehou run's KEHOU_MONGO_DB default
+	key := make([]byte, 32)
+	_, _ = rand.Read(key)
+	if dir != "" {
+		if err := os.Mkdir(dir, 0o700); err != nil {
+			return fmt.Errorf("-keep wants a new directory: %w", err)
+		}
+		// kehou run reads its key from here, so that the encrypted fields stay readable.
+		if err := os.WriteFile(filepath.Join(dir, "secret.key"), []byte(base64.StdEncoding.EncodeToString(key)+"\n"), 0o600); err != nil {
+			return err
+		}
+	} else {
+		var err error
+		if dir, err = os.MkdirTemp(o.dir, "kehou-report-"); err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+		dbName = "bench"
 	}
-	defer os.RemoveAll(dir)
 	quiet := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	stack, err := devstack.Start(ctx, devstack.Options{Dir: dir, Logger: quiet, SnapshotEvery: -1})
 	if err != nil {
@@ -84,9 +106,7 @@ func run(o settings) error {
 		return err
 	}
 	defer client.Disconnect(ctx)
-	key := make([]byte, 32)
-	_, _ = rand.Read(key)
-	db := client.Database("bench")
+	db := client.Database(dbName)
 	st, err := store.New(db, key)
 	if err != nil {
 		return err
@@ -95,7 +115,7 @@ func run(o settings) error {
 	if err := st.EnsureIndexes(ctx); err != nil {
 		return err
 	}
-	if err := stack.IndexIDs(ctx, "bench"); err != nil { // as kehou run does on the embedded store
+	if err := stack.IndexIDs(ctx, dbName); err != nil { // as kehou run does on the embedded store
 		return err
 	}
 	mem := memwatch.Start(50 * time.Millisecond)
@@ -130,6 +150,12 @@ func run(o settings) error {
 	buildCost := meter.Read().Since(before)
 	if err != nil {
 		return err
+	}
+	if o.keep != "" {
+		if err := st.InsertMonthlyReport(ctx, r); err != nil {
+			return err
+		}
+		log.Printf("kept %s with the report of %s: KEHOU_DATA_DIR=%s kehou run", o.keep, o.month, o.keep)
 	}
 	fmt.Printf("\nsteps: %v\n", steps)
 	f := r.City
