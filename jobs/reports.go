@@ -25,8 +25,13 @@ const TypeLiveReport = "report:live"
 // costs a few per cent of one worker.
 const liveReportEvery = 10 * time.Minute
 
-// NewLiveReportTask rebuilds the current month's live figures (periodic).
-func NewLiveReportTask() *asynq.Task { return asynq.NewTask(TypeLiveReport, nil) }
+// NewLiveReportTask rebuilds the current month's live figures (periodic). A failed build is not
+// retried: the next period rebuilds it anyway, and at a city's scale on the embedded store
+// retries piled up behind each other and held its one connection (bench/README.md, "Console at
+// city scale").
+func NewLiveReportTask() *asynq.Task {
+	return asynq.NewTask(TypeLiveReport, nil, asynq.MaxRetry(0), asynq.Timeout(liveReportEvery))
+}
 
 // HandleLiveReport rebuilds and stores the current month's figures.
 func (h *Handlers) HandleLiveReport(ctx context.Context, _ *asynq.Task) error {
